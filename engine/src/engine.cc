@@ -1,0 +1,126 @@
+#include "engine.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "check/check.h"
+#include "ir/lower.h"
+#include "syntax/parse.h"
+
+#ifndef LEXGATE_SOURCE_DIR
+#define LEXGATE_SOURCE_DIR ""
+#endif
+
+namespace lexgate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Sha256(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+void Finish(LoadResult& r, const std::vector<std::unique_ptr<ast::File>>& asts) {
+  std::vector<const ast::File*> files;
+  for (auto& a : asts) files.push_back(a.get());
+  std::shared_ptr<const check::Project> project = check::Check(files, *r.sources, r.diagnostics);
+  r.diagnostics.SortStable();
+  if (r.diagnostics.HasErrors()) return;
+  for (auto& rs : project->rulesets) r.ruleset_sha256.push_back(Sha256(r.sources->Get(rs.file).text));
+  r.program = ir::Lower(project);
+}
+
+}  // namespace
+
+LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources) {
+  LoadResult r;
+  r.sources = std::make_shared<SourceManager>();
+  std::vector<std::unique_ptr<ast::File>> asts;
+  for (auto& [name, text] : sources) {
+    uint32_t id = r.sources->Add(name, text);
+    r.files.push_back(name);
+    asts.push_back(syntax::Parse(*r.sources, id, r.diagnostics));
+  }
+  Finish(r, asts);
+  return r;
+}
+
+LoadResult LoadRules(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  LoadResult r;
+  r.sources = std::make_shared<SourceManager>();
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) {
+      files.push_back(p);
+      continue;
+    }
+    if (!fs::is_directory(p, ec)) {
+      r.error = p;
+      return r;
+    }
+    std::vector<std::string> found;
+    // Symbolic links are not followed: rule loading stays inside the given directories.
+    for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::none, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_symlink()) continue;
+      if (it->is_regular_file() && it->path().extension() == ".gate") found.push_back(it->path().string());
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  // The same file named twice (a directory and a file inside it) is read once.
+  std::vector<std::string> unique;
+  for (const auto& f : files) {
+    std::error_code ec2;
+    std::string canon = fs::weakly_canonical(f, ec2).string();
+    bool dup = false;
+    for (const auto& u : unique) dup |= fs::weakly_canonical(u, ec2).string() == canon;
+    if (!dup) unique.push_back(f);
+  }
+  files = unique;
+  std::vector<std::unique_ptr<ast::File>> asts;
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) {
+      r.error = f;
+      return r;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    uint32_t id = r.sources->Add(f, ss.str());
+    r.files.push_back(f);
+    asts.push_back(syntax::Parse(*r.sources, id, r.diagnostics));
+  }
+  Finish(r, asts);
+  return r;
+}
+
+std::string ShippedRoot() {
+  if (const char* home = std::getenv("LEXGATE_HOME"); home && *home) return home;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path cand : {exe.parent_path() / ".." / "share" / "lexgate", exe.parent_path()}) {
+      if (fs::exists(cand / "rulesets" / "schema.gate", ec)) return fs::weakly_canonical(cand, ec).string();
+    }
+  }
+  return LEXGATE_SOURCE_DIR;
+}
+
+}  // namespace lexgate

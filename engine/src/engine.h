@@ -1,0 +1,35 @@
+// The engine facade: load → parse → check → lower, once; then evaluate cases on the immutable
+// program from any number of threads. Loading never throws: problems come back as diagnostics
+// (in the user's rules) or as a load error (files that cannot be read).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/source.h"
+#include "diag/diagnostic.h"
+#include "eval/case.h"
+#include "eval/evaluate.h"
+#include "ir/program.h"
+
+namespace lexgate {
+
+struct LoadResult {
+  std::shared_ptr<SourceManager> sources;
+  diag::DiagnosticSink diagnostics;
+  std::shared_ptr<const ir::Program> program;  // null when there are errors
+  std::vector<std::string> files;               // every .gate file read, in load order
+  std::string error;                            // a path that could not be read at all
+  std::vector<std::string> ruleset_sha256;      // per ruleset (index as in the project)
+};
+
+// Reads every *.gate file below each directory (or the file itself), in sorted path order.
+LoadResult LoadRules(const std::vector<std::string>& paths);
+// Loads from in-memory sources (name, text) — used by tests and embedders.
+LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources);
+
+// Where the shipped rulesets/ and jurisdictions/ live: $LEXGATE_HOME, next to the executable
+// (../share/lexgate), or the source tree the binary was built from.
+std::string ShippedRoot();
+
+}  // namespace lexgate

@@ -1,0 +1,38 @@
+// A case as the evaluator sees it: a flat array of slot values laid out by the Program, plus the
+// elements of its lists. ReadCase() validates a JSON case against the schema (unknown fields, wrong
+// types, negative counts, impossible dates, numbers beyond 64 bits, duplicate keys, deep nesting,
+// unknown codes) and reports the first problem with its JSON path; nothing is half-read.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ir/program.h"
+
+namespace lexgate::eval {
+
+struct Case {
+  std::vector<ir::Val> slots;
+  std::vector<ir::Val> items;         // list elements (records take `stride` consecutive values)
+  std::vector<std::string> strings;   // strings not among the program's constants
+  std::string id;
+  std::optional<int32_t> date;
+};
+
+struct CaseError {
+  std::string path;     // JSON path, e.g. $.exporter.jurisdiction
+  std::string message;
+};
+
+// Parses JSON text (one object) and reads it. Returns the case or the error.
+std::optional<Case> ReadCase(const ir::Program& prog, std::string_view json_text, CaseError& err);
+// Reads an already parsed JSON value (test cases written in the language).
+std::optional<Case> ReadCaseValue(const ir::Program& prog, const nlohmann::ordered_json& value, CaseError& err);
+
+// The text of a slot value for messages and `satisfied_by`; "unknown" when not known.
+std::string SlotText(const ir::Program& prog, const Case& c, const ir::SlotInfo& info, const ir::Val& v);
+
+}  // namespace lexgate::eval

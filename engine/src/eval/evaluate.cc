@@ -1,0 +1,473 @@
+#include "eval/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "base/date.h"
+#include "time/calendar.h"
+
+namespace lexgate::eval {
+
+using check::TypeKind;
+using ir::NOp;
+using ir::Val;
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::Permitted: return "permitted";
+    case Verdict::Conditional: return "conditional";
+    case Verdict::Prohibited: return "prohibited";
+    case Verdict::Indeterminate: return "indeterminate";
+  }
+  return "indeterminate";
+}
+
+namespace {
+
+constexpr int kMaxVars = 8;
+
+Val B(bool b) { return {b, b, true}; }
+const Val kU{0, 0, false};
+
+int64_t SatAdd(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return a > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) return a > 0 || b < 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
+bool Interval(TypeKind k) {
+  return k == TypeKind::Int || k == TypeKind::Count || k == TypeKind::Decimal || k == TypeKind::Date;
+}
+
+class Machine {
+ public:
+  Machine(const ir::Program& prog, const Case& c, int32_t as_of) : prog_(prog), c_(c), as_of_(as_of) {}
+
+  Val Eval(int32_t id) {
+    const ir::Node& n = prog_.nodes[id];
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    switch (n.op) {
+      case NOp::Const: return {n.imm, n.imm, true};
+      case NOp::Slot: return n.var < 0 ? c_.slots[n.slot] : c_.items[base_[n.var] + n.slot];
+      case NOp::Not: {
+        Val v = Eval(k[0]);
+        return v.known ? B(!v.lo) : kU;
+      }
+      case NOp::And: {
+        bool unknown = false;
+        for (uint32_t i = 0; i < n.nkids; ++i) {
+          Val v = Eval(k[i]);
+          if (!v.known) unknown = true;
+          else if (!v.lo) return B(false);
+        }
+        return unknown ? kU : B(true);
+      }
+      case NOp::Or: {
+        bool unknown = false;
+        for (uint32_t i = 0; i < n.nkids; ++i) {
+          Val v = Eval(k[i]);
+          if (!v.known) unknown = true;
+          else if (v.lo) return B(true);
+        }
+        return unknown ? kU : B(false);
+      }
+      case NOp::Cmp: return Compare(n, Eval(k[0]), Eval(k[1]));
+      case NOp::InJuris: {
+        Val v = Eval(k[0]);
+        if (!v.known) return kU;
+        for (int32_t a : prog_.ancestors[v.lo])
+          if (a == n.imm) return B(true);
+        return B(false);
+      }
+      case NOp::InGroup: {
+        Val v = Eval(k[0]);
+        if (!v.known) return kU;
+        return B(InGroup(static_cast<int>(n.imm), static_cast<int32_t>(v.lo)));
+      }
+      case NOp::InSet: {
+        Val v = Eval(k[0]);
+        if (!v.known) return kU;
+        for (uint32_t i = 0; i < n.nset; ++i)
+          if (prog_.sets[n.set + i] == v.lo) return B(true);
+        return B(false);
+      }
+      case NOp::InList: {
+        Val v = Eval(k[0]);
+        Val list = Eval(k[1]);
+        if (!list.known) return kU;
+        bool any_unknown = !v.known;
+        for (int64_t i = 0; i < list.hi; ++i) {
+          const Val& e = c_.items[list.lo + i];
+          if (!e.known) { any_unknown = true; continue; }
+          if (v.known && e.lo == v.lo) return B(true);
+        }
+        return any_unknown && list.hi > 0 ? kU : B(false);
+      }
+      case NOp::Add: {
+        Val a = Eval(k[0]), b = Eval(k[1]);
+        return {SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known};
+      }
+      case NOp::Sub: {
+        Val a = Eval(k[0]), b = Eval(k[1]);
+        return {SatSub(a.lo, b.hi), SatSub(a.hi, b.lo), a.known && b.known};
+      }
+      case NOp::Neg: {
+        Val a = Eval(k[0]);
+        return {SatSub(0, a.hi), SatSub(0, a.lo), a.known};
+      }
+      case NOp::Known: return B(Eval(k[0]).known);
+      case NOp::Some: {
+        Val list = Eval(k[0]);
+        if (!list.known) return kU;
+        bool unknown = false;
+        int var = n.var;
+        if (var >= kMaxVars) return kU;
+        int saved = base_[var];
+        Val result = B(false);
+        for (int64_t i = 0; i < list.hi; ++i) {
+          base_[var] = static_cast<int>(list.lo + i * n.imm);
+          Val v = Eval(k[1]);
+          if (!v.known) unknown = true;
+          else if (v.lo) { result = B(true); last_match_[var] = static_cast<int>(i); break; }
+        }
+        base_[var] = saved;
+        if (result.lo) return result;
+        return unknown ? kU : B(false);
+      }
+    }
+    return kU;
+  }
+
+  // The facts whose being unknown makes node `id` unknown (only those that matter).
+  void Collect(int32_t id, std::set<std::string>& out) {
+    const ir::Node& n = prog_.nodes[id];
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    switch (n.op) {
+      case NOp::Const: return;
+      case NOp::Slot: {
+        Val v = Eval(id);
+        if (v.known && !(Interval(n.type) && v.lo != v.hi)) return;
+        if (n.var < 0) out.insert(prog_.root.slots[n.slot].path);
+        else out.insert(elem_path_[n.var] + "." + ElemSlotPath(n.var, n.slot));
+        return;
+      }
+      case NOp::And:
+      case NOp::Or:
+      case NOp::Not:
+        for (uint32_t i = 0; i < n.nkids; ++i)
+          if (!Eval(k[i]).known) Collect(k[i], out);
+        return;
+      case NOp::Some: {
+        Val list = Eval(k[0]);
+        if (!list.known) { Collect(k[0], out); return; }
+        int var = n.var;
+        if (var >= kMaxVars) return;
+        int saved = base_[var];
+        std::string saved_path = elem_path_[var];
+        std::string list_path = prog_.nodes[k[0]].var < 0 ? prog_.root.slots[prog_.nodes[k[0]].slot].path : "?";
+        elem_rec_[var] = ElemRecordOf(k[0]);
+        for (int64_t i = 0; i < list.hi; ++i) {
+          base_[var] = static_cast<int>(list.lo + i * n.imm);
+          elem_path_[var] = list_path + "[" + std::to_string(i) + "]";
+          if (!Eval(k[1]).known) Collect(k[1], out);
+        }
+        base_[var] = saved;
+        elem_path_[var] = saved_path;
+        return;
+      }
+      default:
+        for (uint32_t i = 0; i < n.nkids; ++i) Collect(k[i], out);
+        return;
+    }
+  }
+
+  // For `satisfied when some s in safeguards where …`: which element satisfied it.
+  std::string MatchPath(int32_t id) {
+    const ir::Node& n = prog_.nodes[id];
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    if (n.op == NOp::Some) {
+      const ir::Node& list = prog_.nodes[k[0]];
+      if (list.var < 0 && n.var >= 0 && n.var < kMaxVars)
+        return prog_.root.slots[list.slot].path + "[" + std::to_string(last_match_[n.var]) + "]";
+    }
+    if (n.op == NOp::Slot && n.var < 0) return prog_.root.slots[n.slot].path;
+    if (n.op == NOp::And || n.op == NOp::Or)
+      for (uint32_t i = 0; i < n.nkids; ++i) {
+        Val v = Eval(k[i]);
+        if (v.known && v.lo) {
+          std::string s = MatchPath(k[i]);
+          if (!s.empty()) return s;
+        }
+      }
+    if (n.op == NOp::Cmp || n.op == NOp::InSet || n.op == NOp::Known)
+      for (uint32_t i = 0; i < n.nkids; ++i) {
+        std::string s = MatchPath(k[i]);
+        if (!s.empty()) return s;
+      }
+    return {};
+  }
+
+ private:
+  Val Compare(const ir::Node& n, const Val& a, const Val& b) {
+    if (Interval(n.type)) {
+      switch (n.cmp) {
+        case 0:  // ==
+          if (a.known && b.known) return B(a.lo == b.lo);
+          if (a.hi < b.lo || b.hi < a.lo) return B(false);
+          return kU;
+        case 1:
+          if (a.known && b.known) return B(a.lo != b.lo);
+          if (a.hi < b.lo || b.hi < a.lo) return B(true);
+          return kU;
+        case 2:  // <
+          if (a.hi < b.lo) return B(true);
+          if (a.lo >= b.hi) return B(false);
+          return kU;
+        case 3:  // <=
+          if (a.hi <= b.lo) return B(true);
+          if (a.lo > b.hi) return B(false);
+          return kU;
+        case 4:  // >
+          if (a.lo > b.hi) return B(true);
+          if (a.hi <= b.lo) return B(false);
+          return kU;
+        case 5:  // >=
+          if (a.lo >= b.hi) return B(true);
+          if (a.hi < b.lo) return B(false);
+          return kU;
+      }
+    }
+    if (!a.known || !b.known) return kU;
+    return B(n.cmp == 0 ? a.lo == b.lo : a.lo != b.lo);
+  }
+
+  bool InGroup(int g, int32_t j) const {
+    for (int32_t a : prog_.ancestors[j])
+      for (auto& [from, until] : prog_.membership[g][a])
+        if (from <= as_of_ && as_of_ <= until) return true;
+    return false;
+  }
+
+  int ElemRecordOf(int32_t list_node) const {
+    const ir::Node& l = prog_.nodes[list_node];
+    if (l.var < 0) return prog_.root.slots[l.slot].elem_record;
+    return -1;
+  }
+
+  std::string ElemSlotPath(int var, int slot) const {
+    int rec = elem_rec_[var];
+    if (rec < 0) return "";
+    auto it = prog_.elements.find(rec);
+    if (it == prog_.elements.end() || slot >= static_cast<int>(it->second.slots.size())) return "";
+    return it->second.slots[slot].path;
+  }
+
+  const ir::Program& prog_;
+  const Case& c_;
+  int32_t as_of_;
+  int base_[kMaxVars] = {};
+  int last_match_[kMaxVars] = {};
+  int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
+  std::string elem_path_[kMaxVars];
+};
+
+Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
+
+Tri And(Tri a, Tri b) {
+  if (a == Tri::False || b == Tri::False) return Tri::False;
+  if (a == Tri::Unknown || b == Tri::Unknown) return Tri::Unknown;
+  return Tri::True;
+}
+Tri Not(Tri a) { return a == Tri::Unknown ? a : (a == Tri::True ? Tri::False : Tri::True); }
+
+int32_t Today() {
+  auto now = std::chrono::system_clock::now();
+  return static_cast<int32_t>(std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() / 24);
+}
+
+}  // namespace
+
+Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of) {
+  if (node < 0) return Tri::True;
+  Machine m(prog, c, as_of);
+  return ToTri(m.Eval(node));
+}
+
+Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts) {
+  const check::Project& p = *prog.project;
+  Decision d;
+  d.case_id = c.id;
+  d.as_of = opts.as_of ? *opts.as_of : (c.date ? *c.date : Today());
+  Machine m(prog, c, d.as_of);
+
+  // 1. Rulesets: in force on the as-of date, then applicable to this case.
+  std::vector<Tri> rs_applies(p.rulesets.size(), Tri::False);
+  for (size_t i = 0; i < p.rulesets.size(); ++i) {
+    const auto& rs = p.rulesets[i];
+    RulesetUse use{static_cast<int>(i), "applied"};
+    if (d.as_of < rs.effective) use.state = "not_in_force";
+    else if (d.as_of > rs.expires) use.state = "expired";
+    else {
+      rs_applies[i] = prog.ruleset_applies[i] < 0 ? Tri::True : ToTri(m.Eval(prog.ruleset_applies[i]));
+      if (rs_applies[i] == Tri::False) use.state = "not_applicable";
+      else if (rs_applies[i] == Tri::Unknown) use.state = "unknown";
+    }
+    d.rulesets.push_back(use);
+  }
+
+  // 2. Each rule's own condition, then its effect after exceptions (exceptions evaluated first).
+  const size_t n = p.rules.size();
+  std::vector<Tri> cond(n, Tri::False), effect(n, Tri::False);
+  for (size_t r = 0; r < n; ++r) {
+    Tri a = rs_applies[p.rules[r].ruleset];
+    if (a == Tri::False) continue;
+    cond[r] = And(a, prog.rule_when[r] < 0 ? Tri::True : ToTri(m.Eval(prog.rule_when[r])));
+  }
+  for (int32_t r : prog.rule_order) {
+    Tri e = cond[r];
+    for (int x : p.rules[r].exceptions) {
+      e = And(e, Not(effect[x]));
+      if (cond[r] == Tri::True && effect[x] == Tri::True) {
+        if (p.rules[x].modality == check::Modality::Exempt) d.exempted.push_back({r, x});
+        else d.overridden.push_back({r, x, "exception"});
+      }
+    }
+    effect[r] = e;
+  }
+
+  // 3. Findings, in rule order.
+  std::map<int, size_t> finding_of_rule;
+  for (size_t r = 0; r < n; ++r) {
+    const auto& rule = p.rules[r];
+    if (effect[r] == Tri::False || rule.modality == check::Modality::Exempt) continue;
+    Finding f;
+    f.rule = static_cast<int>(r);
+    f.applies = effect[r];
+    if (rule.modality == check::Modality::Must) {
+      if (prog.rule_satisfied[r] < 0) f.status = Status::Outstanding;
+      else {
+        Tri s = ToTri(m.Eval(prog.rule_satisfied[r]));
+        f.status = s == Tri::True ? Status::Satisfied : s == Tri::False ? Status::Outstanding : Status::Unknown;
+        if (s == Tri::True) f.satisfied_by = m.MatchPath(prog.rule_satisfied[r]);
+      }
+    }
+    const auto& rs = p.rulesets[rule.ruleset];
+    const check::Calendar* cal = rs.calendar >= 0 ? &p.calendars[rs.calendar] : nullptr;
+    for (const auto& t : rule.timings) {
+      std::optional<Due> due;
+      std::optional<int32_t> anchor;
+      if (t.event >= 0 && p.events[t.event] == "transfer" && c.date) anchor = *c.date;
+      else if (t.anchor) {
+        // The anchor is a top-level date field of the case.
+        for (size_t s = 0; s < prog.root.slots.size(); ++s) (void)s;
+        if (t.anchor->op == check::Op::Field && t.anchor->var < 0) {
+          int slot = prog.SlotOf(p.root, t.anchor->chain);
+          if (c.slots[slot].known) anchor = static_cast<int32_t>(c.slots[slot].lo);
+        }
+      }
+      if (anchor && t.kind != ast::Timing::Before) {
+        time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit)
+                           : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
+                                                          : time::AddPeriod(cal, *anchor, -t.n, t.unit);
+        due = Due{dd.due, std::vector<int>(dd.unpublished_years.begin(), dd.unpublished_years.end())};
+      }
+      f.due.push_back(due);
+    }
+    finding_of_rule[static_cast<int>(r)] = d.findings.size();
+    d.findings.push_back(std::move(f));
+  }
+
+  // 4. Precedence across rulesets: findings on the same action from different rulesets; the one with
+  // higher force, then the more specific jurisdiction, then the later effective date governs.
+  for (size_t i = 0; i < d.findings.size(); ++i) {
+    for (size_t j = 0; j < d.findings.size(); ++j) {
+      if (i == j) continue;
+      Finding& lo = d.findings[i];
+      const Finding& hi = d.findings[j];
+      if (hi.applies != Tri::True) continue;
+      const auto& rl = p.rules[lo.rule];
+      const auto& rh = p.rules[hi.rule];
+      if (rl.ruleset == rh.ruleset) continue;
+      bool same_action = false;
+      for (int a : rl.actions)
+        for (int b : rh.actions) same_action |= a == b;
+      if (!same_action) continue;
+      const auto& sl = p.rulesets[rl.ruleset];
+      const auto& sh = p.rulesets[rh.ruleset];
+      std::string reason;
+      int dl = sl.jurisdiction >= 0 ? p.jurisdictions[sl.jurisdiction].depth : 0;
+      int dh = sh.jurisdiction >= 0 ? p.jurisdictions[sh.jurisdiction].depth : 0;
+      if (sh.force_rank != sl.force_rank) { if (sh.force_rank > sl.force_rank) reason = "force"; }
+      else if (dh != dl) { if (dh > dl) reason = "specificity"; }
+      else if (sh.effective > sl.effective) reason = "later";
+      if (reason.empty() || lo.governed_by >= 0) continue;
+      lo.governed_by = hi.rule;
+      lo.reason = reason;
+      d.overridden.push_back({lo.rule, hi.rule, reason});
+    }
+  }
+
+  // 5. Verdict.
+  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
+  for (const auto& f : d.findings) {
+    if (f.governed_by >= 0) continue;
+    const auto& rule = p.rules[f.rule];
+    if (!p.rulesets[rule.ruleset].binding) continue;  // guidance is advice: it never decides the verdict
+    if (rule.modality == check::Modality::MustNot) {
+      if (f.applies == Tri::True) prohibited = true;
+      else unknown_prohibition = true;
+    } else if (rule.modality == check::Modality::Must && f.status != Status::Satisfied) {
+      if (f.applies == Tri::True) conditional = true;
+      else unknown_obligation = true;
+    }
+  }
+  if (prohibited) d.verdict = Verdict::Prohibited;
+  else if (unknown_prohibition) d.verdict = Verdict::Indeterminate;
+  else if (conditional) d.verdict = Verdict::Conditional;
+  else if (unknown_obligation) d.verdict = Verdict::Indeterminate;
+  else d.verdict = Verdict::Permitted;
+
+  // 6. Missing facts: those that decide whether a finding applies, and those that decide an
+  // obligation's status. Nothing is asked once a prohibition is certain.
+  if (d.verdict != Verdict::Prohibited) {
+    std::map<std::string, Missing> missing;
+    auto add = [&](int32_t node, int rule, bool decides) {
+      std::set<std::string> facts;
+      m.Collect(node, facts);
+      for (auto& fact : facts) {
+        auto& entry = missing[fact];
+        entry.fact = fact;
+        if (std::find(entry.asked_by.begin(), entry.asked_by.end(), rule) == entry.asked_by.end())
+          entry.asked_by.push_back(rule);
+        entry.decides_verdict |= decides;
+      }
+    };
+    for (const auto& f : d.findings) {
+      const auto& rule = p.rules[f.rule];
+      bool binding = p.rulesets[rule.ruleset].binding;
+      // Whether an obligation that is already met applies or not changes nothing.
+      if (f.applies == Tri::Unknown && f.status != Status::Satisfied) {
+        bool decides = binding && d.verdict == Verdict::Indeterminate;
+        int32_t rs_node = prog.ruleset_applies[rule.ruleset];
+        if (rs_node >= 0 && rs_applies[rule.ruleset] == Tri::Unknown) add(rs_node, f.rule, decides);
+        if (prog.rule_when[f.rule] >= 0 && cond[f.rule] == Tri::Unknown) add(prog.rule_when[f.rule], f.rule, decides);
+        for (int x : rule.exceptions)
+          if (effect[x] == Tri::Unknown) {
+            if (prog.rule_when[x] >= 0) add(prog.rule_when[x], f.rule, decides);
+          }
+      }
+      if (f.status == Status::Unknown && prog.rule_satisfied[f.rule] >= 0) add(prog.rule_satisfied[f.rule], f.rule, false);
+    }
+    for (auto& [k, v] : missing) d.missing.push_back(std::move(v));
+  }
+  return d;
+}
+
+}  // namespace lexgate::eval

@@ -1,0 +1,80 @@
+// Stage 4: Program + Case → Decision. Evaluate() computes, for every ruleset in force on the as-of date
+// and applicable to the case, each rule's three-valued applicability (true / false / unknown), lifts
+// rules whose exceptions apply, settles conflicts between rulesets by force, then specificity of
+// jurisdiction, then later effective date, and derives the verdict of decisions.md. Unknown facts are
+// collected only where they decide a rule's outcome. The Program is never modified: any number of
+// threads may evaluate on one Program at once.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eval/case.h"
+#include "ir/program.h"
+
+namespace lexgate::eval {
+
+enum class Tri : uint8_t { False, True, Unknown };
+enum class Verdict : uint8_t { Permitted = 0, Conditional = 1, Prohibited = 2, Indeterminate = 3 };
+enum class Status : uint8_t { None, Satisfied, Outstanding, Unknown };
+
+const char* VerdictName(Verdict v);
+
+struct Due {
+  int32_t date = 0;
+  std::vector<int> unpublished_years;
+};
+
+struct Finding {
+  int rule = -1;
+  Tri applies = Tri::True;
+  Status status = Status::None;
+  std::string satisfied_by;
+  int governed_by = -1;         // another finding's rule that takes precedence over this one
+  std::string reason;           // force | specificity | later
+  std::vector<std::optional<Due>> due;  // per timing clause
+};
+
+struct Exempted {
+  int rule;
+  int by;
+};
+
+struct Overridden {
+  int rule;
+  int by;
+  std::string reason;  // exception | force | specificity | later
+};
+
+struct Missing {
+  std::string fact;
+  std::vector<int> asked_by;  // rules
+  bool decides_verdict = false;
+};
+
+struct RulesetUse {
+  int ruleset;
+  std::string state;  // applied | not_applicable | not_in_force | expired | unknown
+};
+
+struct Decision {
+  std::string case_id;
+  Verdict verdict = Verdict::Permitted;
+  int32_t as_of = 0;
+  std::vector<Finding> findings;
+  std::vector<Exempted> exempted;
+  std::vector<Overridden> overridden;
+  std::vector<Missing> missing;
+  std::vector<RulesetUse> rulesets;
+};
+
+struct EvalOptions {
+  std::optional<int32_t> as_of;  // default: the case's date, else today
+};
+
+Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts);
+
+// The three-valued value of one node, for explanations and tests.
+Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of);
+
+}  // namespace lexgate::eval

@@ -1,0 +1,20 @@
+// Decision → JSON (stable key order, machine fields plus the localised message) and → text (a readable
+// report for terminals). Both are deterministic: same decision, same bytes.
+#pragma once
+#include <string>
+
+#include "eval/evaluate.h"
+
+namespace lexgate::eval {
+
+struct RenderOptions {
+  std::string locale = "en";
+  bool color = false;
+};
+
+std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o);
+std::string RenderText(const ir::Program& prog, const Decision& d, const RenderOptions& o);
+// The rule's message in the best locale: requested → its parents → en → the rule id.
+std::string RuleMessage(const check::Rule& rule, const std::string& locale);
+
+}  // namespace lexgate::eval

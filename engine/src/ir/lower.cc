@@ -1,0 +1,231 @@
+#include "ir/lower.h"
+
+#include <functional>
+#include <tuple>
+
+namespace lexgate::ir {
+
+using check::Op;
+using check::TypeKind;
+
+int LeafCount(const check::Project& p, int record) {
+  int n = 0;
+  for (auto& f : p.records[record].fields)
+    n += (f.type.kind == TypeKind::Record && !f.type.list) ? LeafCount(p, f.type.id) : 1;
+  return n;
+}
+
+int Program::SlotOf(int record, const std::vector<int>& chain) const {
+  int slot = 0;
+  for (int f : chain) {
+    const auto& fields = project->records[record].fields;
+    for (int i = 0; i < f; ++i)
+      slot += (fields[i].type.kind == TypeKind::Record && !fields[i].type.list) ? LeafCount(*project, fields[i].type.id) : 1;
+    if (fields[f].type.kind == TypeKind::Record && !fields[f].type.list) record = fields[f].type.id;
+  }
+  return slot;
+}
+
+namespace {
+
+void Flatten(const check::Project& p, int record, const std::string& prefix, Layout& out,
+             std::map<int, Layout>& elements) {
+  for (auto& f : p.records[record].fields) {
+    std::string path = prefix.empty() ? f.name : prefix + "." + f.name;
+    if (f.type.kind == TypeKind::Record && !f.type.list) {
+      Flatten(p, f.type.id, path, out, elements);
+      continue;
+    }
+    SlotInfo s{path, f.type, 0, -1};
+    if (f.type.list && f.type.kind == TypeKind::Record) {
+      s.elem_record = f.type.id;
+      s.elem_stride = LeafCount(p, f.type.id);
+      if (!elements.count(f.type.id)) {
+        Layout l;
+        elements[f.type.id] = l;
+        Flatten(p, f.type.id, "", l, elements);
+        elements[f.type.id] = std::move(l);
+      }
+    }
+    out.slots.push_back(std::move(s));
+  }
+}
+
+class Lowerer {
+ public:
+  explicit Lowerer(Program& prog) : prog_(prog), p_(*prog.project) {}
+
+  int32_t Lower(const check::TExpr& e, const std::vector<int>& var_records) {
+    Node n{};
+    n.type = e.type.kind;
+    std::vector<uint32_t> kids;
+    switch (e.op) {
+      case Op::Const:
+        n.op = NOp::Const;
+        n.imm = e.type.kind == TypeKind::String ? StringId(e.str) : e.ival;
+        break;
+      case Op::Field: {
+        n.op = NOp::Slot;
+        n.var = static_cast<int8_t>(e.var);
+        int rec = e.var < 0 ? p_.root : var_records[e.var];
+        n.slot = rec < 0 ? 0 : prog_.SlotOf(rec, e.chain);
+        if (e.type.list) n.type = e.type.kind;
+        break;
+      }
+      case Op::Not: n.op = NOp::Not; break;
+      case Op::And: n.op = NOp::And; break;
+      case Op::Or: n.op = NOp::Or; break;
+      case Op::Cmp: n.op = NOp::Cmp; n.cmp = static_cast<uint8_t>(e.cmp); n.type = e.kids[0]->type.kind; break;
+      case Op::InJuris: n.op = NOp::InJuris; n.imm = e.ival; break;
+      case Op::InGroup: n.op = NOp::InGroup; n.imm = e.ival; break;
+      case Op::InSet: {
+        n.op = NOp::InSet;
+        n.type = e.kids[0]->type.kind;
+        n.set = static_cast<uint32_t>(prog_.sets.size());
+        n.nset = static_cast<uint32_t>(e.set.size());
+        prog_.sets.insert(prog_.sets.end(), e.set.begin(), e.set.end());
+        break;
+      }
+      case Op::InList: n.op = NOp::InList; n.type = e.kids[0]->type.kind; break;
+      case Op::Add: n.op = NOp::Add; break;
+      case Op::Sub: n.op = NOp::Sub; break;
+      case Op::Neg: n.op = NOp::Neg; break;
+      case Op::Known: n.op = NOp::Known; break;
+      case Op::Some: {
+        n.op = NOp::Some;
+        n.var = static_cast<int8_t>(e.var);
+        kids.push_back(static_cast<uint32_t>(Lower(*e.kids[0], var_records)));
+        auto inner = var_records;
+        inner.resize(static_cast<size_t>(e.var) + 1, -1);
+        inner[static_cast<size_t>(e.var)] = e.kids[0]->type.kind == TypeKind::Record ? e.kids[0]->type.id : -1;
+        n.imm = inner[static_cast<size_t>(e.var)] >= 0 ? LeafCount(p_, inner[static_cast<size_t>(e.var)]) : 1;
+        kids.push_back(static_cast<uint32_t>(Lower(*e.kids[1], inner)));
+        return Intern(n, kids);
+      }
+    }
+    for (auto& k : e.kids) kids.push_back(static_cast<uint32_t>(Lower(*k, var_records)));
+    return Intern(n, kids);
+  }
+
+ private:
+  int64_t StringId(const std::string& s) {
+    for (size_t i = 0; i < prog_.strings.size(); ++i)
+      if (prog_.strings[i] == s) return static_cast<int64_t>(i);
+    prog_.strings.push_back(s);
+    return static_cast<int64_t>(prog_.strings.size() - 1);
+  }
+
+  // Hash-consing: an identical node with identical operands is stored once.
+  int32_t Intern(Node n, const std::vector<uint32_t>& kids) {
+    std::vector<int64_t> sig{static_cast<int64_t>(n.op), n.cmp, static_cast<int64_t>(n.type), n.var, n.slot, n.imm};
+    for (uint32_t i = 0; i < n.nset; ++i) sig.push_back(prog_.sets[n.set + i]);
+    sig.push_back(-1);
+    for (auto k : kids) sig.push_back(k);
+    auto it = seen_.find(sig);
+    if (it != seen_.end()) return it->second;
+    n.kids = static_cast<uint32_t>(prog_.kid_list.size());
+    n.nkids = static_cast<uint32_t>(kids.size());
+    prog_.kid_list.insert(prog_.kid_list.end(), kids.begin(), kids.end());
+    prog_.nodes.push_back(n);
+    int32_t id = static_cast<int32_t>(prog_.nodes.size() - 1);
+    seen_[sig] = id;
+    return id;
+  }
+
+  Program& prog_;
+  const check::Project& p_;
+  std::map<std::vector<int64_t>, int32_t> seen_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> project) {
+  auto prog = std::make_shared<Program>();
+  prog->project = project;
+  const check::Project& p = *project;
+  if (p.root >= 0) Flatten(p, p.root, "", prog->root, prog->elements);
+  auto root_slot = [&](const char* name) -> int32_t {
+    if (p.root < 0) return -1;
+    int f = p.records[p.root].FieldIndex(name);
+    return f < 0 ? -1 : prog->SlotOf(p.root, {f});
+  };
+  prog->kind_slot = root_slot("kind");
+  prog->date_slot = root_slot("date");
+  prog->id_slot = root_slot("id");
+
+  Lowerer lw(*prog);
+  for (auto& rs : p.rulesets) {
+    // applicability = kind == K and where
+    int32_t node = -1;
+    std::vector<uint32_t> parts;
+    if (rs.applies_kind >= 0 && prog->kind_slot >= 0) {
+      check::TExpr cmp;
+      cmp.op = Op::Cmp;
+      cmp.type = check::Type{TypeKind::Bool, -1, false};
+      auto a = std::make_unique<check::TExpr>();
+      a->op = Op::Field;
+      a->chain = {p.records[p.root].FieldIndex("kind")};
+      a->type = p.records[p.root].fields[a->chain[0]].type;
+      auto b = std::make_unique<check::TExpr>();
+      b->op = Op::Const;
+      b->type = a->type;
+      b->ival = rs.applies_kind;
+      cmp.kids.push_back(std::move(a));
+      cmp.kids.push_back(std::move(b));
+      parts.push_back(static_cast<uint32_t>(lw.Lower(cmp, {})));
+    }
+    if (rs.applies_where) parts.push_back(static_cast<uint32_t>(lw.Lower(*rs.applies_where, {})));
+    if (parts.size() == 1) node = static_cast<int32_t>(parts[0]);
+    else if (parts.size() == 2) {
+      Node n{};  // an And over the two already-lowered parts
+      n.op = NOp::And;
+      n.kids = static_cast<uint32_t>(prog->kid_list.size());
+      n.nkids = 2;
+      prog->kid_list.insert(prog->kid_list.end(), parts.begin(), parts.end());
+      prog->nodes.push_back(n);
+      node = static_cast<int32_t>(prog->nodes.size() - 1);
+    }
+    prog->ruleset_applies.push_back(node);
+  }
+  for (auto& r : p.rules) {
+    prog->rule_when.push_back(r.when ? lw.Lower(*r.when, {}) : -1);
+    prog->rule_satisfied.push_back(r.satisfied ? lw.Lower(*r.satisfied, {}) : -1);
+  }
+  // Exceptions first: a rule's effect depends on whether its exceptions apply.
+  std::vector<int> state(p.rules.size(), 0);
+  std::function<void(int)> visit = [&](int r) {
+    if (state[r]) return;
+    state[r] = 1;
+    for (int e : p.rules[r].exceptions) visit(e);
+    prog->rule_order.push_back(r);
+  };
+  for (size_t i = 0; i < p.rules.size(); ++i) visit(static_cast<int>(i));
+
+  prog->ancestors.resize(p.jurisdictions.size());
+  for (size_t j = 0; j < p.jurisdictions.size(); ++j)
+    for (int32_t a = static_cast<int32_t>(j); a >= 0; a = p.jurisdictions[a].parent) prog->ancestors[j].push_back(a);
+  prog->membership.resize(p.groups.size());
+  for (size_t g = 0; g < p.groups.size(); ++g) {
+    prog->membership[g].resize(p.jurisdictions.size());
+    for (auto& m : p.groups[g].members) prog->membership[g][m.jurisdiction].push_back({m.from, m.until});
+  }
+  return prog;
+}
+
+std::string Dump(const Program& p) {
+  static const char* const kOps[] = {"const", "slot", "not", "and", "or", "cmp", "in_juris", "in_group", "in_set",
+                                     "in_list", "add", "sub", "neg", "some", "known"};
+  std::string out;
+  for (size_t i = 0; i < p.nodes.size(); ++i) {
+    const Node& n = p.nodes[i];
+    out += "%" + std::to_string(i) + " = " + kOps[static_cast<int>(n.op)];
+    if (n.op == NOp::Slot) out += " " + (n.var < 0 ? std::string("$") : "v" + std::to_string(n.var)) + "[" + std::to_string(n.slot) + "]";
+    if (n.op == NOp::Const || n.op == NOp::InJuris || n.op == NOp::InGroup) out += " " + std::to_string(n.imm);
+    if (n.op == NOp::Cmp) out += " op" + std::to_string(n.cmp);
+    for (uint32_t k = 0; k < n.nkids; ++k) out += " %" + std::to_string(p.kid_list[n.kids + k]);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace lexgate::ir

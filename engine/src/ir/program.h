@@ -1,0 +1,76 @@
+// Stage 3 output: the compiled program the evaluator runs. Facts live in numbered slots (a case is a
+// flat array of values, laid out once from the schema); conditions are nodes in one flat array that
+// refer to their operands by index; identical sub-expressions are stored once (hash-consed), so a
+// condition shared by several rules is one node. Jurisdiction containment is an ancestor table and
+// group membership a per-(group, jurisdiction) list of validity intervals. Immutable after Lower(),
+// shared by any number of threads.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check/project.h"
+
+namespace lexgate::ir {
+
+// A value: an interval [lo, hi] for numbers and dates (unknown = the whole range the type allows, so a
+// count known only from below still decides `>= 100_000`), or a single lo for everything else.
+struct Val {
+  int64_t lo = 0;
+  int64_t hi = 0;
+  bool known = false;
+};
+
+enum class NOp : uint8_t { Const, Slot, Not, And, Or, Cmp, InJuris, InGroup, InSet, InList, Add, Sub, Neg, Some, Known };
+
+struct Node {
+  NOp op;
+  uint8_t cmp = 0;
+  check::TypeKind type = check::TypeKind::Bool;
+  int8_t var = -1;         // Slot: -1 = case root, else `some` depth; Some: depth of its variable
+  int32_t slot = 0;        // Slot: slot index (in the root, or in the element record)
+  uint32_t kids = 0;       // first index into Program::kid_list
+  uint32_t nkids = 0;
+  int64_t imm = 0;         // Const value, InJuris jurisdiction, InGroup group, Some element stride
+  uint32_t set = 0, nset = 0;  // InSet: range in Program::sets
+};
+
+struct SlotInfo {
+  std::string path;     // e.g. exporter.jurisdiction
+  check::Type type;
+  int elem_stride = 0;  // lists of records: slots per element
+  int elem_record = -1;
+};
+
+struct Layout {  // the slots of one record, flattened depth-first
+  std::vector<SlotInfo> slots;
+};
+
+struct Program {
+  std::shared_ptr<const check::Project> project;
+  std::vector<Node> nodes;
+  std::vector<uint32_t> kid_list;
+  std::vector<int64_t> sets;
+  std::vector<std::string> strings;  // string constants; a case's equal strings get the same id
+  Layout root;
+  std::map<int, Layout> elements;    // record id → layout of one list element
+  std::vector<int32_t> rule_when;    // node index per rule, -1 = always
+  std::vector<int32_t> rule_satisfied;
+  std::vector<int32_t> ruleset_applies;  // node per ruleset (kind test and `where`)
+  std::vector<int32_t> rule_order;   // rules so that every rule comes after its exceptions
+  std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
+  // membership[g][j]: validity intervals during which jurisdiction j is a member of group g
+  std::vector<std::vector<std::vector<std::pair<int32_t, int32_t>>>> membership;
+  int32_t kind_slot = -1, date_slot = -1, id_slot = -1;
+
+  int SlotOf(int record, const std::vector<int>& chain) const;
+};
+
+// Number of slots a record takes when flattened.
+int LeafCount(const check::Project& p, int record);
+
+std::string Dump(const Program& p);
+
+}  // namespace lexgate::ir

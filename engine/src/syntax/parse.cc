@@ -1,0 +1,840 @@
+#include "syntax/parse.h"
+
+#include <antlr4-runtime.h>
+#include <unicode/utf8.h>
+
+#include <charconv>
+
+#include "LexgateLexer.h"
+#include "LexgateParser.h"
+#include "base/date.h"
+
+namespace lexgate::syntax {
+
+namespace {
+
+using P = LexgateParser;
+using diag::Code;
+
+constexpr int kMaxNesting = 200;
+
+// Chinese spellings of hard keywords, longest first, for the "put a space after it" diagnostic.
+const char* const kZhKeywords[] = {"规则集", "并且", "或者", "可以", "豁免", "例外", "属于", "存在", "测试",
+                                   "期望", "引用", "规则", "必须", "不得", "当", "则", "应", "且", "或", "非"};
+
+class Builder;
+
+// Maps code-point indexes (ANTLR's) to byte offsets (ours).
+struct Offsets {
+  std::vector<uint32_t> byte_of_cp;
+  uint32_t Byte(size_t cp) const { return cp < byte_of_cp.size() ? byte_of_cp[cp] : byte_of_cp.back(); }
+};
+
+class ErrorListener : public antlr4::BaseErrorListener {
+ public:
+  ErrorListener(diag::DiagnosticSink& sink, uint32_t file, const Offsets& off) : sink_(sink), file_(file), off_(off) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* tok, size_t line, size_t col,
+                   const std::string& msg, std::exception_ptr) override {
+    if (line == last_line_) return;  // one syntax error per line: the rest are usually echoes
+    last_line_ = line;
+    Span span{file_, 0, 0, static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1)};
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    if (!tok || !parser) {
+      sink_.Report(Code::LG1011, span, {{"found", "input"}});
+      (void)msg;
+      return;
+    }
+    span.begin = off_.Byte(tok->getStartIndex());
+    span.end = tok->getType() == antlr4::Token::EOF ? span.begin : off_.Byte(tok->getStopIndex() + 1);
+    const std::string text = tok->getText();
+    switch (tok->getType()) {
+      case LexgateLexer::BAD_CHAR:
+        sink_.Report(Code::LG1003, span, {{"char", Describe(text)}});
+        return;
+      case LexgateLexer::UNTERMINATED_STRING:
+        sink_.Report(Code::LG1002, span);
+        return;
+      case LexgateLexer::IDENT:
+        for (const char* kw : kZhKeywords) {
+          std::string k = kw;
+          if (text.size() > k.size() && text.compare(0, k.size(), k) == 0) {
+            auto& d = sink_.Report(Code::LG1004, span, {{"word", text}, {"keyword", k}});
+            d.help = "write '" + k + " " + text.substr(k.size()) + "'";
+            return;
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    std::string expected = Expected(parser);
+    if (tok->getType() == antlr4::Token::EOF) {
+      sink_.Report(Code::LG1007, span, {{"expected", expected.empty() ? "the file ends too early" : "expected " + expected}});
+      return;
+    }
+    if (expected.empty())
+      sink_.Report(Code::LG1011, span, {{"found", "'" + text + "'"}});
+    else
+      sink_.Report(Code::LG1001, span, {{"found", "'" + text + "'"}, {"expected", expected}});
+  }
+
+ private:
+  static std::string Describe(const std::string& t) {
+    if (t.size() == 1 && (static_cast<unsigned char>(t[0]) < 0x20 || t[0] == 0x7f)) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned char>(t[0]));
+      return buf;
+    }
+    return "'" + t + "'";
+  }
+
+  static std::string Expected(antlr4::Parser* parser) {
+    antlr4::misc::IntervalSet set;
+    try {
+      set = parser->getExpectedTokens();
+    } catch (...) {
+      return {};
+    }
+    std::vector<std::string> names;
+    bool ident_ok = set.contains(static_cast<size_t>(LexgateLexer::IDENT));
+    for (size_t t : set.toList()) {
+      if (ident_ok && t != LexgateLexer::IDENT && t >= LexgateLexer::TITLE && t <= LexgateLexer::YEARS) continue;
+      if (ident_ok && (t == LexgateLexer::GROUP || t == LexgateLexer::JURISDICTION_KW || t == LexgateLexer::SCHEMA ||
+                       t == LexgateLexer::RECORD || t == LexgateLexer::ENUM || t == LexgateLexer::CALENDAR))
+        continue;
+      std::string n = parser->getVocabulary().getDisplayName(t);
+      if (t == LexgateLexer::IDENT) n = "a name";
+      else if (t == LexgateLexer::STRING) n = "a string";
+      else if (t == LexgateLexer::INT) n = "a number";
+      else if (t == LexgateLexer::DATE) n = "a date";
+      else if (t == LexgateLexer::JCODE) n = "a jurisdiction code";
+      else if (t == antlr4::Token::EOF) n = "end of file";
+      else {
+        std::string lit = parser->getVocabulary().getLiteralName(t);
+        if (!lit.empty()) n = lit;
+        else {  // keyword tokens have no literal name; show the English spelling
+          for (auto& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          n = "'" + n + "'";
+        }
+      }
+      names.push_back(n);
+    }
+    if (names.empty() || names.size() > 8) return {};
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (i) out += i + 1 == names.size() ? " or " : ", ";
+      out += names[i];
+    }
+    return out;
+  }
+
+  diag::DiagnosticSink& sink_;
+  uint32_t file_;
+  const Offsets& off_;
+  size_t last_line_ = 0;
+};
+
+class Builder {
+ public:
+  Builder(diag::DiagnosticSink& sink, uint32_t file, const Offsets& off) : sink_(sink), file_(file), off_(off) {}
+
+  Span SpanOf(antlr4::Token* a, antlr4::Token* b) const {
+    if (!a) return {};
+    if (!b || b->getType() == antlr4::Token::EOF || b->getStopIndex() < a->getStartIndex()) b = a;
+    return Span{file_, off_.Byte(a->getStartIndex()), off_.Byte(b->getStopIndex() + 1),
+                static_cast<uint32_t>(a->getLine()), static_cast<uint32_t>(a->getCharPositionInLine() + 1)};
+  }
+  Span SpanOf(antlr4::ParserRuleContext* c) const { return c ? SpanOf(c->getStart(), c->getStop()) : Span{}; }
+  Span SpanOf(antlr4::tree::TerminalNode* t) const { return t ? SpanOf(t->getSymbol(), t->getSymbol()) : Span{}; }
+
+  ast::Name NameOf(P::IdentContext* c) const { return c ? ast::Name{c->getText(), SpanOf(c)} : ast::Name{}; }
+  ast::Name NameOf(antlr4::tree::TerminalNode* t) const { return t ? ast::Name{t->getText(), SpanOf(t)} : ast::Name{}; }
+
+  std::string QName(P::QnameContext* q) const {
+    std::string s;
+    if (!q) return s;
+    for (auto* i : q->ident()) {
+      if (!s.empty()) s += ".";
+      s += i->getText();
+    }
+    return s;
+  }
+
+  std::optional<int64_t> Int(antlr4::tree::TerminalNode* t) {
+    if (!t) return std::nullopt;
+    std::string digits;
+    for (char c : t->getText())
+      if (c != '_') digits += c;
+    int64_t v = 0;
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || p != digits.data() + digits.size()) {
+      sink_.Report(Code::LG1005, SpanOf(t), {{"text", t->getText()}});
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<int64_t> DecimalMillionths(antlr4::tree::TerminalNode* t) {
+    std::string s;
+    for (char c : t->getText())
+      if (c != '_') s += c;
+    size_t dot = s.find('.');
+    std::string ip = s.substr(0, dot), fp = s.substr(dot + 1);
+    if (fp.size() > 6) fp.resize(6);
+    while (fp.size() < 6) fp += '0';
+    int64_t a = 0, b = 0;
+    auto r1 = std::from_chars(ip.data(), ip.data() + ip.size(), a);
+    auto r2 = std::from_chars(fp.data(), fp.data() + fp.size(), b);
+    int64_t out;
+    if (r1.ec != std::errc() || r2.ec != std::errc() || __builtin_mul_overflow(a, 1000000, &out) ||
+        __builtin_add_overflow(out, b, &out)) {
+      sink_.Report(Code::LG1005, SpanOf(t), {{"text", t->getText()}});
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  std::optional<int32_t> Date(antlr4::tree::TerminalNode* t) {
+    if (!t) return std::nullopt;
+    auto d = ParseDate(t->getText());
+    if (!d) sink_.Report(Code::LG1006, SpanOf(t), {{"text", t->getText()}});
+    return d;
+  }
+
+  // Removes the quotes (ASCII or full-width) and resolves escapes.
+  std::string Str(antlr4::tree::TerminalNode* t) {
+    if (!t) return {};
+    const std::string raw = t->getText();
+    auto first_len = [&]() -> size_t { return raw[0] == '"' ? 1 : 3; };
+    size_t open = first_len();
+    size_t close = raw.back() == '"' ? 1 : 3;
+    if (raw.size() < open + close) return {};
+    std::string in = raw.substr(open, raw.size() - open - close), out;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (in[i] != '\\') { out += in[i]; continue; }
+      if (++i >= in.size()) break;
+      char c = in[i];
+      switch (c) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case 'u': {
+          if (i + 4 >= in.size()) { sink_.Report(Code::LG1008, SpanOf(t)); return out; }
+          unsigned cp = 0;
+          std::from_chars(in.data() + i + 1, in.data() + i + 5, cp, 16);
+          i += 4;
+          if (cp >= 0xD800 && cp <= 0xDFFF) { sink_.Report(Code::LG1008, SpanOf(t)); break; }
+          char buf[4];
+          int32_t n = 0;
+          UBool err = false;
+          U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, 4, static_cast<UChar32>(cp), err);
+          if (err) { sink_.Report(Code::LG1008, SpanOf(t)); break; }
+          out.append(buf, static_cast<size_t>(n));
+          break;
+        }
+        default: out += c; break;  // \" \\ \/ and the full-width closers
+      }
+    }
+    return out;
+  }
+
+  std::vector<ast::LocalisedText> Texts(const std::vector<P::LocalisedTextContext*>& v) {
+    std::vector<ast::LocalisedText> out;
+    for (auto* t : v) out.push_back({t->ident()->getText(), Str(t->STRING()), SpanOf(t)});
+    return out;
+  }
+
+  void Once(std::vector<std::string>& seen, const std::string& clause, antlr4::ParserRuleContext* c) {
+    for (auto& s : seen)
+      if (s == clause) {
+        sink_.Report(Code::LG1010, SpanOf(c), {{"clause", clause}});
+        return;
+      }
+    seen.push_back(clause);
+  }
+
+  // ---------------------------------------------------------------- expressions
+  ast::ExprPtr Make(ast::ExprKind k, Span s) {
+    auto e = std::make_unique<ast::Expr>();
+    e->kind = k;
+    e->span = s;
+    return e;
+  }
+
+  ast::ExprPtr Expr(P::ExprContext* c) { return c ? Or(c->orExpr()) : nullptr; }
+
+  ast::ExprPtr Or(P::OrExprContext* c) {
+    if (!c) return nullptr;
+    auto parts = c->andExpr();
+    if (parts.size() == 1) return And(parts[0]);
+    auto e = Make(ast::ExprKind::Or, SpanOf(c));
+    for (auto* p : parts) e->kids.push_back(And(p));
+    return e;
+  }
+
+  ast::ExprPtr And(P::AndExprContext* c) {
+    if (!c) return nullptr;
+    auto parts = c->notExpr();
+    if (parts.size() == 1) return Not(parts[0]);
+    auto e = Make(ast::ExprKind::And, SpanOf(c));
+    for (auto* p : parts) e->kids.push_back(Not(p));
+    return e;
+  }
+
+  ast::ExprPtr Not(P::NotExprContext* c) {
+    if (!c) return nullptr;
+    if (c->NOT()) {
+      auto e = Make(ast::ExprKind::Not, SpanOf(c));
+      e->kids.push_back(Not(c->notExpr()));
+      return e;
+    }
+    return Cmp(c->cmpExpr());
+  }
+
+  ast::ExprPtr Cmp(P::CmpExprContext* c) {
+    if (!c) return nullptr;
+    auto adds = c->addExpr();
+    if (adds.size() == 1) return Add(adds[0]);
+    ast::ExprPtr e;
+    if (c->cmpOp()) {
+      e = Make(ast::ExprKind::Cmp, SpanOf(c));
+      e->op = c->cmpOp()->getText();
+    } else {
+      e = Make(c->NOT() ? ast::ExprKind::NotIn : ast::ExprKind::In, SpanOf(c));
+    }
+    e->kids.push_back(Add(adds[0]));
+    e->kids.push_back(Add(adds[1]));
+    return e;
+  }
+
+  ast::ExprPtr Add(P::AddExprContext* c) {
+    if (!c) return nullptr;
+    auto us = c->unaryExpr();
+    ast::ExprPtr acc = Unary(us[0]);
+    // Operators and operands alternate among the children: u (op u)*
+    size_t ui = 1;
+    for (size_t i = 1; i < c->children.size(); i += 2) {
+      auto* op = dynamic_cast<antlr4::tree::TerminalNode*>(c->children[i]);
+      if (!op || ui >= us.size()) break;
+      auto e = Make(op->getSymbol()->getType() == LexgateLexer::PLUS ? ast::ExprKind::Add : ast::ExprKind::Sub,
+                    SpanOf(c->getStart(), us[ui]->getStop()));
+      e->kids.push_back(std::move(acc));
+      e->kids.push_back(Unary(us[ui++]));
+      acc = std::move(e);
+    }
+    return acc;
+  }
+
+  ast::ExprPtr Unary(P::UnaryExprContext* c) {
+    if (!c) return nullptr;
+    if (c->MINUS()) {
+      auto e = Make(ast::ExprKind::Neg, SpanOf(c));
+      e->kids.push_back(Unary(c->unaryExpr()));
+      return e;
+    }
+    return Primary(c->primary());
+  }
+
+  ast::ExprPtr PathExpr(P::PathContext* c) {
+    auto e = Make(ast::ExprKind::Path, SpanOf(c));
+    if (c)
+      for (auto* i : c->ident()) e->path.push_back(NameOf(i));
+    return e;
+  }
+
+  ast::ExprPtr Primary(P::PrimaryContext* c) {
+    if (!c) return nullptr;
+    if (auto* p = dynamic_cast<P::PParenContext*>(c)) return Expr(p->expr());
+    if (auto* p = dynamic_cast<P::PSomeContext*>(c)) {
+      auto e = Make(ast::ExprKind::Some, SpanOf(c));
+      e->name = p->ident() ? p->ident()->getText() : "";
+      e->path.push_back(NameOf(p->ident()));
+      e->kids.push_back(PathExpr(p->path()));
+      e->kids.push_back(Not(p->notExpr()));
+      return e;
+    }
+    if (auto* p = dynamic_cast<P::PCallContext*>(c)) {
+      auto e = Make(ast::ExprKind::Call, SpanOf(c));
+      e->name = p->ident() ? p->ident()->getText() : "";
+      e->path.push_back(NameOf(p->ident()));
+      for (auto* a : p->arg()) {
+        if (auto* s = dynamic_cast<P::ArgSinceContext*>(a)) {
+          auto w = Make(ast::ExprKind::Since, SpanOf(a));
+          w->name = s->ident() ? s->ident()->getText() : "";
+          e->kids.push_back(std::move(w));
+        } else if (auto* l = dynamic_cast<P::ArgLastContext*>(a)) {
+          auto w = Make(ast::ExprKind::Last, SpanOf(a));
+          auto d = Dur(l->duration());
+          w->ival = d.n;
+          w->text = d.unit;
+          e->kids.push_back(std::move(w));
+        } else if (auto* x = dynamic_cast<P::ArgExprContext*>(a)) {
+          e->kids.push_back(Expr(x->expr()));
+        }
+      }
+      return e;
+    }
+    if (auto* p = dynamic_cast<P::PSetContext*>(c)) {
+      auto e = Make(ast::ExprKind::Set, SpanOf(c));
+      for (auto* el : p->setElem()) {
+        if (el->literal()) e->kids.push_back(Literal(el->literal()));
+        else e->kids.push_back(PathExpr(el->path()));
+      }
+      return e;
+    }
+    if (auto* p = dynamic_cast<P::PLiteralContext*>(c)) return Literal(p->literal());
+    if (auto* p = dynamic_cast<P::PPathContext*>(c)) return PathExpr(p->path());
+    return nullptr;
+  }
+
+  ast::Duration Dur(P::DurationContext* c) {
+    ast::Duration d;
+    if (!c) return d;
+    d.n = Int(c->INT()).value_or(0);
+    d.unit = c->unit() ? c->unit()->getText() : "";
+    // Chinese unit spellings are the same units.
+    if (d.unit == "工作日") d.unit = "working_days";
+    else if (d.unit == "日") d.unit = "days";
+    else if (d.unit == "个月") d.unit = "months";
+    else if (d.unit == "年") d.unit = "years";
+    d.span = SpanOf(c);
+    return d;
+  }
+
+  ast::ExprPtr Literal(P::LiteralContext* c) {
+    if (!c) return nullptr;
+    Span s = SpanOf(c);
+    if (auto* l = dynamic_cast<P::LitIntContext*>(c)) {
+      auto e = Make(ast::ExprKind::Int, s);
+      e->ival = Int(l->INT()).value_or(0);
+      if (l->PERCENT()) {  // 50% is the decimal 50
+        e->kind = ast::ExprKind::Decimal;
+        e->percent = true;
+        if (__builtin_mul_overflow(e->ival, 1000000, &e->ival)) {
+          sink_.Report(Code::LG1005, s, {{"text", l->INT()->getText()}});
+          e->ival = 0;
+        }
+      }
+      return e;
+    }
+    if (auto* l = dynamic_cast<P::LitDecimalContext*>(c)) {
+      auto e = Make(ast::ExprKind::Decimal, s);
+      e->ival = DecimalMillionths(l->DECIMAL()).value_or(0);
+      e->percent = l->PERCENT() != nullptr;
+      return e;
+    }
+    if (auto* l = dynamic_cast<P::LitStringContext*>(c)) {
+      auto e = Make(ast::ExprKind::String, s);
+      e->text = Str(l->STRING());
+      return e;
+    }
+    if (auto* l = dynamic_cast<P::LitDateContext*>(c)) {
+      auto e = Make(ast::ExprKind::Date, s);
+      e->ival = Date(l->DATE()).value_or(0);
+      return e;
+    }
+    if (auto* l = dynamic_cast<P::LitBoolContext*>(c)) {
+      auto e = Make(ast::ExprKind::Bool, s);
+      e->ival = l->TRUE() ? 1 : 0;
+      return e;
+    }
+    if (auto* l = dynamic_cast<P::LitJurisdictionContext*>(c)) {
+      auto e = Make(ast::ExprKind::Jurisdiction, s);
+      e->text = l->JCODE()->getText();
+      return e;
+    }
+    if (auto* l = dynamic_cast<P::LitDurationContext*>(c)) {
+      auto e = Make(ast::ExprKind::Duration, s);
+      auto d = Dur(l->duration());
+      e->ival = d.n;
+      e->text = d.unit;
+      return e;
+    }
+    return nullptr;
+  }
+
+  // ---------------------------------------------------------------- declarations
+  void Ruleset(P::RulesetDeclContext* c, ast::File& f) {
+    ast::RulesetDecl r;
+    r.span = SpanOf(c);
+    r.id = {QName(c->qname()), SpanOf(c->qname())};
+    std::vector<std::string> seen;
+    for (auto* fld : c->rulesetField()) {
+      if (auto* x = dynamic_cast<P::RsTitleContext*>(fld)) { Once(seen, "title", fld); r.title = Texts(x->localisedText()); }
+      else if (auto* x = dynamic_cast<P::RsAuthorityContext*>(fld)) { Once(seen, "authority", fld); r.authority = ast::Name{QName(x->qname()), SpanOf(x->qname())}; }
+      else if (auto* x = dynamic_cast<P::RsJurisdictionContext*>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{x->jurisdictionRef()->getText(), SpanOf(x->jurisdictionRef())}; }
+      else if (auto* x = dynamic_cast<P::RsForceContext*>(fld)) { Once(seen, "force", fld); r.force = NameOf(x->ident()); }
+      else if (auto* x = dynamic_cast<P::RsCalendarContext*>(fld)) { Once(seen, "counted_on", fld); r.calendar = NameOf(x->ident()); }
+      else if (auto* x = dynamic_cast<P::RsEffectiveContext*>(fld)) { Once(seen, "effective", fld); r.effective = Date(x->DATE()); r.effective_span = SpanOf(x->DATE()); }
+      else if (auto* x = dynamic_cast<P::RsExpiresContext*>(fld)) { Once(seen, "expires", fld); r.expires = Date(x->DATE()); r.expires_span = SpanOf(x->DATE()); }
+      else if (auto* x = dynamic_cast<P::RsBindingContext*>(fld)) { Once(seen, "binding", fld); r.binding = x->TRUE() != nullptr; }
+      else if (auto* x = dynamic_cast<P::RsSourceContext*>(fld)) { Once(seen, "source", fld); r.source = Str(x->STRING()); }
+      else if (auto* x = dynamic_cast<P::RsVersionContext*>(fld)) { Once(seen, "version", fld); r.version = Str(x->STRING()); }
+      else if (auto* x = dynamic_cast<P::RsAppliesContext*>(fld)) {
+        Once(seen, "applies to", fld);
+        r.applies_kind = NameOf(x->ident());
+        r.applies_where = Expr(x->expr());
+      }
+    }
+    f.rulesets.push_back(std::move(r));
+  }
+
+  ast::RuleRef Ref(P::RuleRefContext* c) {
+    ast::RuleRef r;
+    r.span = SpanOf(c);
+    if (!c) return r;
+    if (c->SLASH()) {
+      r.ruleset = QName(c->qname());
+      r.rule = NameOf(c->ident());
+    } else {
+      r.rule = {QName(c->qname()), SpanOf(c->qname())};
+    }
+    return r;
+  }
+
+  void Rule(P::RuleDeclContext* c, ast::File& f) {
+    ast::RuleDecl r;
+    r.span = SpanOf(c);
+    r.name = NameOf(c->ident());
+    r.ruleset = f.rulesets.empty() ? -1 : static_cast<int>(f.rulesets.size() - 1);
+    for (auto* rr : c->ruleRef()) r.exception_to.push_back(Ref(rr));
+    std::vector<std::string> seen;
+    for (auto* cl : c->ruleClause()) {
+      if (auto* x = dynamic_cast<P::ClCiteContext*>(cl)) {
+        Once(seen, "cite", cl);
+        ast::Citation ct;
+        ct.span = SpanOf(cl);
+        ct.instrument = Str(x->STRING());
+        for (auto* part : x->citePart()) {
+          std::string kind = part->ART() ? "art" : part->PARA() ? "para" : "item";
+          ct.parts.push_back({kind, part->citeNumber() ? part->citeNumber()->getText() : ""});
+        }
+        r.cite = std::move(ct);
+      } else if (auto* x = dynamic_cast<P::ClCiteInstrumentOnlyContext*>(cl)) {
+        Once(seen, "cite", cl);
+        r.cite = ast::Citation{SpanOf(cl), Str(x->STRING()), {}};
+      } else if (auto* x = dynamic_cast<P::ClWhenContext*>(cl)) {
+        Once(seen, "when", cl);
+        r.when = Expr(x->expr());
+      } else if (auto* x = dynamic_cast<P::ClSatisfiedContext*>(cl)) {
+        Once(seen, "satisfied when", cl);
+        r.satisfied = Expr(x->expr());
+      } else if (auto* x = dynamic_cast<P::ClSaysContext*>(cl)) {
+        Once(seen, "says", cl);
+        r.says = Texts(x->localisedText());
+      } else if (auto* x = dynamic_cast<P::ClThenContext*>(cl)) {
+        Once(seen, "then", cl);
+        r.then = Consequence(x->consequence());
+      }
+    }
+    f.rules.push_back(std::move(r));
+  }
+
+  ast::Consequence Consequence(P::ConsequenceContext* c) {
+    ast::Consequence q;
+    q.span = SpanOf(c);
+    if (dynamic_cast<P::CqExemptContext*>(c)) {
+      q.modality = ast::Modality::Exempt;
+      return q;
+    }
+    auto* m = dynamic_cast<P::CqModalContext*>(c);
+    if (!m) return q;
+    auto* mod = m->modality();
+    q.modality = mod->MUST() ? ast::Modality::Must : mod->MUST_NOT() ? ast::Modality::MustNot
+               : mod->SHOULD() ? ast::Modality::Should : ast::Modality::May;
+    auto* a = m->actionSpec();
+    if (auto* s = dynamic_cast<P::ActSingleContext*>(a)) {
+      q.actions.push_back(NameOf(s->ident()));
+    } else if (auto* o = dynamic_cast<P::ActOneOfContext*>(a)) {
+      q.mode = ast::ActionMode::OneOf;
+      for (auto* i : o->ident()) q.actions.push_back(NameOf(i));
+    } else if (auto* l = dynamic_cast<P::ActAllOfContext*>(a)) {
+      q.mode = ast::ActionMode::AllOf;
+      for (auto* i : l->ident()) q.actions.push_back(NameOf(i));
+    }
+    for (auto* t : m->timing()) {
+      ast::Timing tm;
+      tm.span = SpanOf(t);
+      P::AnchorContext* anchor = nullptr;
+      if (auto* b = dynamic_cast<P::TmBeforeContext*>(t)) { tm.kind = ast::Timing::Before; anchor = b->anchor(); }
+      else if (auto* b = dynamic_cast<P::TmBeforeMinusContext*>(t)) { tm.kind = ast::Timing::BeforeMinus; anchor = b->anchor(); tm.duration = Dur(b->duration()); }
+      else if (auto* w = dynamic_cast<P::TmWithinContext*>(t)) { tm.kind = ast::Timing::Within; anchor = w->anchor(); tm.duration = Dur(w->duration()); }
+      if (anchor && anchor->path())
+        for (auto* i : anchor->path()->ident()) tm.anchor.push_back(NameOf(i));
+      q.timings.push_back(std::move(tm));
+    }
+    return q;
+  }
+
+  nlohmann::ordered_json Value(P::ValueContext* c, int depth) {
+    if (!c) return nullptr;
+    if (auto* o = dynamic_cast<P::VObjectContext*>(c)) return Object(o->object(), depth + 1);
+    if (auto* l = dynamic_cast<P::VListContext*>(c)) {
+      auto arr = nlohmann::ordered_json::array();
+      for (auto* v : l->value()) arr.push_back(Value(v, depth + 1));
+      return arr;
+    }
+    if (auto* v = dynamic_cast<P::VIntContext*>(c)) {
+      auto n = Int(v->INT());
+      if (!n) return nullptr;
+      return v->MINUS() ? -*n : *n;
+    }
+    if (auto* v = dynamic_cast<P::VDecimalContext*>(c)) {
+      double d = std::strtod(v->DECIMAL()->getText().c_str(), nullptr);
+      return v->MINUS() ? -d : d;
+    }
+    if (auto* v = dynamic_cast<P::VStringContext*>(c)) return Str(v->STRING());
+    if (auto* v = dynamic_cast<P::VDateContext*>(c)) return v->DATE()->getText();
+    if (auto* v = dynamic_cast<P::VBoolContext*>(c)) return v->TRUE() != nullptr;
+    if (dynamic_cast<P::VNullContext*>(c)) return nullptr;
+    if (auto* v = dynamic_cast<P::VJurisdictionContext*>(c)) return v->JCODE()->getText();
+    if (auto* v = dynamic_cast<P::VIdentContext*>(c)) return v->ident()->getText();
+    return nullptr;
+  }
+
+  nlohmann::ordered_json Object(P::ObjectContext* c, int depth) {
+    auto obj = nlohmann::ordered_json::object();
+    if (!c) return obj;
+    for (auto* m : c->member()) {
+      std::string key = m->ident() ? m->ident()->getText() : "";
+      obj[key] = Value(m->value(), depth);
+    }
+    return obj;
+  }
+
+  void Test(P::TestDeclContext* c, ast::File& f) {
+    ast::TestDecl t;
+    t.span = SpanOf(c);
+    t.name = Str(c->STRING());
+    for (auto* cl : c->testClause()) {
+      if (auto* x = dynamic_cast<P::TcAsOfContext*>(cl)) t.as_of = Date(x->DATE());
+      else if (auto* x = dynamic_cast<P::TcCaseContext*>(cl)) { t.case_value = Object(x->object(), 0); t.case_span = SpanOf(cl); }
+      else if (auto* x = dynamic_cast<P::TcExpectContext*>(cl)) {
+        ast::Expectation e;
+        auto* ex = x->expectation();
+        e.span = SpanOf(ex);
+        if (auto* v = dynamic_cast<P::ExVerdictContext*>(ex)) { e.kind = ast::Expectation::Verdict; e.word = v->ident()->getText(); }
+        else if (auto* v = dynamic_cast<P::ExRequiresContext*>(ex)) { e.kind = ast::Expectation::Requires; e.word = v->ident()->getText(); }
+        else if (auto* v = dynamic_cast<P::ExNotRequiresContext*>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = v->ident()->getText(); }
+        else if (auto* v = dynamic_cast<P::ExFiresContext*>(ex)) { e.kind = ast::Expectation::Fires; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = dynamic_cast<P::ExNotFiresContext*>(ex)) { e.kind = ast::Expectation::NotFires; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = dynamic_cast<P::ExExemptedContext*>(ex)) { e.kind = ast::Expectation::Exempted; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = dynamic_cast<P::ExMissingContext*>(ex)) {
+          e.kind = ast::Expectation::Missing;
+          for (auto* i : v->path()->ident()) e.path.push_back(NameOf(i));
+        } else if (auto* v = dynamic_cast<P::ExDueContext*>(ex)) {
+          e.kind = ast::Expectation::Due;
+          e.word = v->ident()->getText();
+          e.date = Date(v->DATE()).value_or(0);
+        }
+        t.expects.push_back(std::move(e));
+      }
+    }
+    f.tests.push_back(std::move(t));
+  }
+
+  ast::RecordDecl Record(const std::vector<P::FieldDeclContext*>& fields) {
+    ast::RecordDecl r;
+    for (auto* fd : fields) {
+      ast::FieldDecl d;
+      d.name = NameOf(fd->ident());
+      auto* t = fd->typeRef();
+      while (t && t->LIST()) { d.type.list = true; t = t->typeRef(); }
+      if (t) d.type.name = NameOf(t->ident());
+      r.fields.push_back(std::move(d));
+    }
+    return r;
+  }
+
+  void Item(P::ItemContext* it, ast::File& f) {
+    if (auto* c = it->rulesetDecl()) Ruleset(c, f);
+    else if (auto* c = it->ruleDecl()) Rule(c, f);
+    else if (auto* c = it->testDecl()) Test(c, f);
+    else if (auto* c = it->schemaDecl()) {
+      auto r = Record(c->fieldDecl());
+      r.span = SpanOf(c);
+      r.is_schema = true;
+      r.name = {"case", SpanOf(c->SCHEMA())};
+      f.records.push_back(std::move(r));
+    } else if (auto* c = it->recordDecl()) {
+      auto r = Record(c->fieldDecl());
+      r.span = SpanOf(c);
+      r.name = NameOf(c->ident());
+      f.records.push_back(std::move(r));
+    } else if (auto* c = it->enumDecl()) {
+      ast::EnumDecl e;
+      e.span = SpanOf(c);
+      auto ids = c->ident();
+      if (!ids.empty()) e.name = NameOf(ids[0]);
+      for (size_t i = 1; i < ids.size(); ++i) e.values.push_back(NameOf(ids[i]));
+      f.enums.push_back(std::move(e));
+    } else if (auto* c = it->actionDecl()) {
+      ast::NamesDecl d{SpanOf(c), {}};
+      for (auto* i : c->ident()) d.names.push_back(NameOf(i));
+      f.actions.push_back(std::move(d));
+    } else if (auto* c = it->eventDecl()) {
+      ast::NamesDecl d{SpanOf(c), {}};
+      for (auto* i : c->ident()) d.names.push_back(NameOf(i));
+      f.events.push_back(std::move(d));
+    } else if (auto* c = it->jurisdictionDecl()) {
+      ast::JurisdictionDecl j;
+      j.span = SpanOf(c);
+      auto refs = c->jurisdictionRef();
+      if (!refs.empty()) j.code = {refs[0]->getText(), SpanOf(refs[0])};
+      if (refs.size() > 1) j.parent = ast::Name{refs[1]->getText(), SpanOf(refs[1])};
+      j.names = Texts(c->localisedText());
+      f.jurisdictions.push_back(std::move(j));
+    } else if (auto* c = it->groupDecl()) {
+      ast::GroupDecl g;
+      g.span = SpanOf(c);
+      g.name = NameOf(c->ident());
+      g.names = Texts(c->localisedText());
+      for (auto* m : c->groupMember()) {
+        ast::GroupMember gm;
+        gm.ref = {m->jurisdictionRef()->getText(), SpanOf(m->jurisdictionRef())};
+        if (m->FROM()) gm.from = Date(m->DATE(0));
+        if (m->UNTIL()) gm.until = Date(m->DATE(m->FROM() ? 1 : 0));
+        if (m->NOTE()) gm.note = Str(m->STRING());
+        g.members.push_back(std::move(gm));
+      }
+      f.groups.push_back(std::move(g));
+    } else if (auto* c = it->calendarDecl()) {
+      Calendar(c, f);
+    }
+  }
+
+  void Calendar(P::CalendarDeclContext* c, ast::File& f) {
+    ast::CalendarDecl cal;
+    cal.span = SpanOf(c);
+    cal.name = NameOf(c->ident());
+    cal.names = Texts(c->localisedText());
+    for (auto* item : c->calendarItem()) {
+      if (auto* w = dynamic_cast<P::CalWeekendContext*>(item)) {
+        for (auto* i : w->ident()) cal.weekend.push_back(NameOf(i));
+      } else if (auto* y = dynamic_cast<P::CalYearContext*>(item)) {
+        ast::CalendarYear year;
+        year.span = SpanOf(item);
+        year.year = static_cast<int>(Int(y->INT()).value_or(0));
+        year.notice = Str(y->STRING());
+        for (auto* d : y->dayEntry()) {
+          if (auto* h = dynamic_cast<P::DayHolidayContext*>(d)) {
+            ast::CalendarDay day;
+            day.span = SpanOf(d);
+            day.names = Texts(h->localisedText());
+            auto dates = h->DATE();
+            day.from = Date(dates[0]).value_or(0);
+            day.to = dates.size() > 1 ? Date(dates[1]).value_or(day.from) : day.from;
+            year.holidays.push_back(std::move(day));
+          } else if (auto* w = dynamic_cast<P::DayWorkdayContext*>(d)) {
+            auto names = Texts(w->localisedText());
+            for (auto* dt : w->DATE()) {
+              ast::CalendarDay day;
+              day.span = SpanOf(dt);
+              day.names = names;
+              day.from = day.to = Date(dt).value_or(0);
+              year.workdays.push_back(std::move(day));
+            }
+          }
+        }
+        cal.years.push_back(std::move(year));
+      }
+    }
+    f.calendars.push_back(std::move(cal));
+  }
+
+ private:
+  diag::DiagnosticSink& sink_;
+  uint32_t file_;
+  const Offsets& off_;
+};
+
+// Checks UTF-8 validity and builds the code-point → byte map. Returns the offset of the first bad byte.
+std::optional<size_t> IndexUtf8(const std::string& text, Offsets& off) {
+  off.byte_of_cp.reserve(text.size() + 1);
+  int32_t i = 0;
+  const int32_t n = static_cast<int32_t>(text.size());
+  while (i < n) {
+    int32_t start = i;
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(text.data()), i, n, c);
+    if (c < 0) return static_cast<size_t>(start);
+    off.byte_of_cp.push_back(static_cast<uint32_t>(start));
+  }
+  off.byte_of_cp.push_back(static_cast<uint32_t>(n));
+  return std::nullopt;
+}
+
+// Depth of brackets, ignoring strings and comments; the parser recurses once per level.
+bool NestingTooDeep(const std::string& t, uint32_t& line_out) {
+  int depth = 0;
+  uint32_t line = 1;
+  bool in_str = false, in_comment = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '\n') { ++line; in_comment = false; in_str = false; continue; }
+    if (in_comment) continue;
+    if (in_str) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_str = false;
+      continue;
+    }
+    if (c == '#') in_comment = true;
+    else if (c == '"') in_str = true;
+    else if (c == '(' || c == '{' || c == '[') {
+      if (++depth > kMaxNesting) { line_out = line; return true; }
+    } else if (c == ')' || c == '}' || c == ']') depth = depth > 0 ? depth - 1 : 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
+  auto file = std::make_unique<ast::File>();
+  file->source = file_id;
+  std::string text = sm.Get(file_id).text;
+  Offsets off;
+  size_t skip = 0;
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+    text[0] = text[1] = text[2] = ' ';  // a BOM is read as white space; offsets stay the same
+    skip = 3;
+  }
+  (void)skip;
+  if (auto bad = IndexUtf8(text, off)) {
+    Span s{file_id, static_cast<uint32_t>(*bad), static_cast<uint32_t>(*bad + 1), 1, 1};
+    // Find the line of the bad byte for a useful location.
+    for (size_t i = 0; i < *bad; ++i)
+      if (text[i] == '\n') { ++s.line; s.col = 1; } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++s.col;
+    s.col = 1;
+    sink.Report(diag::Code::LG1009, s, {{"offset", std::to_string(*bad)}});
+    return file;
+  }
+  uint32_t deep_line = 0;
+  if (NestingTooDeep(text, deep_line)) {
+    sink.Report(diag::Code::LG1013, Span{file_id, 0, 0, deep_line, 1}, {{"max", std::to_string(kMaxNesting)}});
+    return file;
+  }
+  try {
+    antlr4::ANTLRInputStream input(text);
+    LexgateLexer lexer(&input);
+    lexer.removeErrorListeners();
+    antlr4::CommonTokenStream tokens(&lexer);
+    LexgateParser parser(&tokens);
+    parser.removeErrorListeners();
+    ErrorListener listener(sink, file_id, off);
+    parser.addErrorListener(&listener);
+    size_t errors_before = sink.ErrorCount();
+    auto* tree = parser.file();
+    // A file with syntax errors yields no declarations: the checker would only see fragments of them
+    // and report confusing follow-on errors.
+    if (sink.ErrorCount() != errors_before) return file;
+    Builder b(sink, file_id, off);
+    for (auto* item : tree->item()) b.Item(item, *file);
+  } catch (const std::exception& e) {
+    sink.Report(diag::Code::LG1011, Span{file_id, 0, 0, 1, 1}, {{"found", std::string("input (") + e.what() + ")"}});
+  }
+  return file;
+}
+
+}  // namespace lexgate::syntax

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lexgate needs to build and test (run as root, or with sudo).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  g++ cmake ninja-build pkg-config \
+  antlr4 libantlr4-runtime-dev libicu-dev icu-devtools libcli11-dev libfmt-dev nlohmann-json3-dev \
+  libsqlite3-dev libssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  >/dev/null

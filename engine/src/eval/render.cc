@@ -231,6 +231,14 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     for (const auto& e : d.exempted)
       out += "  " + p.rules[e.rule].id + " by " + p.rules[e.by].id + " · " + CitationText(p.rules[e.by]) + "\n";
   }
+  std::string rs_notes;
+  for (const auto& u : d.rulesets) {
+    const auto& rs = p.rulesets[u.ruleset];
+    if (u.state == "not_in_force") rs_notes += "  " + rs.id + " is not yet in force (effective " + FormatDate(rs.effective) + ")\n";
+    else if (u.state == "expired") rs_notes += "  " + rs.id + " expired on " + FormatDate(rs.expires) + "\n";
+    else if (u.state == "unknown") rs_notes += "  " + rs.id + " may apply: it depends on the missing facts\n";
+  }
+  if (!rs_notes.empty()) out += "\n" + bold("rulesets not applied") + "\n" + rs_notes;
   if (!d.missing.empty()) {
     out += "\n" + bold("missing facts") + "\n";
     for (const auto& m : d.missing) {

@@ -166,7 +166,8 @@ fieldDecl  : ident COLON typeRef COMMA? ;
 typeRef    : LIST OF typeRef | ident ;
 enumDecl   : ENUM ident LBRACE ident (COMMA ident)* COMMA? RBRACE ;
 actionDecl : ACTION ident (COMMA ident)* ;
-eventDecl  : EVENT ident (COMMA ident)* ;
+eventDecl  : EVENT eventItem (COMMA eventItem)* ;
+eventItem  : ident (ASSIGN path)? ;
 
 // ---------------------------------------------------------------- jurisdictions
 jurisdictionDecl

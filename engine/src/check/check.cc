@@ -219,10 +219,23 @@ class Checker {
           p_->actions.push_back(n.text);
         }
       for (auto& d : f->events)
-        for (auto& n : d.names) {
+        for (size_t i = 0; i < d.names.size(); ++i) {
+          const auto& n = d.names[i];
           if (event_index_.count(n.text)) { Dup(n); continue; }
+          std::vector<int> chain;
+          if (!d.bindings[i].empty()) {
+            ast::Expr path;
+            path.kind = ast::ExprKind::Path;
+            path.span = d.bindings[i][0].span;
+            path.path = d.bindings[i];
+            auto e = Resolve(path, nullptr);
+            if (!IsErr(e) && !(e->type.kind == TypeKind::Date && !e->type.list))
+              sink_.Report(Code::LG2024, path.span, {{"name", n.text}, {"type", p_->TypeName(e->type)}});
+            else if (!IsErr(e)) chain = e->chain;
+          }
           event_index_[n.text] = static_cast<int>(p_->events.size());
           p_->events.push_back(n.text);
+          p_->event_dates.push_back(chain);
         }
     }
   }
@@ -500,7 +513,7 @@ class Checker {
           r.actions.push_back(it->second);
         }
       }
-      for (auto& t : q.timings) r.timings.push_back(CheckTiming(t));
+      for (auto& t : q.timings) r.timings.push_back(CheckTiming(t, d.when.get()));
       if (r.modality == Modality::Exempt && d.exception_to.empty())
         sink_.Report(Code::LG3013, d.name.span, {{"rule", r.name}});
     }
@@ -522,7 +535,7 @@ class Checker {
     }
   }
 
-  Timing CheckTiming(const ast::Timing& t) {
+  Timing CheckTiming(const ast::Timing& t, const ast::Expr* when) {
     Timing out;
     out.kind = t.kind;
     out.n = t.duration.n;
@@ -539,6 +552,27 @@ class Checker {
     path.kind = ast::ExprKind::Path;
     path.span = t.anchor.empty() ? t.span : t.anchor[0].span;
     path.path = t.anchor;
+    // An anchor may start with the variable of a `some` at the top of the rule's condition: the date
+    // is then read from the element that matched.
+    std::vector<const ast::Expr*> somes;
+    if (when && when->kind == ast::ExprKind::Some) somes.push_back(when);
+    if (when && when->kind == ast::ExprKind::And)
+      for (auto& k : when->kids)
+        if (k->kind == ast::ExprKind::Some) somes.push_back(k.get());
+    for (const ast::Expr* s : somes) {
+      if (t.anchor.empty() || s->name != t.anchor[0].text) continue;
+      auto list = Typed(*s->kids[0], nullptr, nullptr);
+      if (IsErr(list) || !list->type.list || list->op != Op::Field) return out;
+      Type elem = list->type;
+      elem.list = false;
+      Scope scope{s->name, elem.kind == TypeKind::Record ? elem.id : -1, elem, nullptr, 0};
+      auto e = Resolve(path, &scope);
+      if (!IsErr(e) && !(e->type.kind == TypeKind::Date && !e->type.list))
+        sink_.Report(Code::LG2024, path.span, {{"name", out.anchor_text}, {"type", p_->TypeName(e->type)}});
+      out.anchor = std::move(e);
+      out.anchor_list = std::move(list);
+      return out;
+    }
     auto e = Resolve(path, nullptr);
     if (e && e->type.kind != TypeKind::Error && !(e->type.kind == TypeKind::Date && !e->type.list)) {
       sink_.Report(Code::LG2024, path.span, {{"name", out.anchor_text}, {"type", p_->TypeName(e->type)}});

@@ -111,7 +111,9 @@ enum class ActionMode : uint8_t { Single, OneOf, AllOf };
 struct Timing {
   ast::Timing::Kind kind;
   int event = -1;            // anchor event id, or
-  TExprPtr anchor;           // a date-valued field
+  TExprPtr anchor;           // a date-valued field of the case (var -1), or of the list element that a
+                             // top-level `some` of the rule's `when` matched (var 0; see anchor_list)
+  TExprPtr anchor_list;      // that `some`'s list field
   std::string anchor_text;   // as written, for output
   int64_t n = 0;
   std::string unit;          // working_days | days | months | years
@@ -183,6 +185,7 @@ struct Project {
   std::vector<Record> records;
   int root = -1;  // record id of the case root
   std::vector<std::string> actions, events;
+  std::vector<std::vector<int>> event_dates;  // per event: chain of the case's date field it is bound to
   std::vector<Jurisdiction> jurisdictions;
   std::vector<Group> groups;
   std::vector<Calendar> calendars;

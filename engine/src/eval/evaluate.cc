@@ -48,7 +48,11 @@ bool Interval(TypeKind k) {
 
 class Machine {
  public:
-  Machine(const ir::Program& prog, const Case& c, int32_t as_of) : prog_(prog), c_(c), as_of_(as_of) {}
+  Machine(const ir::Program& prog, const Case& c, int32_t as_of)
+      : prog_(prog), c_(c), as_of_(as_of), match_of_list_(prog.root.slots.size(), -1) {}
+
+  // The element index that the last true `some` over root list `slot` matched, or -1.
+  int MatchOfList(int32_t slot) const { return match_of_list_[slot]; }
 
   Val Eval(int32_t id) {
     const ir::Node& n = prog_.nodes[id];
@@ -135,7 +139,13 @@ class Machine {
           base_[var] = static_cast<int>(list.lo + i * n.imm);
           Val v = Eval(k[1]);
           if (!v.known) unknown = true;
-          else if (v.lo) { result = B(true); last_match_[var] = static_cast<int>(i); break; }
+          else if (v.lo) {
+            result = B(true);
+            last_match_[var] = static_cast<int>(i);
+            const ir::Node& ln = prog_.nodes[k[0]];
+            if (ln.op == NOp::Slot && ln.var < 0) match_of_list_[ln.slot] = static_cast<int>(i);
+            break;
+          }
         }
         base_[var] = saved;
         if (result.lo) return result;
@@ -276,6 +286,7 @@ class Machine {
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::string elem_path_[kMaxVars];
+  std::vector<int> match_of_list_;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -360,23 +371,35 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
     }
     const auto& rs = p.rulesets[rule.ruleset];
     const check::Calendar* cal = rs.calendar >= 0 ? &p.calendars[rs.calendar] : nullptr;
-    for (const auto& t : rule.timings) {
+    bool when_evaluated = false;
+    for (size_t ti = 0; ti < rule.timings.size(); ++ti) {
+      const auto& t = rule.timings[ti];
+      const ir::Anchor& an = prog.rule_anchors[r][ti];
       std::optional<Due> due;
       std::optional<int32_t> anchor;
-      if (t.event >= 0 && p.events[t.event] == "transfer" && c.date) anchor = *c.date;
-      else if (t.anchor) {
-        // The anchor is a top-level date field of the case.
-        for (size_t s = 0; s < prog.root.slots.size(); ++s) (void)s;
-        if (t.anchor->op == check::Op::Field && t.anchor->var < 0) {
-          int slot = prog.SlotOf(p.root, t.anchor->chain);
-          if (c.slots[slot].known) anchor = static_cast<int32_t>(c.slots[slot].lo);
+      std::string anchor_path;
+      if (an.root_slot >= 0) {
+        anchor_path = prog.root.slots[an.root_slot].path;
+        if (c.slots[an.root_slot].known) anchor = static_cast<int32_t>(c.slots[an.root_slot].lo);
+      } else if (an.list_slot >= 0) {
+        if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
+          m.Eval(prog.rule_when[r]);
+          when_evaluated = true;
+        }
+        int idx = m.MatchOfList(an.list_slot);
+        const Val& list = c.slots[an.list_slot];
+        if (idx >= 0 && list.known && idx < list.hi) {
+          const Val& v = c.items[list.lo + static_cast<int64_t>(idx) * an.stride + an.elem_slot];
+          if (v.known) anchor = static_cast<int32_t>(v.lo);
+          const auto& layout = prog.elements.at(prog.root.slots[an.list_slot].elem_record);
+          anchor_path = prog.root.slots[an.list_slot].path + "[" + std::to_string(idx) + "]." + layout.slots[an.elem_slot].path;
         }
       }
       if (anchor && t.kind != ast::Timing::Before) {
         time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit)
                            : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
                                                           : time::AddPeriod(cal, *anchor, -t.n, t.unit);
-        due = Due{dd.due, std::vector<int>(dd.unpublished_years.begin(), dd.unpublished_years.end())};
+        due = Due{dd.due, anchor_path, std::vector<int>(dd.unpublished_years.begin(), dd.unpublished_years.end())};
       }
       f.due.push_back(due);
     }

@@ -22,6 +22,7 @@ const char* VerdictName(Verdict v);
 
 struct Due {
   int32_t date = 0;
+  std::string anchor;  // the fact the period ran from, e.g. safeguards[0].effective
   std::vector<int> unpublished_years;
 };
 

@@ -140,6 +140,8 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
           if (t.kind == ast::Timing::BeforeMinus) timing["minus"] = std::to_string(t.n) + " " + t.unit;
         }
         if (i < f.due.size() && f.due[i]) {
+          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::Within) timing["after"] = f.due[i]->anchor;
+          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::BeforeMinus) timing["before"] = f.due[i]->anchor;
           timing["due"] = FormatDate(f.due[i]->date);
           if (rs.calendar >= 0) timing["calendar"] = p.calendars[rs.calendar].name;
           if (!f.due[i]->unpublished_years.empty()) {
@@ -211,14 +213,19 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     }
     std::string line = "  " + std::string(ModalityName(r.modality)) + " " + acts;
     for (size_t i = 0; i < r.timings.size(); ++i) {
-      line += ", " + TimingText(r.timings[i]);
+      check::Timing shown;
+      shown.kind = r.timings[i].kind;
+      shown.n = r.timings[i].n;
+      shown.unit = r.timings[i].unit;
+      shown.anchor_text = i < f.due.size() && f.due[i] && !f.due[i]->anchor.empty() ? f.due[i]->anchor : r.timings[i].anchor_text;
+      line += ", " + TimingText(shown);
       if (i < f.due.size() && f.due[i]) line += " (due " + FormatDate(f.due[i]->date) + ")";
     }
     if (r.modality == check::Modality::Must) {
       line += " — " + std::string(StatusName(f.status));
       if (!f.satisfied_by.empty()) line += " by " + f.satisfied_by;
     }
-    if (f.applies == Tri::Unknown) line += " — applies if the missing facts say so";
+    if (f.applies == Tri::Unknown && f.status != Status::Satisfied) line += " — applies if the missing facts say so";
     if (!rs.binding) line += " — advice (non-binding)";
     out += line + "\n";
     out += "      " + r.id + " · " + CitationText(r) + "\n";

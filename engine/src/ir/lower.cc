@@ -188,6 +188,20 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->ruleset_applies.push_back(node);
   }
   for (auto& r : p.rules) {
+    std::vector<Anchor> anchors;
+    for (auto& t : r.timings) {
+      Anchor a;
+      if (t.event >= 0 && !p.event_dates[t.event].empty()) a.root_slot = prog->SlotOf(p.root, p.event_dates[t.event]);
+      else if (t.anchor && t.anchor->op == Op::Field && t.anchor->var < 0) a.root_slot = prog->SlotOf(p.root, t.anchor->chain);
+      else if (t.anchor && t.anchor->op == Op::Field && t.anchor_list && t.anchor_list->var < 0 &&
+               t.anchor_list->type.kind == TypeKind::Record) {
+        a.list_slot = prog->SlotOf(p.root, t.anchor_list->chain);
+        a.elem_slot = prog->SlotOf(t.anchor_list->type.id, t.anchor->chain);
+        a.stride = LeafCount(p, t.anchor_list->type.id);
+      }
+      anchors.push_back(a);
+    }
+    prog->rule_anchors.push_back(std::move(anchors));
     prog->rule_when.push_back(r.when ? lw.Lower(*r.when, {}) : -1);
     prog->rule_satisfied.push_back(r.satisfied ? lw.Lower(*r.satisfied, {}) : -1);
   }

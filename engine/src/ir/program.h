@@ -48,6 +48,15 @@ struct Layout {  // the slots of one record, flattened depth-first
   std::vector<SlotInfo> slots;
 };
 
+// Where a timing clause reads its start date: a slot of the case, or a slot of the element of a root
+// list that the rule's `some` matched.
+struct Anchor {
+  int32_t root_slot = -1;
+  int32_t list_slot = -1;
+  int32_t elem_slot = -1;
+  int32_t stride = 0;
+};
+
 struct Program {
   std::shared_ptr<const check::Project> project;
   std::vector<Node> nodes;
@@ -59,6 +68,7 @@ struct Program {
   std::vector<int32_t> rule_when;    // node index per rule, -1 = always
   std::vector<int32_t> rule_satisfied;
   std::vector<int32_t> ruleset_applies;  // node per ruleset (kind test and `where`)
+  std::vector<std::vector<Anchor>> rule_anchors;  // per rule, per timing clause
   std::vector<int32_t> rule_order;   // rules so that every rule comes after its exceptions
   std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
   // membership[g][j]: validity intervals during which jurisdiction j is a member of group g

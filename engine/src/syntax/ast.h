@@ -163,9 +163,10 @@ struct EnumDecl {
   std::vector<Name> values;
 };
 
-struct NamesDecl {  // `action a, b` / `event x, y`
+struct NamesDecl {  // `action a, b` / `event x = date, y`
   Span span;
   std::vector<Name> names;
+  std::vector<std::vector<Name>> bindings;  // events: the date field each is bound to (may be empty)
 };
 
 struct JurisdictionDecl {

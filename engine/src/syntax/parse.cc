@@ -670,12 +670,18 @@ class Builder {
       for (size_t i = 1; i < ids.size(); ++i) e.values.push_back(NameOf(ids[i]));
       f.enums.push_back(std::move(e));
     } else if (auto* c = it->actionDecl()) {
-      ast::NamesDecl d{SpanOf(c), {}};
+      ast::NamesDecl d{SpanOf(c), {}, {}};
       for (auto* i : c->ident()) d.names.push_back(NameOf(i));
       f.actions.push_back(std::move(d));
     } else if (auto* c = it->eventDecl()) {
-      ast::NamesDecl d{SpanOf(c), {}};
-      for (auto* i : c->ident()) d.names.push_back(NameOf(i));
+      ast::NamesDecl d{SpanOf(c), {}, {}};
+      for (auto* ev : c->eventItem()) {
+        d.names.push_back(NameOf(ev->ident()));
+        std::vector<ast::Name> bound;
+        if (ev->path())
+          for (auto* i : ev->path()->ident()) bound.push_back(NameOf(i));
+        d.bindings.push_back(std::move(bound));
+      }
       f.events.push_back(std::move(d));
     } else if (auto* c = it->jurisdictionDecl()) {
       ast::JurisdictionDecl j;

@@ -204,7 +204,8 @@ std::string Suggest(const std::string& name, const std::vector<std::string>& can
     size_t d = EditDistance(name, c);
     if (d < best_d || (d == best_d && c < best)) { best_d = d; best = c; }
   }
-  size_t limit = std::max<size_t>(1, name.size() / 3);
+  // Two-letter names (jurisdiction codes) are one edit from dozens of others: no guess is useful there.
+  size_t limit = name.size() <= 2 ? 0 : std::max<size_t>(1, name.size() / 3);
   return best_d <= limit ? best : std::string();
 }
 

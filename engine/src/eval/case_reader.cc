@@ -1,4 +1,5 @@
 #include <unicode/normalizer2.h>
+#include <unicode/utf8.h>
 #include <unicode/unistr.h>
 
 #include <cmath>
@@ -247,6 +248,18 @@ void InitSlots(const ir::Program& prog, Case& c) {
     if (prog.root.slots[i].type.list) c.slots[i] = ir::Val{0, 0, false};
 }
 
+std::optional<size_t> InvalidUtf8(std::string_view s) {
+  int32_t i = 0;
+  const int32_t n = static_cast<int32_t>(s.size());
+  while (i < n) {
+    int32_t start = i;
+    UChar32 c;
+    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
+    if (c < 0) return static_cast<size_t>(start);
+  }
+  return std::nullopt;
+}
+
 // The JSON text's nesting depth, without recursion (the parser would recurse once per level).
 bool TooDeep(std::string_view s, int max) {
   int depth = 0;
@@ -285,23 +298,56 @@ std::optional<Case> ReadCaseValue(const ir::Program& prog, const json& value, Ca
 }
 
 std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, CaseError& err) {
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    err = {"$", "the input contains a NUL byte at byte " + std::to_string(nul)};
+    return std::nullopt;
+  }
+  if (auto bad = InvalidUtf8(text)) {
+    err = {"$", "the input is not valid UTF-8 (byte " + std::to_string(*bad) + ")"};
+    return std::nullopt;
+  }
   if (TooDeep(text, kMaxDepth + 2)) {
     err = {"$", "the JSON is nested more than " + std::to_string(kMaxDepth) + " levels deep"};
     return std::nullopt;
   }
   // Duplicate keys are an error: JSON parsers disagree on which one wins, so we refuse to guess.
+  // keys[i]: the keys seen so far in the i-th open object; names[i]: how that object is reached.
   std::vector<std::vector<std::string>> keys;
-  std::string dup;
-  std::vector<std::string> path;
+  std::vector<std::string> names;
+  std::string last_key, dup, dup_path;
+  std::vector<bool> in_array;  // per open container: is it an array
+  std::vector<size_t> index;   // per open array: the next element's index
   json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) {
     (void)depth;
-    if (ev == json::parse_event_t::object_start) keys.emplace_back();
-    else if (ev == json::parse_event_t::object_end) { if (!keys.empty()) keys.pop_back(); }
-    else if (ev == json::parse_event_t::key && !keys.empty()) {
+    auto step = [&]() -> std::string {
+      if (!in_array.empty() && in_array.back()) return "[" + std::to_string(index.back()++) + "]";
+      return in_array.empty() ? std::string() : "." + last_key;
+    };
+    if (ev == json::parse_event_t::object_start) {
+      std::string parent = names.empty() ? "$" : names.back();
+      names.push_back(in_array.empty() ? "$" : parent + step());
+      keys.emplace_back();
+      in_array.push_back(false);
+    } else if (ev == json::parse_event_t::array_start) {
+      std::string parent = names.empty() ? "$" : names.back();
+      names.push_back(in_array.empty() ? "$" : parent + step());
+      in_array.push_back(true);
+      index.push_back(0);
+    } else if (ev == json::parse_event_t::object_end || ev == json::parse_event_t::array_end) {
+      if (!in_array.empty()) {
+        if (in_array.back()) index.pop_back();
+        else if (!keys.empty()) keys.pop_back();
+        in_array.pop_back();
+      }
+      if (!names.empty()) names.pop_back();
+    } else if (ev == json::parse_event_t::key && !keys.empty()) {
       std::string k = parsed.get<std::string>();
       for (auto& seen : keys.back())
-        if (seen == k && dup.empty()) dup = k;
+        if (seen == k && dup.empty()) { dup = k; dup_path = names.back(); }
       keys.back().push_back(k);
+      last_key = k;
+    } else if (ev == json::parse_event_t::value && !in_array.empty() && in_array.back()) {
+      ++index.back();
     }
     return true;
   };
@@ -318,7 +364,7 @@ std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, Cas
     return std::nullopt;
   }
   if (!dup.empty()) {
-    err = {"$", "the key '" + dup + "' appears twice in one object"};
+    err = {dup_path, "the key '" + dup + "' appears twice in one object"};
     return std::nullopt;
   }
   if (!value.is_object()) {

@@ -395,7 +395,9 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
           anchor_path = prog.root.slots[an.list_slot].path + "[" + std::to_string(idx) + "]." + layout.slots[an.elem_slot].path;
         }
       }
-      if (anchor && t.kind != ast::Timing::Before) {
+      if (anchor && t.kind == ast::Timing::Before) {
+        due = Due{*anchor, anchor_path, {}};
+      } else if (anchor) {
         time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit)
                            : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
                                                           : time::AddPeriod(cal, *anchor, -t.n, t.unit);

@@ -78,6 +78,7 @@ NOTICE    : 'notice' | '通知' ;
 HOLIDAY   : 'holiday' | '假日' ;
 WORKDAY   : 'workday' | '调休上班' ;
 CALENDAR_REF : 'counted_on' | '日历为' ;
+WITH      : 'with' | '参数' ;
 WORKING_DAYS : 'working_days' | '工作日' ;
 DAYS      : 'days' | '日' ;
 MONTHS    : 'months' | '个月' ;
@@ -87,10 +88,11 @@ YEARS     : 'years' | '年' ;
 DATE      : DIGIT DIGIT DIGIT DIGIT '-' DIGIT DIGIT '-' DIGIT DIGIT ;
 DECIMAL   : DIGITS '.' DIGIT+ ;
 INT       : DIGITS ;
-STRING    : '"' ( ESC | ~["\\\r\n] )* '"'
-          | '\u201C' ( ESC | ~[\u201D\\\r\n] )* '\u201D'
-          | '\u300C' ( ESC | ~[\u300D\\\r\n] )* '\u300D' ;
-UNTERMINATED_STRING : ( '"' | '\u201C' | '\u300C' ) ( ESC | ~["\u201D\u300D\\\r\n] )* ;
+// Any backslash pair lexes inside a string; the parser checks that it is a known escape (LG1008).
+STRING    : '"' ( ANY_ESC | ~["\\\r\n] )* '"'
+          | '\u201C' ( ANY_ESC | ~[\u201D\\\r\n] )* '\u201D'
+          | '\u300C' ( ANY_ESC | ~[\u300D\\\r\n] )* '\u300D' ;
+UNTERMINATED_STRING : ( '"' | '\u201C' | '\u300C' ) ( ANY_ESC | ~["\u201D\u300D\\\r\n] )* ;
 JCODE     : UPPER UPPER '-' [A-Z0-9]+ ;
 IDENT     : [\p{L}_] [\p{L}\p{N}_]* ;
 
@@ -124,5 +126,6 @@ BAD_CHAR : . ;
 fragment DIGIT  : [0-9] ;
 fragment DIGITS : DIGIT ( '_'? DIGIT )* ;
 fragment UPPER  : [A-Z] ;
+fragment ANY_ESC : '\\' ~[\r\n] ;
 fragment ESC    : '\\' ( ["\\/nrt] | '\u201D' | '\u300D' | 'u' HEX HEX HEX HEX ) ;
 fragment HEX    : [0-9a-fA-F] ;

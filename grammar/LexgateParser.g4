@@ -48,7 +48,10 @@ ruleClause
   | THEN consequence                                      # clThen
   | SATISFIED WHEN expr                                   # clSatisfied
   | SAYS localisedText+                                   # clSays
+  | WITH messageArg (COMMA messageArg)*                   # clWith
   ;
+
+messageArg : ident ASSIGN expr ;
 
 citePart : (ART | PARA | ITEM) citeNumber ;
 citeNumber : INT | IDENT | DECIMAL ;
@@ -194,5 +197,5 @@ ident
   | SAYS | SINCE | LAST | CASE | AS_OF | FIRES | REQUIRES | MISSING | EXEMPTED | DUE | ACTION | EVENT
   | LIST | OF | NAME | FROM | UNTIL | NOTE | WEEKEND | YEAR | NOTICE | HOLIDAY | WORKDAY | CALENDAR_REF
   | WORKING_DAYS | DAYS | MONTHS | YEARS | GROUP | JURISDICTION_KW | SCHEMA | RECORD | ENUM | CALENDAR
-  | TEST | EXPECT
+  | TEST | EXPECT | WITH
   ;

@@ -42,7 +42,17 @@ void Finish(LoadResult& r, const std::vector<std::unique_ptr<ast::File>>& asts) 
   r.diagnostics.SortStable();
   if (r.diagnostics.HasErrors()) return;
   for (auto& rs : project->rulesets) r.ruleset_sha256.push_back(Sha256(r.sources->Get(rs.file).text));
-  r.program = ir::Lower(project);
+  auto program = ir::Lower(project);
+  // A test's case must be a valid case: checked now, so that `lexgate test` never meets a bad one.
+  for (const auto& t : project->tests) {
+    eval::CaseError err;
+    if (!eval::ReadCaseValue(*program, t.case_value, err))
+      r.diagnostics.Report(diag::Code::LG3014, t.case_span.valid() ? t.case_span : t.span,
+                           {{"detail", err.path + ": " + err.message}});
+  }
+  r.diagnostics.SortStable();
+  if (r.diagnostics.HasErrors()) return;
+  r.program = program;
 }
 
 }  // namespace

@@ -379,7 +379,7 @@ class Checker {
       need(d.authority.has_value(), "authority");
       need(d.jurisdiction.has_value(), "jurisdiction");
       need(d.force.has_value(), "force");
-      need(d.effective.has_value(), "effective");
+      need(d.effective.has_value() || d.effective_span.valid(), "effective");  // a bad date is LG1006 already
       need(d.applies_kind.has_value(), "applies to");
       if (d.authority) rs.authority = d.authority->text;
       if (d.jurisdiction) {
@@ -521,6 +521,18 @@ class Checker {
       if (r.modality != Modality::Must) sink_.Report(Code::LG3012, d.satisfied->span);
       r.satisfied = Condition(*d.satisfied);
     }
+    std::set<std::string> arg_names;
+    for (auto& [name, expr] : d.message_args) {
+      if (!arg_names.insert(name.text).second) { Dup(name); continue; }
+      if (!expr) continue;
+      auto t = Typed(*expr, nullptr, nullptr);
+      if (IsErr(t)) continue;
+      if (!t->type.IsScalar()) {
+        sink_.Report(Code::LG2014, expr->span, {{"type", p_->TypeName(t->type)}}).help = "a message argument must be a single value";
+        continue;
+      }
+      r.message_args.emplace_back(name.text, std::move(t));
+    }
     for (auto& m : d.says) {
       if (!CheckLocale(m)) continue;
       UErrorCode st = U_ZERO_ERROR;
@@ -573,12 +585,17 @@ class Checker {
       out.anchor_list = std::move(list);
       return out;
     }
+    if (t.anchor.size() == 1 && p_->root >= 0 && p_->records[p_->root].FieldIndex(t.anchor[0].text) < 0) {
+      // Neither an event nor a field of the case.
+      std::vector<std::string> cands(p_->events.begin(), p_->events.end());
+      for (auto& f : p_->records[p_->root].fields)
+        if (f.type.kind == TypeKind::Date && !f.type.list) cands.push_back(f.name);
+      Unknown(Code::LG2011, t.anchor[0], cands, "name");
+      return out;
+    }
     auto e = Resolve(path, nullptr);
     if (e && e->type.kind != TypeKind::Error && !(e->type.kind == TypeKind::Date && !e->type.list)) {
       sink_.Report(Code::LG2024, path.span, {{"name", out.anchor_text}, {"type", p_->TypeName(e->type)}});
-    }
-    if (!e && t.anchor.size() == 1) {
-      // Neither an event nor a field: suggest among both.
     }
     out.anchor = std::move(e);
     return out;
@@ -736,7 +753,8 @@ class Checker {
       }
       case ast::ExprKind::Since:
       case ast::ExprKind::Last:
-        sink_.Report(Code::LG1011, e.span, {{"found", "a time window"}}).help = "time windows are arguments of cumulative(…)";
+        sink_.Report(Code::LG1011, e.span, {{"found", e.kind == ast::ExprKind::Since ? "'since'" : "'last'"}}).help =
+            "time windows are arguments of cumulative(…)";
         return Err(e.span);
       case ast::ExprKind::Path: return Resolve(e, scope, expected);
     }
@@ -779,13 +797,15 @@ class Checker {
     // Type the side that is a field first, so that a bare name on the other side can be read as a
     // value of the field's enum type.
     auto a = Typed(*e.kids[0], scope, nullptr, depth + 1);
-    TExprPtr b;
-    if (!IsErr(a)) b = Typed(*e.kids[1], scope, &a->type, depth + 1);
-    else b = Typed(*e.kids[1], scope, nullptr, depth + 1);
-    if (IsErr(a) && !IsErr(b) && e.kids[0]->kind == ast::ExprKind::Path && e.kids[0]->path.size() == 1) {
-      // e.g. `transfer == kind`: retry the left side with the right side's type
+    // When the left side failed, a bare name on the right (an enum value) cannot be judged: skip it
+    // rather than report a second, misleading error.
+    if (IsErr(a)) {
+      const ast::Expr& r = *e.kids[1];
+      if (!(r.kind == ast::ExprKind::Path && r.path.size() == 1)) Typed(r, scope, nullptr, depth + 1);
+      return Err(e.span);
     }
-    if (IsErr(a) || IsErr(b)) return Err(e.span);
+    TExprPtr b = Typed(*e.kids[1], scope, &a->type, depth + 1);
+    if (IsErr(b)) return Err(e.span);
     auto bad = [&]() {
       sink_.Report(Code::LG2007, e.span, {{"left", p_->TypeName(a->type)}, {"right", p_->TypeName(b->type)}, {"op", e.op}});
       return Err(e.span);
@@ -1167,6 +1187,7 @@ class Checker {
         Test out;
         out.name = t.name;
         out.span = t.span;
+        out.case_span = t.case_span;
         out.as_of = t.as_of;
         std::string default_rs = f->rulesets.empty() ? "" : f->rulesets.back().id.text;
         if (!t.case_value) sink_.Report(Code::LG3011, t.span, {{"test", t.name}, {"what", "case"}});

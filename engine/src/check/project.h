@@ -138,6 +138,7 @@ struct Rule {
   std::vector<Timing> timings;
   TExprPtr satisfied;
   std::map<std::string, std::string> messages;  // locale → ICU MessageFormat pattern
+  std::vector<std::pair<std::string, TExprPtr>> message_args;  // named arguments for the messages
   std::vector<int> exception_to;  // rules this one overrides
   std::vector<int> exceptions;    // rules that override this one
 };
@@ -175,6 +176,7 @@ struct Expectation {
 struct Test {
   std::string name;
   Span span;
+  Span case_span;
   std::optional<int32_t> as_of;
   nlohmann::ordered_json case_value;
   std::vector<Expectation> expects;

@@ -82,6 +82,15 @@ std::string Diagnostic::Message() const {
   return s;
 }
 
+std::string Diagnostic::Message(const i18n::Localizer& loc) const {
+  std::string key = std::string("diag/") + CodeName(code);
+  std::string pattern = loc.Text(key);
+  if (pattern == key) return Message();
+  i18n::Args a;
+  for (const auto& [k, v] : args) a.emplace_back(k, icu::Formattable(icu::UnicodeString::fromUTF8(v)));
+  return loc.FormatPattern(pattern, a);
+}
+
 Diagnostic& DiagnosticSink::Report(Code code, Span span, Args args) {
   diags_.push_back(Diagnostic{code, DefaultSeverity(code), span, std::move(args), {}, {}});
   return diags_.back();
@@ -111,7 +120,23 @@ void DiagnosticSink::SortStable() {
 static void RenderSnippet(std::string& out, const SourceManager& sm, const Span& span, bool color) {
   if (!span.valid() || span.file == 0 || span.file >= sm.size()) return;
   const SourceFile& f = sm.Get(span.file);
-  std::string_view line = f.Line(span.line);
+  std::string line_text(f.Line(span.line));
+  // Show invalid UTF-8 as U+FFFD rather than echo raw bytes to the terminal.
+  {
+    std::string clean;
+    int32_t i = 0;
+    const int32_t n = static_cast<int32_t>(line_text.size());
+    while (i < n) {
+      int32_t start = i;
+      UChar32 c;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(line_text.data()), i, n, c);
+      if (c < 0) clean += "\xEF\xBF\xBD";
+      else if (c < 0x20 && c != '\t') clean += ' ';
+      else clean.append(line_text, static_cast<size_t>(start), static_cast<size_t>(i - start));
+    }
+    line_text = clean;
+  }
+  std::string_view line = line_text;
   std::string num = std::to_string(span.line);
   std::string pad(num.size(), ' ');
   out.append(" ").append(num).append(" | ").append(line).append("\n");
@@ -128,7 +153,8 @@ static void RenderSnippet(std::string& out, const SourceManager& sm, const Span&
   out += "\n";
 }
 
-std::string RenderText(const std::vector<Diagnostic>& diags, const SourceManager& sm, bool color) {
+std::string RenderText(const std::vector<Diagnostic>& diags, const SourceManager& sm, bool color,
+                       const i18n::Localizer* loc) {
   std::string out;
   for (const auto& d : diags) {
     std::string where;
@@ -143,7 +169,7 @@ std::string RenderText(const std::vector<Diagnostic>& diags, const SourceManager
     if (color) out += d.severity == Severity::Error ? "\x1b[31m" : "\x1b[35m";
     out += std::string(sev) + "[" + CodeName(d.code) + "]";
     if (color) out += "\x1b[0m\x1b[1m";
-    out += ": " + d.Message();
+    out += ": " + (loc ? d.Message(*loc) : d.Message());
     if (color) out += "\x1b[0m";
     out += "\n";
     RenderSnippet(out, sm, d.span, color);
@@ -159,7 +185,7 @@ std::string RenderText(const std::vector<Diagnostic>& diags, const SourceManager
   return out;
 }
 
-std::string RenderJson(const std::vector<Diagnostic>& diags, const SourceManager& sm) {
+std::string RenderJson(const std::vector<Diagnostic>& diags, const SourceManager& sm, const i18n::Localizer* loc) {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const auto& d : diags) {
     nlohmann::ordered_json j;
@@ -168,7 +194,7 @@ std::string RenderJson(const std::vector<Diagnostic>& diags, const SourceManager
     j["file"] = (d.span.file != 0 && d.span.file < sm.size()) ? sm.Get(d.span.file).path : "";
     j["line"] = d.span.line;
     j["column"] = d.span.col;
-    j["message"] = d.Message();
+    j["message"] = loc ? d.Message(*loc) : d.Message();
     if (!d.help.empty()) j["help"] = d.help;
     nlohmann::ordered_json notes = nlohmann::ordered_json::array();
     for (const auto& n : d.notes) {

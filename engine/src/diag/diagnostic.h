@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/source.h"
+#include "i18n/localizer.h"
 
 namespace lexgate::diag {
 
@@ -38,7 +39,9 @@ struct Diagnostic {
   Args args;
   std::string help;  // already-rendered help line, may be empty
   std::vector<Note> notes;
-  std::string Message() const;  // the pattern with args filled in
+  std::string Message() const;  // the English pattern with args filled in
+  // The message in the localizer's language (bundle key diag/<code>), English where it has none.
+  std::string Message(const i18n::Localizer& loc) const;
 };
 
 class DiagnosticSink {
@@ -54,9 +57,11 @@ class DiagnosticSink {
 };
 
 // Renders "path:line:col: error[LG2001]: message" + source line + caret + help/notes.
-std::string RenderText(const std::vector<Diagnostic>& diags, const SourceManager& sm, bool color);
+std::string RenderText(const std::vector<Diagnostic>& diags, const SourceManager& sm, bool color,
+                       const i18n::Localizer* loc = nullptr);
 // Renders a JSON array of {code, severity, file, line, column, end_line?, message, help?, notes}.
-std::string RenderJson(const std::vector<Diagnostic>& diags, const SourceManager& sm);
+std::string RenderJson(const std::vector<Diagnostic>& diags, const SourceManager& sm,
+                       const i18n::Localizer* loc = nullptr);
 
 // The candidate closest to `name` by edit distance, if close enough to be a useful suggestion.
 std::string Suggest(const std::string& name, const std::vector<std::string>& candidates);

@@ -379,7 +379,8 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       std::optional<int32_t> anchor;
       std::string anchor_path;
       if (an.root_slot >= 0) {
-        anchor_path = prog.root.slots[an.root_slot].path;
+        // an event keeps its name (before transfer); a field anchor shows the field
+        anchor_path = t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path;
         if (c.slots[an.root_slot].known) anchor = static_cast<int32_t>(c.slots[an.root_slot].lo);
       } else if (an.list_slot >= 0) {
         if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
@@ -405,6 +406,7 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       }
       f.due.push_back(due);
     }
+    for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
     finding_of_rule[static_cast<int>(r)] = d.findings.size();
     d.findings.push_back(std::move(f));
   }

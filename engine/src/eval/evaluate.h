@@ -34,6 +34,7 @@ struct Finding {
   int governed_by = -1;         // another finding's rule that takes precedence over this one
   std::string reason;           // force | specificity | later
   std::vector<std::optional<Due>> due;  // per timing clause
+  std::vector<ir::Val> message_args;    // per `with` argument (numbers known only from below: their minimum)
 };
 
 struct Exempted {

@@ -1,12 +1,9 @@
 #include "eval/render.h"
 
-#include <unicode/locid.h>
-#include <unicode/msgfmt.h>
-#include <unicode/uloc.h>
-
 #include <nlohmann/json.hpp>
 
 #include "base/date.h"
+#include "i18n/localizer.h"
 
 namespace lexgate::eval {
 
@@ -14,7 +11,7 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-const char* ModalityName(check::Modality m) {
+const char* ModalityKey(check::Modality m) {
   switch (m) {
     case check::Modality::Must: return "must";
     case check::Modality::MustNot: return "must_not";
@@ -31,55 +28,6 @@ const char* StatusName(Status s) {
     case Status::Outstanding: return "outstanding";
     case Status::Unknown: return "unknown";
     case Status::None: return "";
-  }
-  return "";
-}
-
-// The locale chain: zh_Hant_TW → zh_Hant → zh, with zh_CN/zh_SG read as zh_Hans and zh_TW/HK/MO as zh_Hant.
-std::vector<std::string> Chain(const std::string& requested) {
-  std::vector<std::string> out;
-  icu::Locale loc = icu::Locale::createCanonical(requested.c_str());
-  UErrorCode st = U_ZERO_ERROR;
-  icu::Locale max = loc;
-  max.addLikelySubtags(st);
-  std::string name = loc.getName();
-  if (std::string(loc.getLanguage()) == "zh" && std::string(loc.getScript()).empty() && U_SUCCESS(st) && *max.getScript()) {
-    std::string withScript = std::string("zh_") + max.getScript();
-    if (*loc.getCountry()) out.push_back(withScript + "_" + loc.getCountry());
-    name = withScript;
-  }
-  char buf[ULOC_FULLNAME_CAPACITY];
-  std::string cur = name;
-  while (!cur.empty()) {
-    out.push_back(cur);
-    UErrorCode s2 = U_ZERO_ERROR;
-    int32_t len = uloc_getParent(cur.c_str(), buf, sizeof buf, &s2);
-    if (U_FAILURE(s2) || len <= 0 || std::string(buf, static_cast<size_t>(len)) == cur) break;
-    cur.assign(buf, static_cast<size_t>(len));
-  }
-  out.push_back("en");
-  return out;
-}
-
-std::string Format(const std::string& pattern, const std::string& locale) {
-  UErrorCode st = U_ZERO_ERROR;
-  icu::MessageFormat mf(icu::UnicodeString::fromUTF8(pattern), icu::Locale(locale.c_str()), st);
-  if (U_FAILURE(st)) return pattern;
-  icu::UnicodeString out;
-  icu::FieldPosition fp;
-  mf.format(static_cast<const icu::Formattable*>(nullptr), 0, out, fp, st);
-  if (U_FAILURE(st)) return pattern;
-  std::string s;
-  out.toUTF8String(s);
-  return s;
-}
-
-std::string TimingText(const check::Timing& t) {
-  std::string dur = std::to_string(t.n) + " " + t.unit;
-  switch (t.kind) {
-    case ast::Timing::Before: return "before " + t.anchor_text;
-    case ast::Timing::BeforeMinus: return "before " + t.anchor_text + " - " + dur;
-    case ast::Timing::Within: return "within " + dur + " after " + t.anchor_text;
   }
   return "";
 }
@@ -101,18 +49,88 @@ std::string CitationText(const check::Rule& r) {
   return s;
 }
 
+// A rule's `with` arguments as ICU values: numbers, dates, jurisdiction display names, enum words.
+i18n::Args MessageArgs(const ir::Program& prog, const check::Rule& rule, const Finding& f, const i18n::Localizer& loc) {
+  const check::Project& p = *prog.project;
+  i18n::Args args;
+  for (size_t i = 0; i < rule.message_args.size() && i < f.message_args.size(); ++i) {
+    const auto& [name, expr] = rule.message_args[i];
+    const ir::Val& v = f.message_args[i];
+    const check::Type& t = expr->type;
+    icu::Formattable value;
+    switch (t.kind) {
+      case check::TypeKind::Int:
+      case check::TypeKind::Count: value = icu::Formattable(static_cast<int64_t>(v.lo)); break;
+      case check::TypeKind::Decimal: value = icu::Formattable(static_cast<double>(v.lo) / 1e6); break;
+      case check::TypeKind::Date:
+        if (!v.known) continue;
+        value = i18n::DateArg(static_cast<int32_t>(v.lo));
+        break;
+      case check::TypeKind::Jurisdiction:
+        if (!v.known) continue;
+        value = icu::Formattable(icu::UnicodeString::fromUTF8(loc.CountryName(p.jurisdictions[v.lo].code)));
+        break;
+      case check::TypeKind::Enum:
+        if (!v.known) continue;
+        value = icu::Formattable(icu::UnicodeString::fromUTF8(p.enums[t.id].values[v.lo]));
+        break;
+      case check::TypeKind::Bool:
+        if (!v.known) continue;
+        value = icu::Formattable(icu::UnicodeString(v.lo ? "true" : "false"));
+        break;
+      default: continue;
+    }
+    args.emplace_back(name, value);
+  }
+  return args;
+}
+
+std::string Message(const ir::Program& prog, const check::Rule& rule, const Finding* f, const i18n::Localizer& loc) {
+  for (const auto& l : loc.chain()) {
+    auto it = rule.messages.find(l);
+    if (it == rule.messages.end()) continue;
+    i18n::Args args = f ? MessageArgs(prog, rule, *f, loc) : i18n::Args{};
+    return loc.FormatPattern(it->second, args);
+  }
+  return rule.id;
+}
+
+std::string Period(const i18n::Localizer& loc, int64_t n, const std::string& unit) {
+  return loc.Format("unit/" + unit, {{"n", icu::Formattable(static_cast<int64_t>(n))}});
+}
+
+std::string TimingText(const i18n::Localizer& loc, const check::Timing& t, const std::string& anchor) {
+  icu::Formattable a(icu::UnicodeString::fromUTF8(anchor));
+  switch (t.kind) {
+    case ast::Timing::Before: return loc.Format("text/timing_before", {{"anchor", a}});
+    case ast::Timing::BeforeMinus:
+      return loc.Format("text/timing_before_minus", {{"anchor", a}, {"period", icu::Formattable(icu::UnicodeString::fromUTF8(Period(loc, t.n, t.unit)))}});
+    case ast::Timing::Within:
+      return loc.Format("text/timing_within", {{"anchor", a}, {"period", icu::Formattable(icu::UnicodeString::fromUTF8(Period(loc, t.n, t.unit)))}});
+  }
+  return "";
+}
+
+icu::Formattable Str(const std::string& s) { return icu::Formattable(icu::UnicodeString::fromUTF8(s)); }
+
+std::string Question(const i18n::Localizer& loc, const std::string& fact) {
+  return loc.Format("text/question", {{"fact", Str(fact)}});
+}
+
 }  // namespace
 
 std::string RuleMessage(const check::Rule& rule, const std::string& locale) {
-  for (const auto& l : Chain(locale)) {
+  i18n::Localizer loc(locale);
+  for (const auto& l : loc.chain()) {
     auto it = rule.messages.find(l);
-    if (it != rule.messages.end()) return Format(it->second, l);
+    if (it != rule.messages.end()) return loc.FormatPattern(it->second, {});
   }
   return rule.id;
 }
 
 std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
   const check::Project& p = *prog.project;
+  i18n::Localizer loc(o.locale);
   json j;
   j["case"] = d.case_id;
   j["verdict"] = VerdictName(d.verdict);
@@ -123,7 +141,7 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
     const auto& rs = p.rulesets[r.ruleset];
     json x;
     x["rule"] = r.id;
-    x["modality"] = ModalityName(r.modality);
+    x["modality"] = ModalityKey(r.modality);
     x["binding"] = rs.binding;
     json acts = json::array();
     for (int a : r.actions) acts.push_back(p.actions[a]);
@@ -141,9 +159,9 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
         }
         if (i < f.due.size() && f.due[i]) {
           if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::Within) timing["after"] = f.due[i]->anchor;
-          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::BeforeMinus) timing["before"] = f.due[i]->anchor;
+          if (!f.due[i]->anchor.empty() && t.kind != ast::Timing::Within) timing["before"] = f.due[i]->anchor;
           timing["due"] = FormatDate(f.due[i]->date);
-          if (rs.calendar >= 0) timing["calendar"] = p.calendars[rs.calendar].name;
+          if (rs.calendar >= 0 && t.unit == "working_days") timing["calendar"] = p.calendars[rs.calendar].name;
           if (!f.due[i]->unpublished_years.empty()) {
             json ys = json::array();
             for (int y : f.due[i]->unpublished_years) ys.push_back(y);
@@ -164,7 +182,7 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
     x["authority"] = rs.authority;
     x["force"] = rs.force;
     x["citation"] = Citation(r);
-    x["message"] = RuleMessage(r, o.locale);
+    x["message"] = Message(prog, r, &f, loc);
     findings.push_back(x);
   }
   j["findings"] = findings;
@@ -180,7 +198,8 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
   for (const auto& m : d.missing) {
     json asked = json::array();
     for (int r : m.asked_by) asked.push_back(p.rules[r].id);
-    missing.push_back(json{{"fact", m.fact}, {"asked_by", asked}, {"decides", m.decides_verdict ? "verdict" : "obligations"}});
+    missing.push_back(json{{"fact", m.fact}, {"asked_by", asked}, {"decides", m.decides_verdict ? "verdict" : "obligations"},
+                           {"question", Question(loc, m.fact)}});
   }
   j["missing"] = missing;
   json rulesets = json::array();
@@ -194,15 +213,17 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
 
 std::string RenderText(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
   const check::Project& p = *prog.project;
+  i18n::Localizer loc(o.locale);
   auto bold = [&](const std::string& s) { return o.color ? "\x1b[1m" + s + "\x1b[0m" : s; };
-  std::string verdict = VerdictName(d.verdict);
+  std::string verdict = loc.Text(std::string("verdict/") + VerdictName(d.verdict));
   if (o.color) {
     const char* c = d.verdict == Verdict::Permitted ? "\x1b[1;32m" : d.verdict == Verdict::Prohibited ? "\x1b[1;31m" : "\x1b[1;33m";
     verdict = c + verdict + "\x1b[0m";
   }
-  std::string out = "case " + (d.case_id.empty() ? std::string("(no id)") : d.case_id) + ": " + verdict +
-                    " (as of " + FormatDate(d.as_of) + ")\n";
-  if (!d.findings.empty()) out += "\n" + bold("findings") + "\n";
+  std::string out = loc.Format("text/case_line", {{"id", Str(d.case_id.empty() ? loc.Text("text/no_id") : d.case_id)},
+                                                  {"verdict", Str(verdict)},
+                                                  {"date", i18n::DateArg(d.as_of)}}) + "\n";
+  if (!d.findings.empty()) out += "\n" + bold(loc.Text("heading/findings")) + "\n";
   for (const auto& f : d.findings) {
     const auto& r = p.rules[f.rule];
     const auto& rs = p.rulesets[r.ruleset];
@@ -211,47 +232,52 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
       if (i) acts += r.mode == check::ActionMode::OneOf ? " | " : " + ";
       acts += p.actions[r.actions[i]];
     }
-    std::string line = "  " + std::string(ModalityName(r.modality)) + " " + acts;
+    std::string line = "  " + loc.Text(std::string("modality/") + ModalityKey(r.modality)) + " " + acts;
     for (size_t i = 0; i < r.timings.size(); ++i) {
-      check::Timing shown;
-      shown.kind = r.timings[i].kind;
-      shown.n = r.timings[i].n;
-      shown.unit = r.timings[i].unit;
-      shown.anchor_text = i < f.due.size() && f.due[i] && !f.due[i]->anchor.empty() ? f.due[i]->anchor : r.timings[i].anchor_text;
-      line += ", " + TimingText(shown);
-      if (i < f.due.size() && f.due[i]) line += " (due " + FormatDate(f.due[i]->date) + ")";
+      std::string anchor = i < f.due.size() && f.due[i] && !f.due[i]->anchor.empty() ? f.due[i]->anchor : r.timings[i].anchor_text;
+      line += ", " + TimingText(loc, r.timings[i], anchor);
+      if (i < f.due.size() && f.due[i]) line += " (" + loc.Format("text/due", {{"date", i18n::DateArg(f.due[i]->date)}}) + ")";
     }
     if (r.modality == check::Modality::Must) {
-      line += " — " + std::string(StatusName(f.status));
-      if (!f.satisfied_by.empty()) line += " by " + f.satisfied_by;
+      if (f.status == Status::Satisfied && !f.satisfied_by.empty())
+        line += " — " + loc.Format("text/satisfied_by", {{"path", Str(f.satisfied_by)}});
+      else
+        line += " — " + loc.Text(std::string("status/") + StatusName(f.status));
     }
-    if (f.applies == Tri::Unknown && f.status != Status::Satisfied) line += " — applies if the missing facts say so";
-    if (!rs.binding) line += " — advice (non-binding)";
+    if (f.applies == Tri::Unknown && f.status != Status::Satisfied) line += " — " + loc.Text("text/applies_unknown");
+    if (!rs.binding) line += " — " + loc.Text("text/advice");
     out += line + "\n";
     out += "      " + r.id + " · " + CitationText(r) + "\n";
-    if (f.governed_by >= 0) out += "      governed by " + p.rules[f.governed_by].id + " (" + f.reason + ")\n";
-    std::string msg = RuleMessage(r, o.locale);
+    if (f.governed_by >= 0)
+      out += "      " + loc.Format("text/governed_by", {{"rule", Str(p.rules[f.governed_by].id)},
+                                                        {"reason", Str(loc.Text("reason/" + f.reason))}}) + "\n";
+    std::string msg = Message(prog, r, &f, loc);
     if (msg != r.id) out += "      " + msg + "\n";
   }
   if (!d.exempted.empty()) {
-    out += "\n" + bold("exempted") + "\n";
+    out += "\n" + bold(loc.Text("heading/exempted")) + "\n";
     for (const auto& e : d.exempted)
-      out += "  " + p.rules[e.rule].id + " by " + p.rules[e.by].id + " · " + CitationText(p.rules[e.by]) + "\n";
+      out += "  " + p.rules[e.rule].id + " ← " + p.rules[e.by].id + " · " + CitationText(p.rules[e.by]) + "\n";
   }
   std::string rs_notes;
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
-    if (u.state == "not_in_force") rs_notes += "  " + rs.id + " is not yet in force (effective " + FormatDate(rs.effective) + ")\n";
-    else if (u.state == "expired") rs_notes += "  " + rs.id + " expired on " + FormatDate(rs.expires) + "\n";
-    else if (u.state == "unknown") rs_notes += "  " + rs.id + " may apply: it depends on the missing facts\n";
+    if (u.state == "not_in_force")
+      rs_notes += "  " + loc.Format("text/not_in_force", {{"ruleset", Str(rs.id)}, {"date", i18n::DateArg(rs.effective)}}) + "\n";
+    else if (u.state == "expired")
+      rs_notes += "  " + loc.Format("text/expired", {{"ruleset", Str(rs.id)}, {"date", i18n::DateArg(rs.expires)}}) + "\n";
+    else if (u.state == "unknown")
+      rs_notes += "  " + loc.Format("text/ruleset_unknown", {{"ruleset", Str(rs.id)}}) + "\n";
   }
-  if (!rs_notes.empty()) out += "\n" + bold("rulesets not applied") + "\n" + rs_notes;
+  if (!rs_notes.empty()) out += "\n" + bold(loc.Text("heading/rulesets")) + "\n" + rs_notes;
   if (!d.missing.empty()) {
-    out += "\n" + bold("missing facts") + "\n";
+    out += "\n" + bold(loc.Text("heading/missing")) + "\n";
     for (const auto& m : d.missing) {
-      out += "  " + m.fact + " (decides the " + (m.decides_verdict ? "verdict" : "obligations") + "; asked by ";
-      for (size_t i = 0; i < m.asked_by.size(); ++i) out += (i ? ", " : "") + p.rules[m.asked_by[i]].id;
-      out += ")\n";
+      std::string rules;
+      for (size_t i = 0; i < m.asked_by.size(); ++i) rules += (i ? ", " : "") + p.rules[m.asked_by[i]].id;
+      out += "  " + loc.Format("text/missing_line", {{"fact", Str(m.fact)},
+                                                      {"what", Str(m.decides_verdict ? "verdict" : "obligations")},
+                                                      {"rules", Str(rules)}}) + "\n";
     }
   }
   return out;

@@ -204,6 +204,9 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->rule_anchors.push_back(std::move(anchors));
     prog->rule_when.push_back(r.when ? lw.Lower(*r.when, {}) : -1);
     prog->rule_satisfied.push_back(r.satisfied ? lw.Lower(*r.satisfied, {}) : -1);
+    std::vector<int32_t> args;
+    for (auto& [name, e] : r.message_args) args.push_back(lw.Lower(*e, {}));
+    prog->rule_message_args.push_back(std::move(args));
   }
   // Exceptions first: a rule's effect depends on whether its exceptions apply.
   std::vector<int> state(p.rules.size(), 0);

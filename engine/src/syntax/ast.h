@@ -119,6 +119,7 @@ struct RuleDecl {
   std::optional<Consequence> then;
   ExprPtr satisfied;
   std::vector<LocalisedText> says;
+  std::vector<std::pair<Name, ExprPtr>> message_args;  // `with name = expr, …`
   int ruleset = -1;  // index of the file's ruleset decl, -1 if none precedes the rule
 };
 

@@ -89,6 +89,22 @@ class ErrorListener : public antlr4::BaseErrorListener {
     return "'" + t + "'";
   }
 
+  // Tokens with a full-width twin have no single literal: name them by their ASCII spelling.
+  static const char* Punctuation(size_t t) {
+    switch (t) {
+      case LexgateLexer::LBRACE: return "'{'";
+      case LexgateLexer::RBRACE: return "'}'";
+      case LexgateLexer::LPAREN: return "'('";
+      case LexgateLexer::RPAREN: return "')'";
+      case LexgateLexer::LBRACK: return "'['";
+      case LexgateLexer::RBRACK: return "']'";
+      case LexgateLexer::COMMA: return "','";
+      case LexgateLexer::COLON: return "':'";
+      case LexgateLexer::PERCENT: return "'%'";
+      default: return nullptr;
+    }
+  }
+
   static std::string Expected(antlr4::Parser* parser) {
     antlr4::misc::IntervalSet set;
     try {
@@ -110,6 +126,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
       else if (t == LexgateLexer::DATE) n = "a date";
       else if (t == LexgateLexer::JCODE) n = "a jurisdiction code";
       else if (t == antlr4::Token::EOF) n = "end of file";
+      else if (const char* p = Punctuation(t)) n = p;
       else {
         std::string lit = parser->getVocabulary().getLiteralName(t);
         if (!lit.empty()) n = lit;
@@ -233,7 +250,16 @@ class Builder {
           out.append(buf, static_cast<size_t>(n));
           break;
         }
-        default: out += c; break;  // \" \\ \/ and the full-width closers
+        case '"': case '\\': case '/': out += c; break;
+        default:
+          // the full-width closers “” and 」 may be escaped too
+          if (in.compare(i, 3, "\u201D") == 0 || in.compare(i, 3, "\u300D") == 0) {
+            out += in.substr(i, 3);
+            i += 2;
+            break;
+          }
+          sink_.Report(Code::LG1008, SpanOf(t)).help = "known escapes: \\n \\t \\r \\\" \\\\ \\/ \\uXXXX";
+          return out;
       }
     }
     return out;
@@ -523,6 +549,9 @@ class Builder {
       } else if (auto* x = dynamic_cast<P::ClSaysContext*>(cl)) {
         Once(seen, "says", cl);
         r.says = Texts(x->localisedText());
+      } else if (auto* x = dynamic_cast<P::ClWithContext*>(cl)) {
+        Once(seen, "with", cl);
+        for (auto* a : x->messageArg()) r.message_args.emplace_back(NameOf(a->ident()), Expr(a->expr()));
       } else if (auto* x = dynamic_cast<P::ClThenContext*>(cl)) {
         Once(seen, "then", cl);
         r.then = Consequence(x->consequence());
@@ -772,13 +801,14 @@ std::optional<size_t> IndexUtf8(const std::string& text, Offsets& off) {
 }
 
 // Depth of brackets, ignoring strings and comments; the parser recurses once per level.
-bool NestingTooDeep(const std::string& t, uint32_t& line_out) {
+bool NestingTooDeep(const std::string& t, uint32_t& line_out, uint32_t& col_out, uint32_t& byte_out) {
   int depth = 0;
-  uint32_t line = 1;
+  uint32_t line = 1, col = 0;
   bool in_str = false, in_comment = false;
   for (size_t i = 0; i < t.size(); ++i) {
     char c = t[i];
-    if (c == '\n') { ++line; in_comment = false; in_str = false; continue; }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++col;
+    if (c == '\n') { ++line; col = 0; in_comment = false; in_str = false; continue; }
     if (in_comment) continue;
     if (in_str) {
       if (c == '\\') ++i;
@@ -788,7 +818,12 @@ bool NestingTooDeep(const std::string& t, uint32_t& line_out) {
     if (c == '#') in_comment = true;
     else if (c == '"') in_str = true;
     else if (c == '(' || c == '{' || c == '[') {
-      if (++depth > kMaxNesting) { line_out = line; return true; }
+      if (++depth > kMaxNesting) {
+        line_out = line;
+        col_out = col;
+        byte_out = static_cast<uint32_t>(i);
+        return true;
+      }
     } else if (c == ')' || c == '}' || c == ']') depth = depth > 0 ? depth - 1 : 0;
   }
   return false;
@@ -812,13 +847,13 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
     // Find the line of the bad byte for a useful location.
     for (size_t i = 0; i < *bad; ++i)
       if (text[i] == '\n') { ++s.line; s.col = 1; } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++s.col;
-    s.col = 1;
     sink.Report(diag::Code::LG1009, s, {{"offset", std::to_string(*bad)}});
     return file;
   }
-  uint32_t deep_line = 0;
-  if (NestingTooDeep(text, deep_line)) {
-    sink.Report(diag::Code::LG1013, Span{file_id, 0, 0, deep_line, 1}, {{"max", std::to_string(kMaxNesting)}});
+  uint32_t deep_line = 0, deep_col = 0, deep_byte = 0;
+  if (NestingTooDeep(text, deep_line, deep_col, deep_byte)) {
+    sink.Report(diag::Code::LG1013, Span{file_id, deep_byte, deep_byte + 1, deep_line, deep_col},
+                {{"max", std::to_string(kMaxNesting)}});
     return file;
   }
   try {

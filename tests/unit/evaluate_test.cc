@@ -1,0 +1,211 @@
+// Evaluation through LoadSources with a tiny self-contained vocabulary (its own schema, actions and
+// jurisdictions, so that these tests do not depend on the shipped rulesets).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/date.h"
+#include "engine.h"
+#include "eval/render.h"
+
+namespace lexgate {
+namespace {
+
+const char* kVocabulary = R"(
+enum kind { transfer, filing }
+record hist { personal: count }
+schema {
+  id: string
+  kind: kind
+  date: date
+  important: bool
+  small: bool
+  count: count
+  history: hist
+}
+action assess, contract, transfer, notify
+jurisdiction CN
+jurisdiction CN-BJ in CN
+)";
+
+std::string Ruleset(const std::string& id, const std::string& force, const std::string& extra = "") {
+  return "ruleset " + id + " {\n  title en \"" + id + "\"\n  authority T.AUTH\n  jurisdiction CN\n  force " + force +
+         "\n  effective 2024-01-01\n  applies to transfer\n" + extra + "}\n";
+}
+
+struct Loaded {
+  LoadResult r;
+  const ir::Program& prog() const { return *r.program; }
+};
+
+Loaded Load(const std::string& rules) {
+  Loaded l{LoadSources({{"vocabulary.gate", kVocabulary}, {"rules.gate", rules}})};
+  EXPECT_TRUE(l.r.program) << diag::RenderText(l.r.diagnostics.all(), *l.r.sources, false);
+  return l;
+}
+
+eval::Decision Decide(const Loaded& l, const std::string& json) {
+  eval::CaseError err;
+  auto c = eval::ReadCase(l.prog(), json, err);
+  EXPECT_TRUE(c.has_value()) << err.path << ": " << err.message;
+  if (!c) return {};
+  eval::EvalOptions o;
+  o.as_of = ParseDate("2025-06-01");
+  return eval::Evaluate(l.prog(), *c, o);
+}
+
+int RuleIndex(const ir::Program& p, const std::string& id) {
+  for (size_t i = 0; i < p.project->rules.size(); ++i)
+    if (p.project->rules[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+const eval::Finding* FindingOf(const ir::Program& p, const eval::Decision& d, const std::string& id) {
+  int r = RuleIndex(p, id);
+  for (auto& f : d.findings)
+    if (f.rule == r) return &f;
+  return nullptr;
+}
+
+bool IsMissing(const eval::Decision& d, const std::string& fact) {
+  return std::any_of(d.missing.begin(), d.missing.end(), [&](const eval::Missing& m) { return m.fact == fact; });
+}
+
+const std::string kBasic = Ruleset("t.law", "law") + R"(
+rule need_assessment {
+  cite art 1
+  when important
+  then must assess
+  says en "Important data needs an assessment."
+}
+rule small_exempt exception to need_assessment {
+  cite art 2
+  when small
+  then exempt
+  says en "Small transfers are exempt."
+}
+rule volume_contract {
+  cite art 3
+  when count + history.personal >= 100_000
+  then must contract
+  says en "Volume over threshold: contract."
+}
+)";
+
+TEST(ThreeValued, UnknownFactMakesIndeterminateAndIsMissing) {
+  auto l = Load(kBasic);
+  ASSERT_TRUE(l.r.program);
+  auto d = Decide(l, R"({"id": "c1", "kind": "transfer", "small": false, "count": 10, "history": {"personal": 0}})");
+  EXPECT_EQ(d.verdict, eval::Verdict::Indeterminate);
+  EXPECT_TRUE(IsMissing(d, "important"));
+  const auto* f = FindingOf(l.prog(), d, "t.law/need_assessment");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->applies, eval::Tri::Unknown);
+}
+
+TEST(ThreeValued, KnownFalseIsPermitted) {
+  auto l = Load(kBasic);
+  ASSERT_TRUE(l.r.program);
+  auto d = Decide(l, R"({"id": "c2", "kind": "transfer", "important": false, "count": 10, "history": {"personal": 0}})");
+  EXPECT_EQ(d.verdict, eval::Verdict::Permitted);
+  EXPECT_TRUE(d.missing.empty());
+}
+
+TEST(ThreeValued, CountKnownFromBelowDecidesThreshold) {
+  auto l = Load(kBasic);
+  ASSERT_TRUE(l.r.program);
+  // history unknown, but count alone already reaches 100,000: count + (≥ 0) ≥ 100,000 is true.
+  auto d = Decide(l, R"({"id": "c3", "kind": "transfer", "important": false, "count": 150000})");
+  EXPECT_EQ(d.verdict, eval::Verdict::Conditional);
+  const auto* f = FindingOf(l.prog(), d, "t.law/volume_contract");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->applies, eval::Tri::True);
+  EXPECT_FALSE(IsMissing(d, "history.personal"));
+  // Below the threshold, the unknown history decides: indeterminate, and the history is asked for.
+  auto e = Decide(l, R"({"id": "c4", "kind": "transfer", "important": false, "count": 50000})");
+  EXPECT_EQ(e.verdict, eval::Verdict::Indeterminate);
+  EXPECT_TRUE(IsMissing(e, "history.personal"));
+}
+
+TEST(Exceptions, ExemptionDefeatsTheRule) {
+  auto l = Load(kBasic);
+  ASSERT_TRUE(l.r.program);
+  auto without = Decide(l, R"({"id": "e1", "kind": "transfer", "important": true, "small": false, "count": 1, "history": {"personal": 0}})");
+  EXPECT_EQ(without.verdict, eval::Verdict::Conditional);
+  auto with = Decide(l, R"({"id": "e2", "kind": "transfer", "important": true, "small": true, "count": 1, "history": {"personal": 0}})");
+  EXPECT_EQ(with.verdict, eval::Verdict::Permitted);
+  int rule = RuleIndex(l.prog(), "t.law/need_assessment"), by = RuleIndex(l.prog(), "t.law/small_exempt");
+  EXPECT_TRUE(std::any_of(with.exempted.begin(), with.exempted.end(),
+                          [&](const eval::Exempted& x) { return x.rule == rule && x.by == by; }));
+  // Whether the exception applies is unknown: the obligation may or may not stand.
+  auto unknown = Decide(l, R"({"id": "e3", "kind": "transfer", "important": true, "count": 1, "history": {"personal": 0}})");
+  EXPECT_NE(unknown.verdict, eval::Verdict::Permitted);
+  EXPECT_TRUE(IsMissing(unknown, "small"));
+}
+
+TEST(Precedence, HigherForceGoverns) {
+  // The law prohibits; a departmental rule permits the same action: the law governs.
+  auto l = Load(Ruleset("t.national", "law") + R"(
+rule no_transfer { cite art 1 when important then must_not transfer says en "No." }
+)" + Ruleset("t.local", "departmental_rule") + R"(
+rule allow_transfer { cite art 1 when important then may transfer says en "Yes." }
+)");
+  ASSERT_TRUE(l.r.program);
+  auto d = Decide(l, R"({"id": "p1", "kind": "transfer", "important": true})");
+  EXPECT_EQ(d.verdict, eval::Verdict::Prohibited);
+  const auto* low = FindingOf(l.prog(), d, "t.local/allow_transfer");
+  ASSERT_NE(low, nullptr);
+  EXPECT_EQ(low->governed_by, RuleIndex(l.prog(), "t.national/no_transfer"));
+  EXPECT_EQ(low->reason, "force");
+
+  // Reversed: the departmental rule prohibits, the law permits: the prohibition is overridden.
+  auto m = Load(Ruleset("t.national", "law") + R"(
+rule allow_transfer { cite art 1 when important then may transfer says en "Yes." }
+)" + Ruleset("t.local", "departmental_rule") + R"(
+rule no_transfer { cite art 1 when important then must_not transfer says en "No." }
+)");
+  ASSERT_TRUE(m.r.program);
+  auto e = Decide(m, R"({"id": "p2", "kind": "transfer", "important": true})");
+  EXPECT_EQ(e.verdict, eval::Verdict::Permitted);
+  const auto* over = FindingOf(m.prog(), e, "t.local/no_transfer");
+  ASSERT_NE(over, nullptr);
+  EXPECT_EQ(over->governed_by, RuleIndex(m.prog(), "t.national/allow_transfer"));
+}
+
+TEST(Binding, NonBindingRulesetNeverProhibits) {
+  auto l = Load(Ruleset("t.guide", "guideline", "  binding false\n") + R"(
+rule no_transfer { cite art 1 when important then must_not transfer says en "Better not." }
+rule assess_first { cite art 2 when important then must assess says en "Assess first." }
+)");
+  ASSERT_TRUE(l.r.program);
+  auto d = Decide(l, R"({"id": "b1", "kind": "transfer", "important": true})");
+  EXPECT_EQ(d.verdict, eval::Verdict::Permitted);
+  const auto* f = FindingOf(l.prog(), d, "t.guide/no_transfer");
+  ASSERT_NE(f, nullptr);  // still reported as advice
+  EXPECT_EQ(f->applies, eval::Tri::True);
+  // Unknown facts in guidance do not make the verdict indeterminate either.
+  auto u = Decide(l, R"({"id": "b2", "kind": "transfer"})");
+  EXPECT_EQ(u.verdict, eval::Verdict::Permitted);
+}
+
+TEST(Determinism, RenderingTwiceGivesIdenticalBytes) {
+  auto l = Load(kBasic);
+  ASSERT_TRUE(l.r.program);
+  const std::string json = R"({"id": "d1", "kind": "transfer", "important": true, "count": 50000})";
+  eval::RenderOptions o;
+  auto a = eval::RenderJson(l.prog(), Decide(l, json), o);
+  auto b = eval::RenderJson(l.prog(), Decide(l, json), o);
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+  // A second, independent load of the same sources renders the same bytes too.
+  auto l2 = Load(kBasic);
+  ASSERT_TRUE(l2.r.program);
+  EXPECT_EQ(a, eval::RenderJson(l2.prog(), Decide(l2, json), o));
+  EXPECT_EQ(eval::RenderText(l.prog(), Decide(l, json), o), eval::RenderText(l2.prog(), Decide(l2, json), o));
+}
+
+}  // namespace
+}  // namespace lexgate

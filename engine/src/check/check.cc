@@ -151,9 +151,14 @@ class Checker {
         p_->enums.push_back(std::move(en));
       }
       for (auto& r : f->records) {
-        if (r.is_schema) {
-          if (p_->root >= 0) { sink_.Report(Code::LG3015, r.name.span); continue; }
-        } else if (!names.insert(r.name.text).second) {
+        // A record (or the schema) declared in several files is one record: each regime's folder may add
+        // the facts it needs to the shared vocabulary. A field declared twice is still an error.
+        int existing = r.is_schema ? p_->root : (record_index_.count(r.name.text) ? record_index_[r.name.text] : -1);
+        if (existing >= 0) {
+          record_decls_[existing].push_back(&r);
+          continue;
+        }
+        if (!r.is_schema && !names.insert(r.name.text).second) {
           Dup(r.name);
           continue;
         }
@@ -161,7 +166,7 @@ class Checker {
         if (r.is_schema) p_->root = id;
         else record_index_[r.name.text] = id;
         p_->records.push_back(Record{r.is_schema ? "case" : r.name.text, {}});
-        record_decls_.push_back(&r);
+        record_decls_.push_back({&r});
       }
     }
     if (p_->root < 0) sink_.Report(Code::LG3009, Span{});
@@ -171,12 +176,13 @@ class Checker {
     for (size_t i = 0; i < record_decls_.size(); ++i) {
       Record& rec = p_->records[i];
       std::set<std::string> seen;
-      for (auto& fd : record_decls_[i]->fields) {
-        if (!seen.insert(fd.name.text).second) { Dup(fd.name); continue; }
-        Type t = TypeByName(fd.type.name);
-        t.list = fd.type.list;
-        rec.fields.push_back(Field{fd.name.text, t, fd.name.span});
-      }
+      for (const ast::RecordDecl* decl : record_decls_[i])
+        for (auto& fd : decl->fields) {
+          if (!seen.insert(fd.name.text).second) { Dup(fd.name); continue; }
+          Type t = TypeByName(fd.type.name);
+          t.list = fd.type.list;
+          rec.fields.push_back(Field{fd.name.text, t, fd.name.span});
+        }
     }
     // A record that contains itself (directly or not) would make the case infinitely deep.
     for (size_t i = 0; i < p_->records.size(); ++i) {
@@ -188,7 +194,7 @@ class Checker {
         return false;
       };
       if (reaches(static_cast<int>(i), 0))
-        sink_.Report(Code::LG2010, record_decls_[i]->name.span, {{"name", p_->records[i].name}}).help =
+        sink_.Report(Code::LG2010, record_decls_[i][0]->name.span, {{"name", p_->records[i].name}}).help =
             "a record may not contain itself";
     }
   }
@@ -1286,7 +1292,7 @@ class Checker {
   std::unique_ptr<Project> p_;
   std::map<std::string, int> enum_index_, record_index_, action_index_, event_index_, rule_index_, ruleset_index_;
   std::map<std::string, const ast::RulesetDecl*> ruleset_decl_;
-  std::vector<const ast::RecordDecl*> record_decls_;
+  std::vector<std::vector<const ast::RecordDecl*>> record_decls_;  // per record: every declaration of it
   std::vector<const ast::RuleDecl*> rule_decls_;
 };
 

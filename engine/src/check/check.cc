@@ -390,7 +390,8 @@ class Checker {
       if (d.authority) rs.authority = d.authority->text;
       if (d.jurisdiction) {
         rs.jurisdiction = p_->FindJurisdiction(d.jurisdiction->text);
-        if (rs.jurisdiction < 0) UnknownJurisdiction(*d.jurisdiction);
+        if (rs.jurisdiction < 0) rs.group = p_->FindGroup(d.jurisdiction->text);
+        if (rs.jurisdiction < 0 && rs.group < 0) UnknownJurisdiction(*d.jurisdiction);
       }
       if (d.force) {
         rs.force = d.force->text;

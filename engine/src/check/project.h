@@ -148,6 +148,7 @@ struct Ruleset {
   std::map<std::string, std::string> title;
   std::string authority;
   int32_t jurisdiction = -1;
+  int32_t group = -1;       // a ruleset imposed by a group of states (the EU) names the group instead
   std::string force;
   int force_rank = 0;
   int32_t effective = INT32_MIN;

@@ -178,7 +178,7 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
       x["governed_by"] = p.rules[f.governed_by].id;
       x["precedence"] = f.reason;
     }
-    x["jurisdiction"] = rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code : "";
+    x["jurisdiction"] = rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code : rs.group >= 0 ? p.groups[rs.group].name : "";
     x["authority"] = rs.authority;
     x["force"] = rs.force;
     x["citation"] = Citation(r);

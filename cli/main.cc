@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "eval/render.h"
 #include "exit_codes.h"
+#include "i18n/localizer.h"
 #include "time/calendar.h"
 
 namespace fs = std::filesystem;
@@ -54,8 +55,9 @@ std::optional<LoadResult> Load(const Common& c, int& exit_code) {
   }
   const auto& all = r.diagnostics.all();
   if (!all.empty()) {
-    if (c.diagnostics == "json") std::cerr << diag::RenderJson(all, *r.sources);
-    else std::cerr << diag::RenderText(all, *r.sources, isatty(2));
+    i18n::Localizer loc(c.locale.empty() ? DefaultLocale() : c.locale);
+    if (c.diagnostics == "json") std::cerr << diag::RenderJson(all, *r.sources, &loc);
+    else std::cerr << diag::RenderText(all, *r.sources, isatty(2), &loc);
   }
   if (!r.program) {
     std::cerr << "lexgate: the rules have " << r.diagnostics.ErrorCount() << " error(s); nothing was evaluated\n";
@@ -265,27 +267,32 @@ int Deadline(const Common& c, const std::string& from, const std::string& add, c
   time::DueDate d = time::AddPeriod(&cal, *start, n, unit);
   std::cout << FormatDate(d.due) << "\n";
   if (explain) {
-    std::string locale = c.locale.empty() ? DefaultLocale() : c.locale;
-    std::string lang = locale.substr(0, 2);
-    for (const auto& s : d.skipped) {
-      std::string why = s.reason;
-      if (s.reason == "holiday") {
-        const auto& names = cal.holidays.at(s.day).names;
-        auto nm = names.find(lang);
-        if (nm == names.end()) nm = names.find("en");
-        why = "holiday: " + (nm != names.end() ? nm->second : std::string("public holiday"));
+    i18n::Localizer loc(c.locale.empty() ? DefaultLocale() : c.locale);
+    auto name_of = [&](const std::map<std::string, std::string>& names) {
+      for (const auto& l : loc.chain()) {
+        auto it = names.find(l);
+        if (it != names.end()) return it->second;
+        auto lang = l.substr(0, l.find('_'));
+        it = names.find(lang);
+        if (it != names.end()) return it->second;
       }
-      std::cout << "  skipped " << FormatDate(s.day) << " (" << why << ")\n";
-    }
+      return loc.Text("deadline/public_holiday");
+    };
+    // One line per day in date order: the days skipped, and the make-up working days counted.
+    std::map<int32_t, std::string> lines;
+    for (const auto& s : d.skipped)
+      lines[s.day] = s.reason == "holiday"
+                         ? loc.Format("deadline/skipped_holiday", {{"date", i18n::DateArg(s.day)},
+                                                                   {"name", icu::Formattable(icu::UnicodeString::fromUTF8(name_of(cal.holidays.at(s.day).names)))}})
+                         : loc.Format("deadline/skipped_weekend", {{"date", i18n::DateArg(s.day)}});
     for (const auto& [day, name] : cal.workdays)
-      if (day > *start && day <= d.due) {
-        auto nm = name.names.find(lang);
-        if (nm == name.names.end()) nm = name.names.find("en");
-        std::cout << "  counted " << FormatDate(day) << " (make-up working day"
-                  << (nm != name.names.end() ? ": " + nm->second : std::string()) << ")\n";
-      }
+      if (day > *start && day <= d.due)
+        lines[day] = loc.Format("deadline/counted_workday", {{"date", i18n::DateArg(day)},
+                                                             {"name", icu::Formattable(icu::UnicodeString::fromUTF8(name_of(name.names)))}});
+    for (const auto& [day, line] : lines) std::cout << "  " << line << "\n";
     for (int y : d.unpublished_years)
-      std::cout << "  note: the " << calendar << " calendar for " << y << " is not yet published; weekends only\n";
+      std::cout << "  " << loc.Format("text/unpublished", {{"calendar", icu::Formattable(icu::UnicodeString::fromUTF8(calendar))},
+                                                            {"year", icu::Formattable(static_cast<int32_t>(y))}}) << "\n";
   }
   return 0;
 }

@@ -1,6 +1,5 @@
 #include "engine.h"
 
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,26 +21,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Sha256(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
-
 void Finish(LoadResult& r, const std::vector<std::unique_ptr<ast::File>>& asts) {
   std::vector<const ast::File*> files;
   for (auto& a : asts) files.push_back(a.get());
   std::shared_ptr<const check::Project> project = check::Check(files, *r.sources, r.diagnostics);
   r.diagnostics.SortStable();
   if (r.diagnostics.HasErrors()) return;
-  for (auto& rs : project->rulesets) r.ruleset_sha256.push_back(Sha256(r.sources->Get(rs.file).text));
   auto program = ir::Lower(project);
   // A test's case must be a valid case: checked now, so that `lexgate test` never meets a bad one.
   for (const auto& t : project->tests) {

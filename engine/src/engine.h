@@ -20,7 +20,6 @@ struct LoadResult {
   std::shared_ptr<const ir::Program> program;  // null when there are errors
   std::vector<std::string> files;               // every .gate file read, in load order
   std::string error;                            // a path that could not be read at all
-  std::vector<std::string> ruleset_sha256;      // per ruleset (index as in the project)
 };
 
 // Reads every *.gate file below each directory (or the file itself), in sorted path order.

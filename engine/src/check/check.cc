@@ -1,5 +1,6 @@
 #include "check/check.h"
 
+#include <openssl/evp.h>
 #include <unicode/locid.h>
 #include <unicode/msgfmt.h>
 
@@ -84,6 +85,19 @@ int ForceRank(const std::string& force) {
 }
 
 namespace {
+
+std::string Sha256(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
 
 std::map<std::string, std::string> TextMap(const std::vector<ast::LocalisedText>& v) {
   std::map<std::string, std::string> m;
@@ -373,6 +387,7 @@ class Checker {
       rs.id = d.id.text;
       rs.span = d.span;
       rs.file = it.file->source;
+      rs.sha256 = Sha256(sm_.Get(rs.file).text);
       rs.title = TextMap(d.title);
       CheckLocales(d.title);
       rs.binding = d.binding;
@@ -834,6 +849,23 @@ class Checker {
 
   TExprPtr In(const ast::Expr& e, const Scope* scope, int depth) {
     const Type kBool{TypeKind::Bool, -1, false};
+    // `travel in us_exemptions`: a bare value on the left takes its type from the list on the right.
+    const ast::Expr& l = *e.kids[0];
+    if (l.kind == ast::ExprKind::Path && l.path.size() == 1 && !IsFieldOrVar(l.path[0].text, scope) &&
+        p_->FindJurisdiction(l.path[0].text) < 0 && e.kids[1]->kind == ast::ExprKind::Path) {
+      auto list = Typed(*e.kids[1], scope, nullptr, depth + 1);
+      if (IsErr(list)) return Err(e.span);
+      if (list->type.list && list->op == Op::Field) {
+        Type elem = list->type;
+        elem.list = false;
+        auto value = Typed(l, scope, &elem, depth + 1);
+        if (IsErr(value)) return Err(e.span);
+        auto t = Node(Op::InList, kBool, e.span);
+        t->kids.push_back(std::move(value));
+        t->kids.push_back(std::move(list));
+        return t;
+      }
+    }
     auto lhs = Typed(*e.kids[0], scope, nullptr, depth + 1);
     if (IsErr(lhs)) return Err(e.span);
     if (!lhs->type.IsScalar()) {
@@ -892,6 +924,12 @@ class Checker {
     }
     sink_.Report(Code::LG2014, r.span, {{"type", p_->TypeName(rhs->type)}});
     return Err(e.span);
+  }
+
+  bool IsFieldOrVar(const std::string& name, const Scope* scope) const {
+    for (const Scope* s = scope; s; s = s->outer)
+      if (s->name == name) return true;
+    return p_->root >= 0 && p_->records[p_->root].FieldIndex(name) >= 0;
   }
 
   bool IsPlace(const std::string& name, const Scope* scope) const {

@@ -156,6 +156,7 @@ struct Ruleset {
   bool has_expiry = false;
   bool binding = true;
   std::string source, version;
+  std::string sha256;  // of the file that declares the ruleset, for the decision's audit trail
   int calendar = -1;
   int applies_kind = -1;  // value of the `kind` enum
   TExprPtr applies_where;

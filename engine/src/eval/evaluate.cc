@@ -298,6 +298,16 @@ Tri And(Tri a, Tri b) {
 }
 Tri Not(Tri a) { return a == Tri::Unknown ? a : (a == Tri::True ? Tri::False : Tri::True); }
 
+// The legal order a ruleset belongs to: its top-level country, or its group (the EU).
+std::string LegalOrder(const check::Project& p, const check::Ruleset& rs) {
+  if (rs.jurisdiction >= 0) {
+    int32_t top = rs.jurisdiction;
+    while (p.jurisdictions[top].parent >= 0) top = p.jurisdictions[top].parent;
+    return p.jurisdictions[top].code;
+  }
+  return rs.group >= 0 ? p.groups[rs.group].name : std::string();
+}
+
 int32_t Today() {
   auto now = std::chrono::system_clock::now();
   return static_cast<int32_t>(std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() / 24);
@@ -397,7 +407,7 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
         }
       }
       if (anchor && t.kind == ast::Timing::Before) {
-        due = Due{*anchor, anchor_path, {}};
+        due = Due{*anchor, anchor_path, {}};  // before the event: its date is the due date
       } else if (anchor) {
         time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit)
                            : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
@@ -428,6 +438,9 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       if (!same_action) continue;
       const auto& sl = p.rulesets[rl.ruleset];
       const auto& sh = p.rulesets[rh.ruleset];
+      // Precedence settles conflicts inside one legal order (CN law over a Beijing guideline); the
+      // findings of unrelated legal orders (EU and CN) stand side by side.
+      if (LegalOrder(p, sl) != LegalOrder(p, sh)) continue;
       std::string reason;
       int dl = sl.jurisdiction >= 0 ? p.jurisdictions[sl.jurisdiction].depth : 0;
       int dh = sh.jurisdiction >= 0 ? p.jurisdictions[sh.jurisdiction].depth : 0;

@@ -41,11 +41,14 @@ json Citation(const check::Rule& r) {
   return c;
 }
 
-std::string CitationText(const check::Rule& r) {
+std::string CitationText(const check::Rule& r, const i18n::Localizer& loc) {
   std::string s = r.cite.instrument;
-  if (!r.cite.article.empty()) s += " art " + r.cite.article;
-  if (!r.cite.paragraph.empty()) s += " para " + r.cite.paragraph;
-  if (!r.cite.item.empty()) s += " item " + r.cite.item;
+  auto part = [&](const char* key, const std::string& n) {
+    if (!n.empty()) s += " " + loc.Format(key, {{"n", icu::Formattable(icu::UnicodeString::fromUTF8(n))}});
+  };
+  part("citation/article", r.cite.article);
+  part("citation/paragraph", r.cite.paragraph);
+  part("citation/item", r.cite.item);
   return s;
 }
 
@@ -90,13 +93,16 @@ std::string Message(const ir::Program& prog, const check::Rule& rule, const Find
     auto it = rule.messages.find(l);
     if (it == rule.messages.end()) continue;
     i18n::Args args = f ? MessageArgs(prog, rule, *f, loc) : i18n::Args{};
-    return loc.FormatPattern(it->second, args);
+    std::string text = loc.FormatPattern(it->second, args);
+    // A Traditional-script reader given a message written in Simplified (`zh`) gets it converted.
+    if ((l == "zh" || l == "zh_Hans") && std::string(loc.locale().getScript()) == "Hant") text = i18n::ToTraditional(text);
+    return text;
   }
   return rule.id;
 }
 
-std::string Period(const i18n::Localizer& loc, int64_t n, const std::string& unit) {
-  return loc.Format("unit/" + unit, {{"n", icu::Formattable(static_cast<int64_t>(n))}});
+std::string Period(const i18n::Localizer& loc, int64_t n, const std::string& unit, bool before = false) {
+  return loc.Format((before ? "unit_before/" : "unit/") + unit, {{"n", icu::Formattable(static_cast<int64_t>(n))}});
 }
 
 std::string TimingText(const i18n::Localizer& loc, const check::Timing& t, const std::string& anchor) {
@@ -104,7 +110,7 @@ std::string TimingText(const i18n::Localizer& loc, const check::Timing& t, const
   switch (t.kind) {
     case ast::Timing::Before: return loc.Format("text/timing_before", {{"anchor", a}});
     case ast::Timing::BeforeMinus:
-      return loc.Format("text/timing_before_minus", {{"anchor", a}, {"period", icu::Formattable(icu::UnicodeString::fromUTF8(Period(loc, t.n, t.unit)))}});
+      return loc.Format("text/timing_before_minus", {{"anchor", a}, {"period", icu::Formattable(icu::UnicodeString::fromUTF8(Period(loc, t.n, t.unit, true)))}});
     case ast::Timing::Within:
       return loc.Format("text/timing_within", {{"anchor", a}, {"period", icu::Formattable(icu::UnicodeString::fromUTF8(Period(loc, t.n, t.unit)))}});
   }
@@ -205,7 +211,7 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
   json rulesets = json::array();
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
-    rulesets.push_back(json{{"id", rs.id}, {"version", rs.version}, {"state", u.state}});
+    rulesets.push_back(json{{"id", rs.id}, {"version", rs.version}, {"sha256", rs.sha256}, {"state", u.state}});
   }
   j["rulesets"] = rulesets;
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
@@ -235,8 +241,9 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     std::string line = "  " + loc.Text(std::string("modality/") + ModalityKey(r.modality)) + " " + acts;
     for (size_t i = 0; i < r.timings.size(); ++i) {
       std::string anchor = i < f.due.size() && f.due[i] && !f.due[i]->anchor.empty() ? f.due[i]->anchor : r.timings[i].anchor_text;
-      line += ", " + TimingText(loc, r.timings[i], anchor);
-      if (i < f.due.size() && f.due[i]) line += " (" + loc.Format("text/due", {{"date", i18n::DateArg(f.due[i]->date)}}) + ")";
+      line += loc.Text("punct/list") + TimingText(loc, r.timings[i], anchor);
+      if (i < f.due.size() && f.due[i])
+        line += loc.Format("punct/paren", {{"x", Str(loc.Format("text/due", {{"date", i18n::DateArg(f.due[i]->date)}}))}});
     }
     if (r.modality == check::Modality::Must) {
       if (f.status == Status::Satisfied && !f.satisfied_by.empty())
@@ -247,7 +254,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     if (f.applies == Tri::Unknown && f.status != Status::Satisfied) line += " — " + loc.Text("text/applies_unknown");
     if (!rs.binding) line += " — " + loc.Text("text/advice");
     out += line + "\n";
-    out += "      " + r.id + " · " + CitationText(r) + "\n";
+    out += "      " + r.id + " · " + CitationText(r, loc) + "\n";
     if (f.governed_by >= 0)
       out += "      " + loc.Format("text/governed_by", {{"rule", Str(p.rules[f.governed_by].id)},
                                                         {"reason", Str(loc.Text("reason/" + f.reason))}}) + "\n";
@@ -257,7 +264,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
   if (!d.exempted.empty()) {
     out += "\n" + bold(loc.Text("heading/exempted")) + "\n";
     for (const auto& e : d.exempted)
-      out += "  " + p.rules[e.rule].id + " ← " + p.rules[e.by].id + " · " + CitationText(p.rules[e.by]) + "\n";
+      out += "  " + p.rules[e.rule].id + " ← " + p.rules[e.by].id + " · " + CitationText(p.rules[e.by], loc) + "\n";
   }
   std::string rs_notes;
   for (const auto& u : d.rulesets) {
@@ -274,7 +281,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     out += "\n" + bold(loc.Text("heading/missing")) + "\n";
     for (const auto& m : d.missing) {
       std::string rules;
-      for (size_t i = 0; i < m.asked_by.size(); ++i) rules += (i ? ", " : "") + p.rules[m.asked_by[i]].id;
+      for (size_t i = 0; i < m.asked_by.size(); ++i) rules += (i ? loc.Text("punct/list") : "") + p.rules[m.asked_by[i]].id;
       out += "  " + loc.Format("text/missing_line", {{"fact", Str(m.fact)},
                                                       {"what", Str(m.decides_verdict ? "verdict" : "obligations")},
                                                       {"rules", Str(rules)}}) + "\n";

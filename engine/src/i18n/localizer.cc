@@ -1,6 +1,7 @@
 #include "i18n/localizer.h"
 
 #include <unicode/coll.h>
+#include <unicode/translit.h>
 #include <unicode/msgfmt.h>
 #include <unicode/uchar.h>
 #include <unicode/uloc.h>
@@ -61,6 +62,15 @@ Localizer::Localizer(const std::string& requested) {
   // language with its region but no script (zh_CN) for data keyed that way.
   st = U_ZERO_ERROR;
   bundle_ = std::make_unique<icu::ResourceBundle>(ResourceDir().c_str(), locale_, st);
+  // A locale we have no bundle for falls back to ICU's default locale (from LANG) before root: open
+  // root instead, so that --locale fr gives English, not the machine's language.
+  if (st == U_USING_DEFAULT_WARNING) {
+    // The tool's text will be English: format dates and numbers as English too, so that one report is
+    // in one language (rule messages still follow the requested chain).
+    locale_ = icu::Locale("en");
+    st = U_ZERO_ERROR;
+    bundle_ = std::make_unique<icu::ResourceBundle>(ResourceDir().c_str(), icu::Locale::getRoot(), st);
+  }
   if (U_FAILURE(st)) bundle_.reset();
 }
 
@@ -163,6 +173,17 @@ void SortCollated(std::vector<std::pair<std::string, std::string>>& by_name, con
     if (r != UCOL_EQUAL) return r == UCOL_LESS;
     return a.second < b.second;
   });
+}
+
+std::string ToTraditional(const std::string& s) {
+  UErrorCode st = U_ZERO_ERROR;
+  std::unique_ptr<icu::Transliterator> t(icu::Transliterator::createInstance("Hans-Hant", UTRANS_FORWARD, st));
+  if (U_FAILURE(st) || !t) return s;
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(s);
+  t->transliterate(u);
+  std::string out;
+  u.toUTF8String(out);
+  return out;
 }
 
 size_t DisplayWidth(const std::string& s) {

@@ -54,6 +54,8 @@ icu::Formattable DateArg(int32_t days);
 std::string ResourceDir();
 // Sorts strings with the locale's collation (pinyin for zh, German rules for de).
 void SortCollated(std::vector<std::pair<std::string, std::string>>& by_name, const icu::Locale& locale);
+// Simplified → Traditional Chinese (ICU's Hans-Hant transliterator).
+std::string ToTraditional(const std::string& s);
 // Terminal display width of UTF-8 text (East Asian wide characters count two).
 size_t DisplayWidth(const std::string& s);
 

@@ -147,7 +147,21 @@ run - deadline --from 2025-09-31 --add "10 working_days" --calendar CN
 
 run - --help
 [ "$rc" = 0 ] && grep -q "65" "$TMP/out" && ok "--help exits 0 and documents the exit codes" || fail "--help" "exit $rc"
-for sub in check test deadline; do
+# ---------------------------------------------------------------- jurisdictions: ICU names and collation
+run - jurisdictions --group EU --locale zh
+[ "$rc" = 0 ] && [ "$(head -3 "$TMP/out" | awk '{print $NF}' | tr '\n' ' ')" = "IE EE AT " ] \
+  && ok "jurisdictions --locale zh: EU members in pinyin order (爱尔兰, 爱沙尼亚, 奥地利)" || fail "jurisdictions zh" "$(head -3 "$TMP/out" | tr '\n' ' ')"
+run - jurisdictions --group EU --locale de
+[ "$rc" = 0 ] && [ "$(head -4 "$TMP/out" | awk '{print $NF}' | tr '\n' ' ')" = "BE BG DK DE " ] \
+  && ok "jurisdictions --locale de: German order (Dänemark before Deutschland)" || fail "jurisdictions de" "$(head -4 "$TMP/out" | tr '\n' ' ')"
+run - jurisdictions --group EU_ADEQUATE --as-of 2023-07-09 --locale en
+! grep -q "  US$" "$TMP/out" && ok "EU_ADEQUATE as of 2023-07-09 has no US (DPF decision 2023-07-10)" || fail "adequacy as of" "US listed"
+run - jurisdictions --group EU_ADEQUATE --as-of 2023-07-10 --locale en
+grep -q "  US$" "$TMP/out" && ok "EU_ADEQUATE as of 2023-07-10 has the US" || fail "adequacy as of" "US missing"
+run - jurisdictions --group NOPE
+[ "$rc" = 64 ] && ok "unknown group → 64" || fail "unknown group" "exit $rc"
+
+for sub in check test deadline jurisdictions; do
   run - $sub --help
   [ "$rc" = 0 ] && grep -q "Example" "$TMP/out" && ok "$sub --help exits 0 with an example" || fail "$sub --help" "exit $rc"
 done

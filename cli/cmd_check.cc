@@ -1,0 +1,62 @@
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "base/date.h"
+#include "common.h"
+#include "eval/render.h"
+#include "i18n/localizer.h"
+#include "time/calendar.h"
+
+namespace lexgate::cli {
+
+namespace {
+
+int Check(const Common& c, const std::string& case_path, const std::string& as_of, std::string format) {
+  int code = 0;
+  std::optional<int32_t> as_of_day;
+  if (!as_of.empty()) {
+    as_of_day = ParseDate(as_of);
+    if (!as_of_day) {
+      std::cerr << "lexgate: --as-of '" << as_of << "' is not a valid date (YYYY-MM-DD)\n";
+      return ExitCode::kUsage;
+    }
+  }
+  auto loaded = Load(c, code);
+  if (!loaded) return code;
+  std::string text;
+  if (!ReadInput(case_path, text, code)) return code;
+  eval::CaseError err;
+  auto kase = eval::ReadCase(*loaded->program, text, err);
+  if (!kase) {
+    std::cerr << "lexgate: " << (case_path == "-" ? "<stdin>" : case_path) << ": " << err.path << ": " << err.message << "\n";
+    return ExitCode::kBadCase;
+  }
+  eval::Decision d = eval::Evaluate(*loaded->program, *kase, eval::EvalOptions{as_of_day});
+  eval::RenderOptions ro;
+  ro.locale = c.locale.empty() ? DefaultLocale() : c.locale;
+  if (format.empty()) format = isatty(1) ? "text" : "json";
+  ro.color = format == "text" && isatty(1);
+  std::cout << (format == "json" ? eval::RenderJson(*loaded->program, d, ro) : eval::RenderText(*loaded->program, d, ro));
+  return static_cast<int>(d.verdict);
+}
+
+// ---------------------------------------------------------------- lexgate test
+}  // namespace
+
+Runner AddCheckCommand(CLI::App& app, Common& common) {
+  struct Opts { std::string case_path, as_of, format; };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("check", "decide one case (JSON file, or - for stdin)");
+  sub->footer(std::string("Example:\n  lexgate check examples/cn-transfer-120k-scc.json --format text\n\n") + kExitCodeHelp);
+  sub->add_option("case", o->case_path, "the case JSON file, or - for standard input")->required();
+  sub->add_option("--as-of", o->as_of, "evaluate the law as it stood on this date (YYYY-MM-DD)");
+  sub->add_option("--format", o->format, "text or json (default: text on a terminal, json otherwise)")
+      ->check(CLI::IsMember({"text", "json"}));
+  AddCommonOptions(sub, common);
+  return [sub, o, &common]() { return sub->parsed() ? Check(common, o->case_path, o->as_of, o->format) : -1; };
+}
+
+}  // namespace lexgate::cli

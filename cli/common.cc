@@ -1,0 +1,84 @@
+#include "common.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "i18n/localizer.h"
+
+namespace fs = std::filesystem;
+
+namespace lexgate::cli {
+
+std::string DefaultLocale() {
+  for (const char* var : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* v = std::getenv(var);
+    if (v && *v && std::string(v) != "C" && std::string(v) != "POSIX") {
+      std::string s = v;
+      auto dot = s.find('.');
+      if (dot != std::string::npos) s.resize(dot);
+      return s;
+    }
+  }
+  return "en";
+}
+
+// Loads the shipped jurisdictions and schema plus the rules: --rules directories, or the shipped ones.
+std::optional<LoadResult> Load(const Common& c, int& exit_code) {
+  std::string root = ShippedRoot();
+  std::vector<std::string> paths = {root + "/jurisdictions", root + "/rulesets/schema.gate"};
+  if (c.rules.empty()) paths.push_back(root + "/rulesets");
+  else paths.insert(paths.end(), c.rules.begin(), c.rules.end());
+  LoadResult r = LoadRules(paths);
+  if (!r.error.empty()) {
+    std::cerr << "lexgate: cannot read rules at '" << r.error << "': no such file or directory\n";
+    exit_code = ExitCode::kNotFound;
+    return std::nullopt;
+  }
+  const auto& all = r.diagnostics.all();
+  if (!all.empty()) {
+    i18n::Localizer loc(c.locale.empty() ? DefaultLocale() : c.locale);
+    if (c.diagnostics == "json") std::cerr << diag::RenderJson(all, *r.sources, &loc);
+    else std::cerr << diag::RenderText(all, *r.sources, isatty(2), &loc);
+  }
+  if (!r.program) {
+    std::cerr << "lexgate: the rules have " << r.diagnostics.ErrorCount() << " error(s); nothing was evaluated\n";
+    exit_code = ExitCode::kBadRules;
+    return std::nullopt;
+  }
+  return r;
+}
+
+bool ReadInput(const std::string& path, std::string& out, int& exit_code) {
+  if (path == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    out = ss.str();
+    return true;
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    std::cerr << "lexgate: cannot read '" << path << "': no such file\n";
+    exit_code = ExitCode::kNotFound;
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+std::string LocaleOf(const Common& c) { return c.locale.empty() ? DefaultLocale() : c.locale; }
+
+void AddCommonOptions(CLI::App* sub, Common& common) {
+  sub->add_option("--rules", common.rules, "rules directory or file (repeatable); default: the shipped rulesets");
+  sub->add_option("--diagnostics", common.diagnostics, "how rule diagnostics are printed")
+      ->check(CLI::IsMember({"text", "json"}));
+  sub->add_option("--locale", common.locale, "locale for messages, e.g. zh_CN, en, de (default: LC_ALL/LANG)");
+}
+
+}  // namespace lexgate::cli

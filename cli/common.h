@@ -1,0 +1,39 @@
+// Shared pieces of the lexgate commands: options every command takes, loading the rules, reading
+// input, the locale. Each command lives in its own cmd_<name>.cc and registers itself in main.cc.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "exit_codes.h"
+
+namespace lexgate::cli {
+
+struct Common {
+  std::vector<std::string> rules;
+  std::string diagnostics = "text";
+  std::string locale;
+};
+
+// The locale from --locale, else LC_ALL / LC_MESSAGES / LANG, else en.
+std::string DefaultLocale();
+std::string LocaleOf(const Common& c);
+// Loads the shipped jurisdictions and schema plus the rules (--rules, or the shipped rulesets); prints
+// diagnostics; on failure sets exit_code (66 or 78) and returns nothing.
+std::optional<LoadResult> Load(const Common& c, int& exit_code);
+// Reads a file, or standard input for "-"; on failure prints why and sets exit_code (66).
+bool ReadInput(const std::string& path, std::string& out, int& exit_code);
+// Adds --rules, --diagnostics and --locale to a subcommand.
+void AddCommonOptions(CLI::App* sub, Common& common);
+
+// A command: registered on the app, run when its subcommand was parsed.
+using Runner = std::function<int()>;
+Runner AddCheckCommand(CLI::App& app, Common& common);
+Runner AddTestCommand(CLI::App& app, Common& common);
+Runner AddDeadlineCommand(CLI::App& app, Common& common);
+Runner AddJurisdictionsCommand(CLI::App& app, Common& common);
+
+}  // namespace lexgate::cli

@@ -48,8 +48,10 @@ bool Interval(TypeKind k) {
 
 class Machine {
  public:
-  Machine(const ir::Program& prog, const Case& c, int32_t as_of)
-      : prog_(prog), c_(c), as_of_(as_of), match_of_list_(prog.root.slots.size(), -1) {}
+  Machine(const ir::Program& prog, const Case& c, int32_t as_of, std::vector<int>& match_of_list)
+      : prog_(prog), c_(c), as_of_(as_of), match_of_list_(match_of_list) {
+    std::fill(match_of_list_.begin(), match_of_list_.end(), -1);
+  }
 
   // The element index that the last true `some` over root list `slot` matched, or -1.
   int MatchOfList(int32_t slot) const { return match_of_list_[slot]; }
@@ -286,7 +288,7 @@ class Machine {
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::string elem_path_[kMaxVars];
-  std::vector<int> match_of_list_;
+  std::vector<int>& match_of_list_;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -298,16 +300,6 @@ Tri And(Tri a, Tri b) {
 }
 Tri Not(Tri a) { return a == Tri::Unknown ? a : (a == Tri::True ? Tri::False : Tri::True); }
 
-// The legal order a ruleset belongs to: its top-level country, or its group (the EU).
-std::string LegalOrder(const check::Project& p, const check::Ruleset& rs) {
-  if (rs.jurisdiction >= 0) {
-    int32_t top = rs.jurisdiction;
-    while (p.jurisdictions[top].parent >= 0) top = p.jurisdictions[top].parent;
-    return p.jurisdictions[top].code;
-  }
-  return rs.group >= 0 ? p.groups[rs.group].name : std::string();
-}
-
 int32_t Today() {
   auto now = std::chrono::system_clock::now();
   return static_cast<int32_t>(std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() / 24);
@@ -317,67 +309,178 @@ int32_t Today() {
 
 Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of) {
   if (node < 0) return Tri::True;
-  Machine m(prog, c, as_of);
+  std::vector<int> buf(prog.root.slots.size());
+  Machine m(prog, c, as_of, buf);
   return ToTri(m.Eval(node));
+}
+
+Scratch::Scratch(const ir::Program& prog) {
+  const auto& p = *prog.project;
+  rs_applies.resize(p.rulesets.size());
+  cond.resize(p.rules.size());
+  effect.resize(p.rules.size());
+  status.resize(p.rules.size());
+  governed_by.resize(p.rules.size());
+  reason.resize(p.rules.size());
+  live.reserve(p.rules.size());
+  actions.reserve(p.actions.size());
+  match_of_list.resize(prog.root.slots.size());
+}
+
+namespace {
+
+int32_t AsOf(const Case& c, const EvalOptions& opts) { return opts.as_of ? *opts.as_of : (c.date ? *c.date : Today()); }
+
+// The shared core of Evaluate and Decide, allocation-free: which rulesets apply, each rule's condition and
+// its effect after exceptions, each live obligation's status, precedence between rulesets, the verdict.
+// Leaves the results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`).
+Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
+  const check::Project& p = *prog.project;
+  // 1. Rulesets in force on the as-of date and applicable to this case.
+  for (size_t i = 0; i < p.rulesets.size(); ++i) {
+    const auto& rs = p.rulesets[i];
+    s.rs_applies[i] = (as_of < rs.effective || as_of > rs.expires) ? Tri::False
+                      : prog.ruleset_applies[i] < 0                  ? Tri::True
+                                                                     : ToTri(m.Eval(prog.ruleset_applies[i]));
+  }
+  // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in rule_order).
+  const size_t n = p.rules.size();
+  for (size_t r = 0; r < n; ++r) {
+    Tri a = s.rs_applies[p.rules[r].ruleset];
+    s.cond[r] = a == Tri::False ? Tri::False : And(a, prog.rule_when[r] < 0 ? Tri::True : ToTri(m.Eval(prog.rule_when[r])));
+  }
+  for (int32_t r : prog.rule_order) {
+    Tri e = s.cond[r];
+    for (int x : p.rules[r].exceptions) e = And(e, Not(s.effect[x]));
+    s.effect[r] = e;
+  }
+  // 3. Live findings and the status of obligations.
+  s.live.clear();
+  for (size_t r = 0; r < n; ++r) {
+    s.governed_by[r] = -1;
+    s.reason[r] = 0;
+    if (s.effect[r] == Tri::False || p.rules[r].modality == check::Modality::Exempt) continue;
+    s.live.push_back(static_cast<int>(r));
+    s.status[r] = Status::None;
+    if (p.rules[r].modality == check::Modality::Must) {
+      if (prog.rule_satisfied[r] < 0) s.status[r] = Status::Outstanding;
+      else {
+        Tri st = ToTri(m.Eval(prog.rule_satisfied[r]));
+        s.status[r] = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
+      }
+    }
+  }
+  // 4. Precedence between rulesets of one legal order on the same action: higher force, then the more
+  // specific jurisdiction, then the later effective date governs. Unrelated legal orders stand side by side.
+  for (int lo : s.live)
+    for (int hi : s.live) {
+      if (lo == hi || s.governed_by[lo] >= 0 || s.effect[hi] != Tri::True) continue;
+      const auto& rl = p.rules[lo];
+      const auto& rh = p.rules[hi];
+      if (rl.ruleset == rh.ruleset || prog.ruleset_legal_order[rl.ruleset] != prog.ruleset_legal_order[rh.ruleset]) continue;
+      bool same_action = false;
+      for (int a : rl.actions)
+        for (int b : rh.actions) same_action |= a == b;
+      if (!same_action) continue;
+      const auto& sl = p.rulesets[rl.ruleset];
+      const auto& sh = p.rulesets[rh.ruleset];
+      int dl = sl.jurisdiction >= 0 ? p.jurisdictions[sl.jurisdiction].depth : 0;
+      int dh = sh.jurisdiction >= 0 ? p.jurisdictions[sh.jurisdiction].depth : 0;
+      uint8_t reason = 0;
+      if (sh.force_rank != sl.force_rank) reason = sh.force_rank > sl.force_rank ? 1 : 0;
+      else if (dh != dl) reason = dh > dl ? 2 : 0;
+      else if (sh.effective > sl.effective) reason = 3;
+      if (!reason) continue;
+      s.governed_by[lo] = hi;
+      s.reason[lo] = reason;
+    }
+  // 5. Verdict. Guidance (binding false) is advice: it never decides the verdict.
+  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
+  for (int r : s.live) {
+    if (s.governed_by[r] >= 0) continue;
+    const auto& rule = p.rules[r];
+    if (!p.rulesets[rule.ruleset].binding) continue;
+    if (rule.modality == check::Modality::MustNot) {
+      (s.effect[r] == Tri::True ? prohibited : unknown_prohibition) = true;
+    } else if (rule.modality == check::Modality::Must && s.status[r] != Status::Satisfied) {
+      (s.effect[r] == Tri::True ? conditional : unknown_obligation) = true;
+    }
+  }
+  (void)c;
+  if (prohibited) return Verdict::Prohibited;
+  if (unknown_prohibition) return Verdict::Indeterminate;
+  if (conditional) return Verdict::Conditional;
+  if (unknown_obligation) return Verdict::Indeterminate;
+  return Verdict::Permitted;
+}
+
+const char* ReasonName(uint8_t r) { return r == 1 ? "force" : r == 2 ? "specificity" : "later"; }
+
+}  // namespace
+
+Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& s) {
+  int32_t as_of = AsOf(c, opts);
+  Machine m(prog, c, as_of, s.match_of_list);
+  Verdict v = Core(prog, c, as_of, m, s);
+  // The obligations still to meet: binding, governing, surely applying, not satisfied.
+  s.actions.clear();
+  const check::Project& p = *prog.project;
+  if (v != Verdict::Prohibited)
+    for (int r : s.live) {
+      const auto& rule = p.rules[r];
+      if (rule.modality != check::Modality::Must || s.governed_by[r] >= 0 || s.effect[r] != Tri::True ||
+          s.status[r] == Status::Satisfied || !p.rulesets[rule.ruleset].binding)
+        continue;
+      for (int a : rule.actions)
+        if (std::find(s.actions.begin(), s.actions.end(), a) == s.actions.end()) s.actions.push_back(a);
+    }
+  return Outcome{v, s.actions};
 }
 
 Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts) {
   const check::Project& p = *prog.project;
   Decision d;
   d.case_id = c.id;
-  d.as_of = opts.as_of ? *opts.as_of : (c.date ? *c.date : Today());
-  Machine m(prog, c, d.as_of);
-
-  // 1. Rulesets: in force on the as-of date, then applicable to this case.
-  std::vector<Tri> rs_applies(p.rulesets.size(), Tri::False);
+  d.as_of = AsOf(c, opts);
+  Scratch s(prog);
+  Machine m(prog, c, d.as_of, s.match_of_list);
+  d.verdict = Core(prog, c, d.as_of, m, s);
   for (size_t i = 0; i < p.rulesets.size(); ++i) {
     const auto& rs = p.rulesets[i];
     RulesetUse use{static_cast<int>(i), "applied"};
     if (d.as_of < rs.effective) use.state = "not_in_force";
     else if (d.as_of > rs.expires) use.state = "expired";
-    else {
-      rs_applies[i] = prog.ruleset_applies[i] < 0 ? Tri::True : ToTri(m.Eval(prog.ruleset_applies[i]));
-      if (rs_applies[i] == Tri::False) use.state = "not_applicable";
-      else if (rs_applies[i] == Tri::Unknown) use.state = "unknown";
-    }
+    else if (s.rs_applies[i] == Tri::False) use.state = "not_applicable";
+    else if (s.rs_applies[i] == Tri::Unknown) use.state = "unknown";
     d.rulesets.push_back(use);
   }
-
-  // 2. Each rule's own condition, then its effect after exceptions (exceptions evaluated first).
+  const auto& rs_applies = s.rs_applies;
+  const auto& cond = s.cond;
+  const auto& effect = s.effect;
   const size_t n = p.rules.size();
-  std::vector<Tri> cond(n, Tri::False), effect(n, Tri::False);
-  for (size_t r = 0; r < n; ++r) {
-    Tri a = rs_applies[p.rules[r].ruleset];
-    if (a == Tri::False) continue;
-    cond[r] = And(a, prog.rule_when[r] < 0 ? Tri::True : ToTri(m.Eval(prog.rule_when[r])));
-  }
-  for (int32_t r : prog.rule_order) {
-    Tri e = cond[r];
-    for (int x : p.rules[r].exceptions) {
-      e = And(e, Not(effect[x]));
+  for (int32_t r : prog.rule_order)
+    for (int x : p.rules[r].exceptions)
       if (cond[r] == Tri::True && effect[x] == Tri::True) {
         if (p.rules[x].modality == check::Modality::Exempt) d.exempted.push_back({r, x});
         else d.overridden.push_back({r, x, "exception"});
       }
-    }
-    effect[r] = e;
-  }
 
   // 3. Findings, in rule order.
-  std::map<int, size_t> finding_of_rule;
   for (size_t r = 0; r < n; ++r) {
     const auto& rule = p.rules[r];
     if (effect[r] == Tri::False || rule.modality == check::Modality::Exempt) continue;
     Finding f;
     f.rule = static_cast<int>(r);
     f.applies = effect[r];
-    if (rule.modality == check::Modality::Must) {
-      if (prog.rule_satisfied[r] < 0) f.status = Status::Outstanding;
-      else {
-        Tri s = ToTri(m.Eval(prog.rule_satisfied[r]));
-        f.status = s == Tri::True ? Status::Satisfied : s == Tri::False ? Status::Outstanding : Status::Unknown;
-        if (s == Tri::True) f.satisfied_by = m.MatchPath(prog.rule_satisfied[r]);
-      }
+    f.status = s.status[r];
+    if (s.governed_by[r] >= 0) {
+      f.governed_by = s.governed_by[r];
+      f.reason = ReasonName(s.reason[r]);
+      d.overridden.push_back({f.rule, f.governed_by, f.reason});
+    }
+    if (f.status == Status::Satisfied) {
+      m.Eval(prog.rule_satisfied[r]);  // re-run to learn which element satisfied it
+      f.satisfied_by = m.MatchPath(prog.rule_satisfied[r]);
     }
     const auto& rs = p.rulesets[rule.ruleset];
     const check::Calendar* cal = rs.calendar >= 0 ? &p.calendars[rs.calendar] : nullptr;
@@ -417,62 +520,8 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       f.due.push_back(due);
     }
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
-    finding_of_rule[static_cast<int>(r)] = d.findings.size();
     d.findings.push_back(std::move(f));
   }
-
-  // 4. Precedence across rulesets: findings on the same action from different rulesets; the one with
-  // higher force, then the more specific jurisdiction, then the later effective date governs.
-  for (size_t i = 0; i < d.findings.size(); ++i) {
-    for (size_t j = 0; j < d.findings.size(); ++j) {
-      if (i == j) continue;
-      Finding& lo = d.findings[i];
-      const Finding& hi = d.findings[j];
-      if (hi.applies != Tri::True) continue;
-      const auto& rl = p.rules[lo.rule];
-      const auto& rh = p.rules[hi.rule];
-      if (rl.ruleset == rh.ruleset) continue;
-      bool same_action = false;
-      for (int a : rl.actions)
-        for (int b : rh.actions) same_action |= a == b;
-      if (!same_action) continue;
-      const auto& sl = p.rulesets[rl.ruleset];
-      const auto& sh = p.rulesets[rh.ruleset];
-      // Precedence settles conflicts inside one legal order (CN law over a Beijing guideline); the
-      // findings of unrelated legal orders (EU and CN) stand side by side.
-      if (LegalOrder(p, sl) != LegalOrder(p, sh)) continue;
-      std::string reason;
-      int dl = sl.jurisdiction >= 0 ? p.jurisdictions[sl.jurisdiction].depth : 0;
-      int dh = sh.jurisdiction >= 0 ? p.jurisdictions[sh.jurisdiction].depth : 0;
-      if (sh.force_rank != sl.force_rank) { if (sh.force_rank > sl.force_rank) reason = "force"; }
-      else if (dh != dl) { if (dh > dl) reason = "specificity"; }
-      else if (sh.effective > sl.effective) reason = "later";
-      if (reason.empty() || lo.governed_by >= 0) continue;
-      lo.governed_by = hi.rule;
-      lo.reason = reason;
-      d.overridden.push_back({lo.rule, hi.rule, reason});
-    }
-  }
-
-  // 5. Verdict.
-  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
-  for (const auto& f : d.findings) {
-    if (f.governed_by >= 0) continue;
-    const auto& rule = p.rules[f.rule];
-    if (!p.rulesets[rule.ruleset].binding) continue;  // guidance is advice: it never decides the verdict
-    if (rule.modality == check::Modality::MustNot) {
-      if (f.applies == Tri::True) prohibited = true;
-      else unknown_prohibition = true;
-    } else if (rule.modality == check::Modality::Must && f.status != Status::Satisfied) {
-      if (f.applies == Tri::True) conditional = true;
-      else unknown_obligation = true;
-    }
-  }
-  if (prohibited) d.verdict = Verdict::Prohibited;
-  else if (unknown_prohibition) d.verdict = Verdict::Indeterminate;
-  else if (conditional) d.verdict = Verdict::Conditional;
-  else if (unknown_obligation) d.verdict = Verdict::Indeterminate;
-  else d.verdict = Verdict::Permitted;
 
   // 6. Missing facts: those that decide whether a finding applies, and those that decide an
   // obligation's status. Nothing is asked once a prohibition is certain.

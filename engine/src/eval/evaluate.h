@@ -74,7 +74,30 @@ struct EvalOptions {
   std::optional<int32_t> as_of;  // default: the case's date, else today
 };
 
+// Full decision: findings with citations, due dates, exemptions, missing facts. Allocates.
 Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts);
+
+// Per-thread working memory for Decide, sized once for a program: after construction, Decide does not
+// allocate. One Scratch per thread; the Program is shared.
+struct Scratch {
+  explicit Scratch(const ir::Program& prog);
+  std::vector<Tri> rs_applies, cond, effect;
+  std::vector<Status> status;
+  std::vector<int> governed_by;
+  std::vector<uint8_t> reason;  // 1 force, 2 specificity, 3 later
+  std::vector<int> live;        // rules with a finding
+  std::vector<int> actions;
+  std::vector<int> match_of_list;
+};
+
+struct Outcome {
+  Verdict verdict;
+  const std::vector<int>& actions;  // action ids still to be done (binding, governing, applying, not met)
+};
+
+// The verdict and outstanding actions only — the hot path for batch screening and benchmarks. Gives the
+// same verdict as Evaluate (a test checks it on every example).
+Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& scratch);
 
 // The three-valued value of one node, for explanations and tests.
 Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of);

@@ -218,6 +218,17 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   };
   for (size_t i = 0; i < p.rules.size(); ++i) visit(static_cast<int>(i));
 
+  // Precedence applies inside one legal order: a ruleset's top-level country, or its group (the EU).
+  for (const auto& rs : p.rulesets) {
+    int32_t order = -1;
+    if (rs.jurisdiction >= 0) {
+      order = rs.jurisdiction;
+      while (p.jurisdictions[order].parent >= 0) order = p.jurisdictions[order].parent;
+    } else if (rs.group >= 0) {
+      order = -2 - rs.group;
+    }
+    prog->ruleset_legal_order.push_back(order);
+  }
   prog->ancestors.resize(p.jurisdictions.size());
   for (size_t j = 0; j < p.jurisdictions.size(); ++j)
     for (int32_t a = static_cast<int32_t>(j); a >= 0; a = p.jurisdictions[a].parent) prog->ancestors[j].push_back(a);

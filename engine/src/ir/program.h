@@ -70,7 +70,8 @@ struct Program {
   std::vector<int32_t> ruleset_applies;  // node per ruleset (kind test and `where`)
   std::vector<std::vector<Anchor>> rule_anchors;  // per rule, per timing clause
   std::vector<std::vector<int32_t>> rule_message_args;  // per rule: a node per `with` argument
-  std::vector<int32_t> rule_order;   // rules so that every rule comes after its exceptions
+  std::vector<int32_t> rule_order;
+  std::vector<int32_t> ruleset_legal_order;  // per ruleset: its top-level jurisdiction, or -2 - group id   // rules so that every rule comes after its exceptions
   std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
   // membership[g][j]: validity intervals during which jurisdiction j is a member of group g
   std::vector<std::vector<std::vector<std::pair<int32_t, int32_t>>>> membership;

@@ -8,13 +8,15 @@
 #include "common.h"
 #include "eval/render.h"
 #include "i18n/localizer.h"
+#include "state_cli.h"
 #include "time/calendar.h"
 
 namespace lexgate::cli {
 
 namespace {
 
-int Check(const Common& c, const std::string& case_path, const std::string& as_of, std::string format) {
+int Check(const Common& c, const std::string& case_path, const std::string& as_of, std::string format,
+          const std::string& state_path = "", bool record = false) {
   int code = 0;
   std::optional<int32_t> as_of_day;
   if (!as_of.empty()) {
@@ -34,8 +36,11 @@ int Check(const Common& c, const std::string& case_path, const std::string& as_o
     std::cerr << "lexgate: " << (case_path == "-" ? "<stdin>" : case_path) << ": " << err.path << ": " << err.message << "\n";
     return ExitCode::kBadCase;
   }
-  eval::Decision d = eval::Evaluate(*loaded->program, *kase, eval::EvalOptions{as_of_day});
   eval::RenderOptions ro;
+  std::unique_ptr<state::Store> store;  // --state: unknown history comes from the ledger
+  if (!state_path.empty()) if (int rc = PrepareState(state_path, record, *loaded->program, *kase, store, ro)) return rc;
+  eval::Decision d = eval::Evaluate(*loaded->program, *kase, eval::EvalOptions{as_of_day});
+  if (record) if (int rc = RecordState(*store, *loaded->program, *kase, d, ro)) return rc;
   ro.locale = c.locale.empty() ? DefaultLocale() : c.locale;
   if (format.empty()) format = isatty(1) ? "text" : "json";
   ro.color = format == "text" && isatty(1);
@@ -47,7 +52,7 @@ int Check(const Common& c, const std::string& case_path, const std::string& as_o
 }  // namespace
 
 Runner AddCheckCommand(CLI::App& app, Common& common) {
-  struct Opts { std::string case_path, as_of, format; };
+  struct Opts { std::string case_path, as_of, format, state; bool record = false; };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("check", "decide one case (JSON file, or - for stdin)");
   sub->footer(std::string("Example:\n  lexgate check examples/cn-transfer-120k-scc.json --format text\n\n") + kExitCodeHelp);
@@ -55,8 +60,10 @@ Runner AddCheckCommand(CLI::App& app, Common& common) {
   sub->add_option("--as-of", o->as_of, "evaluate the law as it stood on this date (YYYY-MM-DD)");
   sub->add_option("--format", o->format, "text or json (default: text on a terminal, json otherwise)")
       ->check(CLI::IsMember({"text", "json"}));
+  sub->add_option("--state", o->state, "state file (SQLite): unknown history figures come from its ledger");
+  sub->add_flag("--record", o->record, "record the case in the --state file (ledger, obligations, audit log)")->needs("--state");
   AddCommonOptions(sub, common);
-  return [sub, o, &common]() { return sub->parsed() ? Check(common, o->case_path, o->as_of, o->format) : -1; };
+  return [sub, o, &common]() { return sub->parsed() ? Check(common, o->case_path, o->as_of, o->format, o->state, o->record) : -1; };
 }
 
 }  // namespace lexgate::cli

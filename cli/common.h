@@ -35,5 +35,10 @@ Runner AddCheckCommand(CLI::App& app, Common& common);
 Runner AddTestCommand(CLI::App& app, Common& common);
 Runner AddDeadlineCommand(CLI::App& app, Common& common);
 Runner AddJurisdictionsCommand(CLI::App& app, Common& common);
+Runner AddBatchCommand(CLI::App& app, Common& common);
+Runner AddServeCommand(CLI::App& app, Common& common);
+Runner AddDueCommand(CLI::App& app, Common& common);
+Runner AddDoneCommand(CLI::App& app, Common& common);
+Runner AddAuditCommand(CLI::App& app, Common& common);
 
 }  // namespace lexgate::cli

@@ -15,9 +15,14 @@ int main(int argc, char** argv) {
   // Registration order is the order of `lexgate --help`.
   std::vector<Runner> commands = {
       AddCheckCommand(app, common),
+      AddBatchCommand(app, common),
       AddTestCommand(app, common),
       AddDeadlineCommand(app, common),
       AddJurisdictionsCommand(app, common),
+      AddServeCommand(app, common),
+      AddDueCommand(app, common),
+      AddDoneCommand(app, common),
+      AddAuditCommand(app, common),
   };
   try {
     app.parse(argc, argv);

@@ -147,6 +147,29 @@ run - deadline --from 2025-09-31 --add "10 working_days" --calendar CN
 
 run - --help
 [ "$rc" = 0 ] && grep -q "65" "$TMP/out" && ok "--help exits 0 and documents the exit codes" || fail "--help" "exit $rc"
+# ---------------------------------------------------------------- batch: JSONL in, JSONL out, in order
+for ex in "$ROOT"/examples/cn-transfer-*.json; do tr -d '\n' < "$ex"; echo; done > "$TMP/batch.jsonl"
+echo '{"id": "bad", "kind": "transfer", "data": {"subjects": {"personal": -1}}}' >> "$TMP/batch.jsonl"
+for ex in "$ROOT"/examples/cn-bj-*.json; do tr -d '\n' < "$ex"; echo; done >> "$TMP/batch.jsonl"
+lines=$(wc -l < "$TMP/batch.jsonl")
+"$LEXGATE" batch "$TMP/batch.jsonl" --threads 1 > "$TMP/b1" 2>"$TMP/b1.err"; rc1=$?
+"$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --out "$TMP/b2" 2>"$TMP/b2.err"; rc2=$?
+[ "$rc1" = 65 ] && [ "$rc2" = 65 ] && ok "batch with a bad line exits 65" || fail "batch exit" "$rc1 $rc2"
+[ "$(wc -l < "$TMP/b1")" = "$lines" ] && cmp -s "$TMP/b1" "$TMP/b2" \
+  && ok "batch: one output line per input line, same bytes on 1 and 2 threads" || fail "batch output" "$(wc -l < "$TMP/b1") lines"
+bad_line=$(grep -n '"id": "bad"' "$TMP/batch.jsonl" | cut -d: -f1)
+sed -n "${bad_line}p" "$TMP/b1" | grep -q '"error":{"code":65,"path":"$.data.subjects.personal"' \
+  && ok "batch: the bad line gets an error record with its JSON path, in place" || fail "batch error record" "$(sed -n "${bad_line}p" "$TMP/b1")"
+i=0; order_ok=1
+for ex in "$ROOT"/examples/cn-transfer-*.json; do
+  i=$((i + 1))
+  want=$("$LEXGATE" check "$ex" --format json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), ensure_ascii=False, separators=(",", ":")))')
+  got=$(sed -n "${i}p" "$TMP/b1")
+  [ "$want" = "$got" ] || order_ok=0
+done
+[ "$order_ok" = 1 ] && ok "batch: each decision equals lexgate check's, in input order" || fail "batch vs check" "line $i differs"
+grep -q "errors" "$TMP/b1.err" && ok "batch prints a summary to stderr" || fail "batch summary" "$(cat "$TMP/b1.err")"
+
 # ---------------------------------------------------------------- jurisdictions: ICU names and collation
 run - jurisdictions --group EU --locale zh
 [ "$rc" = 0 ] && [ "$(head -3 "$TMP/out" | awk '{print $NF}' | tr '\n' ' ')" = "IE EE AT " ] \
@@ -161,7 +184,7 @@ grep -q "  US$" "$TMP/out" && ok "EU_ADEQUATE as of 2023-07-10 has the US" || fa
 run - jurisdictions --group NOPE
 [ "$rc" = 64 ] && ok "unknown group → 64" || fail "unknown group" "exit $rc"
 
-for sub in check test deadline jurisdictions; do
+for sub in check test deadline jurisdictions batch; do
   run - $sub --help
   [ "$rc" = 0 ] && grep -q "Example" "$TMP/out" && ok "$sub --help exits 0 with an example" || fail "$sub --help" "exit $rc"
 done

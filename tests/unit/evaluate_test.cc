@@ -1,5 +1,9 @@
 // Evaluation through LoadSources with a tiny self-contained vocabulary (its own schema, actions and
 // jurisdictions, so that these tests do not depend on the shipped rulesets).
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -209,3 +213,39 @@ TEST(Determinism, RenderingTwiceGivesIdenticalBytes) {
 
 }  // namespace
 }  // namespace lexgate
+
+// Decide (the allocation-free hot path) and Evaluate (the full decision) share one core: on every
+// shipped example they must give the same verdict, and Decide's actions must be exactly the actions of
+// Evaluate's binding, governing, applying, unmet obligations.
+TEST(DecideMatchesEvaluate, OnEveryExample) {
+  const std::string root = LEXGATE_TEST_ROOT;
+  lexgate::LoadResult r = lexgate::LoadRules({root + "/jurisdictions", root + "/rulesets/schema.gate", root + "/rulesets"});
+  ASSERT_TRUE(r.program);
+  const auto& prog = *r.program;
+  lexgate::eval::Scratch scratch(prog);
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root + "/examples")) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    lexgate::eval::CaseError err;
+    auto kase = lexgate::eval::ReadCase(prog, ss.str(), err);
+    ASSERT_TRUE(kase) << entry.path() << ": " << err.message;
+    auto full = lexgate::eval::Evaluate(prog, *kase, {});
+    auto fast = lexgate::eval::Decide(prog, *kase, {}, scratch);
+    EXPECT_EQ(full.verdict, fast.verdict) << entry.path();
+    std::set<int> want;
+    if (full.verdict != lexgate::eval::Verdict::Prohibited)
+      for (const auto& f : full.findings) {
+        const auto& rule = prog.project->rules[f.rule];
+        if (rule.modality == lexgate::check::Modality::Must && f.governed_by < 0 &&
+            f.applies == lexgate::eval::Tri::True && f.status != lexgate::eval::Status::Satisfied &&
+            prog.project->rulesets[rule.ruleset].binding)
+          want.insert(rule.actions.begin(), rule.actions.end());
+      }
+    EXPECT_EQ(want, std::set<int>(fast.actions.begin(), fast.actions.end())) << entry.path();
+    ++checked;
+  }
+  EXPECT_GT(checked, 20);
+}

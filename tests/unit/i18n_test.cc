@@ -396,7 +396,7 @@ const std::vector<std::string> kDecisionLocales{"en", "zh_Hans", "zh_Hant", "de"
 class LocalizedDecisions : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    loaded_ = new LoadResult(LoadRules({kRoot + "/jurisdictions", kRoot + "/rulesets/schema.gate", kRoot + "/rulesets/cn"}));
+    loaded_ = new LoadResult(LoadRules({kRoot + "/jurisdictions", kRoot + "/rulesets/schema.gate", kRoot + "/rulesets"}));
   }
   static void TearDownTestSuite() {
     delete loaded_;

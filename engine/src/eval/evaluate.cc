@@ -56,6 +56,51 @@ class Machine {
   // The element index that the last true `some` over root list `slot` matched, or -1.
   int MatchOfList(int32_t slot) const { return match_of_list_[slot]; }
 
+  // The condition at `id` as a truth value. Logic nodes are evaluated here without building Vals (the
+  // hot path: no return through memory), and a comparison of a case fact with a constant — the commonest
+  // leaf — reads the slot directly instead of recursing twice.
+  Tri EvalT(int32_t id) {
+    const ir::Node& n = prog_.nodes[id];
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    switch (n.op) {
+      case NOp::Not: {
+        Tri t = EvalT(k[0]);
+        return t == Tri::Unknown ? t : (t == Tri::True ? Tri::False : Tri::True);
+      }
+      case NOp::And: {
+        bool unknown = false;
+        for (uint32_t i = 0; i < n.nkids; ++i) {
+          Tri t = EvalT(k[i]);
+          if (t == Tri::False) return Tri::False;
+          unknown |= t == Tri::Unknown;
+        }
+        return unknown ? Tri::Unknown : Tri::True;
+      }
+      case NOp::Or: {
+        bool unknown = false;
+        for (uint32_t i = 0; i < n.nkids; ++i) {
+          Tri t = EvalT(k[i]);
+          if (t == Tri::True) return Tri::True;
+          unknown |= t == Tri::Unknown;
+        }
+        return unknown ? Tri::Unknown : Tri::False;
+      }
+      case NOp::Cmp: {
+        const ir::Node& a = prog_.nodes[k[0]];
+        const ir::Node& b = prog_.nodes[k[1]];
+        if (a.op == NOp::Slot && a.var < 0 && b.op == NOp::Const) {
+          const Val c{b.imm, b.imm, true};
+          return ToTriV(Compare(n, c_.slots[a.slot], c));
+        }
+        return ToTriV(Compare(n, Eval(k[0]), Eval(k[1])));
+      }
+      default:
+        return ToTriV(Eval(id));
+    }
+  }
+
+  static Tri ToTriV(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
+
   Val Eval(int32_t id) {
     const ir::Node& n = prog_.nodes[id];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
@@ -167,7 +212,7 @@ class Machine {
         Val v = Eval(id);
         if (v.known && !(Interval(n.type) && v.lo != v.hi)) return;
         if (n.var < 0) out.insert(prog_.root.slots[n.slot].path);
-        else out.insert(elem_path_[n.var] + "." + ElemSlotPath(n.var, n.slot));
+        else out.insert((elem_path_.empty() ? std::string() : elem_path_[n.var]) + "." + ElemSlotPath(n.var, n.slot));
         return;
       }
       case NOp::And:
@@ -182,6 +227,7 @@ class Machine {
         int var = n.var;
         if (var >= kMaxVars) return;
         int saved = base_[var];
+        if (elem_path_.empty()) elem_path_.resize(kMaxVars);
         std::string saved_path = elem_path_[var];
         std::string list_path = prog_.nodes[k[0]].var < 0 ? prog_.root.slots[prog_.nodes[k[0]].slot].path : "?";
         elem_rec_[var] = ElemRecordOf(k[0]);
@@ -287,7 +333,7 @@ class Machine {
   int base_[kMaxVars] = {};
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
-  std::string elem_path_[kMaxVars];
+  std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
   std::vector<int>& match_of_list_;
 };
 
@@ -341,13 +387,13 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
     const auto& rs = p.rulesets[i];
     s.rs_applies[i] = (as_of < rs.effective || as_of > rs.expires) ? Tri::False
                       : prog.ruleset_applies[i] < 0                  ? Tri::True
-                                                                     : ToTri(m.Eval(prog.ruleset_applies[i]));
+                                                                     : m.EvalT(prog.ruleset_applies[i]);
   }
   // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in rule_order).
   const size_t n = p.rules.size();
   for (size_t r = 0; r < n; ++r) {
     Tri a = s.rs_applies[p.rules[r].ruleset];
-    s.cond[r] = a == Tri::False ? Tri::False : And(a, prog.rule_when[r] < 0 ? Tri::True : ToTri(m.Eval(prog.rule_when[r])));
+    s.cond[r] = a == Tri::False ? Tri::False : And(a, prog.rule_when[r] < 0 ? Tri::True : m.EvalT(prog.rule_when[r]));
   }
   for (int32_t r : prog.rule_order) {
     Tri e = s.cond[r];
@@ -365,7 +411,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
     if (p.rules[r].modality == check::Modality::Must) {
       if (prog.rule_satisfied[r] < 0) s.status[r] = Status::Outstanding;
       else {
-        Tri st = ToTri(m.Eval(prog.rule_satisfied[r]));
+        Tri st = m.EvalT(prog.rule_satisfied[r]);
         s.status[r] = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
       }
     }

@@ -1,5 +1,7 @@
 #include "eval/render.h"
 
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/date.h"
@@ -123,6 +125,14 @@ std::string Question(const i18n::Localizer& loc, const std::string& fact) {
   return loc.Format("text/question", {{"fact", Str(fact)}});
 }
 
+// Opening the bundles for a locale is costly: one Localizer per thread and locale is kept.
+const i18n::Localizer& LocalizerFor(const std::string& locale) {
+  thread_local std::map<std::string, std::unique_ptr<i18n::Localizer>> cache;
+  auto& slot = cache[locale];
+  if (!slot) slot = std::make_unique<i18n::Localizer>(locale);
+  return *slot;
+}
+
 }  // namespace
 
 std::string RuleMessage(const check::Rule& rule, const std::string& locale) {
@@ -136,11 +146,12 @@ std::string RuleMessage(const check::Rule& rule, const std::string& locale) {
 
 std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
   const check::Project& p = *prog.project;
-  i18n::Localizer loc(o.locale);
+  const i18n::Localizer& loc = LocalizerFor(o.locale);
   json j;
   j["case"] = d.case_id;
   j["verdict"] = VerdictName(d.verdict);
   j["as_of"] = FormatDate(d.as_of);
+  if (!o.history_source.empty()) j["history_source"] = o.history_source;
   json findings = json::array();
   for (const auto& f : d.findings) {
     const auto& r = p.rules[f.rule];
@@ -214,12 +225,12 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
     rulesets.push_back(json{{"id", rs.id}, {"version", rs.version}, {"sha256", rs.sha256}, {"state", u.state}});
   }
   j["rulesets"] = rulesets;
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return j.dump(o.compact ? -1 : 2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string RenderText(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
   const check::Project& p = *prog.project;
-  i18n::Localizer loc(o.locale);
+  const i18n::Localizer& loc = LocalizerFor(o.locale);
   auto bold = [&](const std::string& s) { return o.color ? "\x1b[1m" + s + "\x1b[0m" : s; };
   std::string verdict = loc.Text(std::string("verdict/") + VerdictName(d.verdict));
   if (o.color) {

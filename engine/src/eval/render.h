@@ -1,6 +1,7 @@
 // Decision → JSON (stable key order, machine fields plus the localised message) and → text (a readable
 // report for terminals). Both are deterministic: same decision, same bytes.
 #pragma once
+#include <map>
 #include <string>
 
 #include "eval/evaluate.h"
@@ -10,6 +11,9 @@ namespace lexgate::eval {
 struct RenderOptions {
   std::string locale = "en";
   bool color = false;
+  bool compact = false;  // JSON on one line (batch output, JSONL)
+  // Where each history.* figure came from ("case" or "ledger"), set by --state; rendered when not empty.
+  std::map<std::string, std::string> history_source = {};
 };
 
 std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <filesystem>
 
 #ifndef LEXGATE_I18N_BUILD_DIR
@@ -126,9 +127,21 @@ bool Localizer::HasOwn(const std::string& path) const {
 }
 
 std::string Localizer::FormatPattern(const std::string& pattern, const Args& args) const {
+  // Compiling a MessageFormat costs far more than using one: keep the compiled patterns per thread
+  // (ICU formatters are not shared across threads), keyed by locale and pattern, bounded in size.
+  thread_local std::unordered_map<std::string, std::unique_ptr<icu::MessageFormat>> cache;
+  std::string key = id_ + '\x1f' + pattern;
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    if (cache.size() > 4096) cache.clear();
+    UErrorCode cst = U_ZERO_ERROR;
+    auto fmt = std::make_unique<icu::MessageFormat>(icu::UnicodeString::fromUTF8(pattern), locale_, cst);
+    if (U_FAILURE(cst)) fmt.reset();
+    it = cache.emplace(key, std::move(fmt)).first;
+  }
+  if (!it->second) return pattern;
+  icu::MessageFormat& mf = *it->second;
   UErrorCode st = U_ZERO_ERROR;
-  icu::MessageFormat mf(icu::UnicodeString::fromUTF8(pattern), locale_, st);
-  if (U_FAILURE(st)) return pattern;
   std::vector<icu::UnicodeString> names;
   std::vector<icu::Formattable> values;
   for (const auto& [k, v] : args) {

@@ -1,0 +1,219 @@
+// lexgate batch: decides a JSONL file of cases, one decision (or one error record) per line, in input
+// order, on N threads. Streaming with bounded memory: the input is read in chunks, at most a few chunks
+// per thread are in flight, and each chunk's output is written as soon as all earlier chunks are out.
+// A progress bar goes to stderr on a terminal; a summary (counts per verdict, cases/s) ends the run.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "base/date.h"
+#include "common.h"
+#include "eval/render.h"
+
+namespace lexgate::cli {
+
+namespace {
+
+constexpr size_t kChunkLines = 256;  // with 3 chunks per thread in flight: memory stays bounded
+
+struct Chunk {
+  size_t seq = 0;
+  size_t first_line = 0;
+  std::vector<std::string> lines;
+  std::string out;
+  std::array<size_t, 5> counts{};  // permitted, conditional, prohibited, indeterminate, errors
+};
+
+int Batch(const Common& c, const std::string& in_path, const std::string& out_path, int threads,
+          const std::string& as_of, bool progress_flag) {
+  int code = 0;
+  std::optional<int32_t> as_of_day;
+  if (!as_of.empty()) {
+    as_of_day = ParseDate(as_of);
+    if (!as_of_day) {
+      std::cerr << "lexgate: --as-of '" << as_of << "' is not a valid date (YYYY-MM-DD)\n";
+      return ExitCode::kUsage;
+    }
+  }
+  auto loaded = Load(c, code);
+  if (!loaded) return code;
+  const ir::Program& prog = *loaded->program;
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  size_t total_bytes = 0;
+  if (in_path != "-") {
+    file.open(in_path, std::ios::binary);
+    if (!file) {
+      std::cerr << "lexgate: cannot read '" << in_path << "': no such file\n";
+      return ExitCode::kNotFound;
+    }
+    file.seekg(0, std::ios::end);
+    total_bytes = static_cast<size_t>(file.tellg());
+    file.seekg(0);
+    in = &file;
+  }
+  std::ofstream out_file;
+  std::ostream* out = &std::cout;
+  std::string tmp_path;
+  if (!out_path.empty()) {
+    tmp_path = out_path + ".partial";  // renamed when complete: a killed run leaves no half-written file
+    out_file.open(tmp_path, std::ios::binary | std::ios::trunc);
+    if (!out_file) {
+      std::cerr << "lexgate: cannot write '" << out_path << "'\n";
+      return ExitCode::kNotFound;
+    }
+    out = &out_file;
+  }
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool progress = progress_flag || isatty(2);
+  eval::RenderOptions ro;
+  ro.locale = LocaleOf(c);
+  ro.compact = true;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<Chunk>> todo;
+  std::map<size_t, std::shared_ptr<Chunk>> done;
+  bool eof = false;
+  const size_t max_in_flight = static_cast<size_t>(threads) * 3;
+  size_t in_flight = 0;
+  std::atomic<size_t> bytes_read{0};
+
+  auto work = [&]() {
+    for (;;) {
+      std::shared_ptr<Chunk> ch;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !todo.empty() || eof; });
+        if (todo.empty()) return;
+        ch = todo.front();
+        todo.pop_front();
+      }
+      for (size_t i = 0; i < ch->lines.size(); ++i) {
+        const std::string& line = ch->lines[i];
+        eval::CaseError err;
+        auto kase = eval::ReadCase(prog, line, err);
+        if (!kase) {
+          nlohmann::ordered_json e;
+          e["line"] = ch->first_line + i;
+          e["error"] = {{"code", ExitCode::kBadCase}, {"path", err.path}, {"message", err.message}};
+          ch->out += e.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+          ++ch->counts[4];
+          continue;
+        }
+        eval::Decision d = eval::Evaluate(prog, *kase, eval::EvalOptions{as_of_day});
+        ch->out += eval::RenderJson(prog, d, ro);
+        ++ch->counts[static_cast<int>(d.verdict)];
+      }
+      ch->lines.clear();
+      ch->lines.shrink_to_fit();
+      {
+        std::lock_guard lock(mu);
+        done[ch->seq] = ch;
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+
+  auto start = std::chrono::steady_clock::now();
+  std::array<size_t, 5> totals{};
+  size_t next_write = 0, seq = 0, line_no = 0;
+  auto write_ready = [&](std::unique_lock<std::mutex>& lock) {
+    while (!done.empty() && done.begin()->first == next_write) {
+      auto ch = done.begin()->second;
+      done.erase(done.begin());
+      --in_flight;
+      lock.unlock();
+      out->write(ch->out.data(), static_cast<std::streamsize>(ch->out.size()));
+      for (size_t k = 0; k < 5; ++k) totals[k] += ch->counts[k];
+      ++next_write;
+      if (progress) {
+        size_t n = totals[0] + totals[1] + totals[2] + totals[3] + totals[4];
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (total_bytes > 0) {
+          int pct = static_cast<int>(100.0 * static_cast<double>(bytes_read.load()) / static_cast<double>(total_bytes));
+          int bar = pct / 4;
+          std::fprintf(stderr, "\r[%-25s] %3d%%  %zu cases  %.0f cases/s", std::string(static_cast<size_t>(bar), '#').c_str(), pct, n,
+                       secs > 0 ? static_cast<double>(n) / secs : 0.0);
+        } else {
+          std::fprintf(stderr, "\r%zu cases  %.0f cases/s", n, secs > 0 ? static_cast<double>(n) / secs : 0.0);
+        }
+      }
+      lock.lock();
+    }
+  };
+  std::string line;
+  auto chunk = std::make_shared<Chunk>();
+  auto submit = [&]() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { write_ready(lock); return in_flight < max_in_flight; });
+    chunk->seq = seq++;
+    ++in_flight;
+    todo.push_back(chunk);
+    lock.unlock();
+    cv.notify_all();
+    chunk = std::make_shared<Chunk>();
+  };
+  while (std::getline(*in, line)) {
+    ++line_no;
+    bytes_read += line.size() + 1;
+    if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (chunk->lines.empty()) chunk->first_line = line_no;
+    chunk->lines.push_back(std::move(line));
+    line.clear();
+    if (chunk->lines.size() >= kChunkLines) submit();
+  }
+  if (!chunk->lines.empty()) submit();
+  {
+    std::unique_lock lock(mu);
+    eof = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { write_ready(lock); return next_write == seq; });
+  }
+  for (auto& t : pool) t.join();
+  out->flush();
+  if (!tmp_path.empty()) {
+    out_file.close();
+    if (std::rename(tmp_path.c_str(), out_path.c_str()) != 0) {
+      std::cerr << "lexgate: cannot write '" << out_path << "'\n";
+      return ExitCode::kInternal;
+    }
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  size_t n = totals[0] + totals[1] + totals[2] + totals[3] + totals[4];
+  if (progress) std::fprintf(stderr, "\n");
+  std::fprintf(stderr, "%zu cases in %.2f s (%.0f cases/s, %d threads): %zu permitted, %zu conditional, %zu prohibited, %zu indeterminate, %zu errors\n",
+               n, secs, secs > 0 ? static_cast<double>(n) / secs : 0.0, threads, totals[0], totals[1], totals[2], totals[3], totals[4]);
+  return totals[4] ? ExitCode::kBadCase : 0;
+}
+
+}  // namespace
+
+Runner AddBatchCommand(CLI::App& app, Common& common) {
+  struct Opts { std::string in = "-", out, as_of; int threads = 0; bool progress = false; };
+  auto o = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("batch", "decide a JSONL file of cases on several threads, in order");
+  sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n\n"
+              "Exit: 0 when every line was decided, 65 when some lines were bad (each got an error record).\n");
+  sub->add_option("cases", o->in, "the JSONL file (one case per line), or - for standard input");
+  sub->add_option("--out", o->out, "write decisions here (default: standard output)");
+  sub->add_option("--threads", o->threads, "worker threads (default: the number of cores)");
+  sub->add_option("--as-of", o->as_of, "evaluate the law as it stood on this date (YYYY-MM-DD)");
+  sub->add_flag("--progress", o->progress, "show a progress bar even when stderr is not a terminal");
+  AddCommonOptions(sub, common);
+  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress) : -1; };
+}
+
+}  // namespace lexgate::cli

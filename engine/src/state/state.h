@@ -1,0 +1,153 @@
+// State that lasts between runs: one SQLite file holding what lexgate has already decided and what is
+// still owed.
+//
+// What it stores
+//   meta         key/value: schema_version, the audit chain's head (seq and hash).
+//   cases        one row per recorded case id. Recording a case id that is already here is a no-op, so a
+//                retried `check --record` never counts a transfer twice.
+//   ledger       one row per non-zero subject category of a recorded case (case_id, exporter, category,
+//                count, date, recipient). It answers cumulative(...) across runs: before evaluation, every
+//                history.<window>.<category> slot the case leaves unknown is filled with the sum of the
+//                same exporter's rows in the window, the case's own rows excluded. A history figure the
+//                case gives itself always wins. Windows: since_year_start = 1 January of the case's year
+//                up to and including the case date; last_12_months = the day after (case date − 12
+//                months) up to and including the case date. Rows dated after the case do not count.
+//                Exporter identity: the case's exporter.group if given (non-empty), else exporter.name;
+//                both are NFC-normalised by the case reader. A case with neither adds no ledger rows and
+//                gets no ledger figures.
+//   obligations  outstanding `must` findings of recorded decisions (one row per finding that applies and
+//                is outstanding), with the earliest due date of its timing clauses when one is known.
+//                status goes outstanding → done (with done_at), never back.
+//   registry     the asset of recorded ip_event cases (registration_no, holder, right, registered_on,
+//                expires_on), keyed by registration number: a later event updates the row.
+//   audit        append-only log. Each entry (seq, at, event, case_id, decision_json, rulesets_json)
+//                carries prev_hash (the previous entry's hash; 64 zeros for the first) and
+//                hash = SHA-256(prev_hash || canonical entry), the canonical entry being the entry's
+//                fields as compact JSON with sorted keys. meta holds the head, so a removed last entry
+//                is detected too.
+//
+// Transactions and invariants
+//   The file runs in WAL mode with foreign keys on and a busy timeout. Every write is one
+//   BEGIN IMMEDIATE … COMMIT: a recorded case (cases row, ledger rows, obligations, registry row, audit
+//   entry) is all there or none of it is, even when the process is killed mid-way. Migrations run in one
+//   transaction from the file's schema_version up to kSchemaVersion; a file with a newer version is
+//   refused, as is a file that is not a lexgate database.
+//
+// Errors are values (Status); nothing in this module throws across its boundary.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "eval/case.h"
+#include "eval/evaluate.h"
+#include "ir/program.h"
+
+struct sqlite3;
+
+namespace lexgate::state {
+
+inline constexpr int kSchemaVersion = 2;
+
+enum class Code {
+  Ok,
+  NotFound,     // the file does not exist (read-only use) or the obligation id is unknown
+  NotLexgate,   // a SQLite file of some other application, or not a database at all
+  Newer,        // written by a newer lexgate
+  Older,        // needs migrating, but it was opened read-only
+  ReadOnly,     // the file (or its directory) cannot be written
+  Io,           // disk full, I/O error, corruption, busy beyond the timeout
+  BadCase,      // the case cannot be recorded (no id)
+};
+
+struct Status {
+  Code code = Code::Ok;
+  std::string message;
+  bool ok() const { return code == Code::Ok; }
+  static Status Ok() { return {}; }
+};
+
+template <class T>
+struct Result {
+  Status status;
+  T value{};
+  bool ok() const { return status.ok(); }
+};
+
+enum class OpenMode { ReadOnly, ReadWrite };
+
+struct Obligation {
+  int64_t id = 0;
+  std::string case_id, rule, actions;  // actions: "a" or "one_of:a|b" or "all_of:a|b"
+  std::optional<int32_t> due;
+  std::string status;                  // outstanding | done
+  std::optional<int32_t> done_at;
+};
+
+struct Registration {
+  std::string registration_no, holder, right;
+  std::optional<int32_t> registered_on, expires_on;
+};
+
+struct VerifyReport {
+  bool intact = true;
+  int64_t entries = 0;
+  int64_t first_bad_seq = 0;   // 0 when intact
+  std::string problem;         // altered | removed | reordered | truncated
+  std::string message;
+};
+
+// The history.* slots that were filled, by path: "case" (the case gave it) or "ledger".
+using HistorySource = std::map<std::string, std::string>;
+
+// The exporter identity the ledger is kept by (see above); empty when the case names no exporter.
+std::string ExporterKey(const ir::Program& prog, const eval::Case& c);
+
+class Store {
+ public:
+  // ReadOnly: the file must exist; it is never created or migrated. ReadWrite: created if missing,
+  // migrated if older.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, OpenMode mode);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int SchemaVersion() const { return version_; }
+
+  // Fills unknown history slots from the ledger and says where each history slot's value came from.
+  Status FillHistory(const ir::Program& prog, eval::Case& c, HistorySource& source);
+  // Records an evaluated case in one transaction. recorded = false when the case id was already there.
+  // decision_json: the rendered decision (any key order; stored canonically).
+  Status Record(const ir::Program& prog, const eval::Case& c, const eval::Decision& d,
+                const std::string& decision_json, bool& recorded);
+
+  Result<std::vector<Obligation>> Obligations(bool outstanding_only);
+  Result<std::vector<Registration>> Registrations();
+  // Marks an obligation done on `day` and appends an audit entry; already_done when it was done before.
+  Status MarkDone(int64_t id, int32_t day, bool& already_done);
+
+  Result<VerifyReport> VerifyAudit();
+  // One JSON object per line, in seq order.
+  Status ExportAudit(std::ostream& out);
+
+  // For tests and tools: the raw connection.
+  sqlite3* db() { return db_; }
+
+ private:
+  Store() = default;
+  sqlite3* db_ = nullptr;
+  int version_ = 0;
+  bool read_only_ = false;
+  std::string path_;
+};
+
+// Creates a new file at an older schema version (tests of migrations).
+Status CreateAtVersion(const std::string& path, int version);
+// SHA-256 as lower-case hex.
+std::string Sha256Hex(const std::string& data);
+
+}  // namespace lexgate::state

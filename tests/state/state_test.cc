@@ -1,0 +1,319 @@
+// The state module: migrations, refusing newer or foreign files, idempotent recording, the ledger's
+// windows, the audit chain's tamper detection, and a process killed with SIGKILL while recording.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "engine.h"
+#include "eval/render.h"
+#include "state/state.h"
+
+using namespace lexgate;
+namespace fs = std::filesystem;
+
+namespace {
+
+const ir::Program& Prog() {
+  static LoadResult r = LoadRules({std::string(LEXGATE_TEST_ROOT) + "/jurisdictions", std::string(LEXGATE_TEST_ROOT) + "/rulesets"});
+  EXPECT_TRUE(r.program) << r.error;
+  return *r.program;
+}
+
+eval::Case MakeCase(const std::string& id, const std::string& date, int64_t personal, const std::string& exporter = "Acme Beijing Ltd",
+                    const std::string& history = "") {
+  std::string text = R"({"id": ")" + id + R"(", "kind": "transfer", "date": ")" + date + R"(",
+    "exporter": {"name": ")" + exporter + R"(", "jurisdiction": "CN-BJ", "ciio": false, "in_ftz": false},
+    "recipient": {"name": "Acme GmbH", "jurisdiction": "DE", "role": "controller"},
+    "data": {"subjects": {"personal": )" + std::to_string(personal) + R"(, "sensitive_personal": 1}, "important": false, "core": false,
+      "collected_abroad_returned": false, "domestic_data_added": false},
+    "purpose": "other", "mechanism": "remote_access", "transaction": "intra_group", "safeguards": [])" + history + "}";
+  eval::CaseError err;
+  auto c = eval::ReadCase(Prog(), text, err);
+  EXPECT_TRUE(c) << err.path << ": " << err.message;
+  return c ? *c : eval::Case{};
+}
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& name) {
+    path = (fs::temp_directory_path() / ("lexgate_state_" + std::to_string(getpid()) + "_" + name + ".db")).string();
+    Remove();
+  }
+  ~TempFile() { Remove(); }
+  void Remove() {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix);
+  }
+};
+
+std::unique_ptr<state::Store> OpenRw(const std::string& path) {
+  auto r = state::Store::Open(path, state::OpenMode::ReadWrite);
+  EXPECT_TRUE(r.ok()) << r.status.message;
+  return std::move(r.value);
+}
+
+int64_t Scalar(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  int64_t v = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+void Exec(sqlite3* db, const std::string& sql) {
+  char* msg = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg), SQLITE_OK) << (msg ? msg : "");
+  sqlite3_free(msg);
+}
+
+void Record(state::Store& s, const eval::Case& c, bool expect_recorded = true) {
+  eval::Decision d = eval::Evaluate(Prog(), c, {});
+  bool recorded = false;
+  auto st = s.Record(Prog(), c, d, eval::RenderJson(Prog(), d, {}), recorded);
+  ASSERT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(recorded, expect_recorded) << c.id;
+}
+
+int Slot(const std::string& path) {
+  for (size_t i = 0; i < Prog().root.slots.size(); ++i)
+    if (Prog().root.slots[i].path == path) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace
+
+TEST(StateOpen, CreatesCurrentSchema) {
+  TempFile f("create");
+  auto s = OpenRw(f.path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->SchemaVersion(), state::kSchemaVersion);
+  EXPECT_EQ(Scalar(s->db(), "SELECT value FROM meta WHERE key = 'schema_version'"), state::kSchemaVersion);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(s->db(), "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  EXPECT_EQ(Scalar(s->db(), "PRAGMA foreign_keys"), 1);
+}
+
+TEST(StateOpen, MigratesOldToNewKeepingData) {
+  TempFile f("migrate");
+  ASSERT_TRUE(state::CreateAtVersion(f.path, 1).ok());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(f.path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(Scalar(db, "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+    EXPECT_EQ(Scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'obligations'"), 0);
+    Exec(db, "INSERT INTO cases VALUES('old-1', 'acme', '2025-02-01', 'transfer', '2025-02-01T00:00:00Z');"
+             "INSERT INTO ledger(case_id, exporter, category, count, date) VALUES('old-1', 'acme', 'personal', 70000, '2025-02-01')");
+    sqlite3_close(db);
+  }
+  // Read-only use does not migrate: it says so.
+  auto ro = state::Store::Open(f.path, state::OpenMode::ReadOnly);
+  EXPECT_EQ(ro.status.code, state::Code::Older) << ro.status.message;
+  auto s = OpenRw(f.path);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->SchemaVersion(), 2);
+  EXPECT_EQ(Scalar(s->db(), "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM sqlite_master WHERE name IN ('obligations', 'registry')"), 2);
+  EXPECT_EQ(Scalar(s->db(), "SELECT sum(count) FROM ledger WHERE case_id = 'old-1'"), 70000);
+}
+
+TEST(StateOpen, RefusesNewerVersion) {
+  TempFile f("newer");
+  {
+    auto s = OpenRw(f.path);
+    Exec(s->db(), "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+  }
+  for (auto mode : {state::OpenMode::ReadWrite, state::OpenMode::ReadOnly}) {
+    auto r = state::Store::Open(f.path, mode);
+    EXPECT_EQ(r.status.code, state::Code::Newer);
+    EXPECT_NE(r.status.message.find("newer lexgate"), std::string::npos) << r.status.message;
+  }
+}
+
+TEST(StateOpen, RefusesFilesThatAreNotOurs) {
+  TempFile text("text");
+  std::ofstream(text.path) << "this is not a database, just some text that is long enough to have a header........";
+  auto r = state::Store::Open(text.path, state::OpenMode::ReadWrite);
+  EXPECT_EQ(r.status.code, state::Code::NotLexgate) << r.status.message;
+  TempFile other("other");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(other.path.c_str(), &db), SQLITE_OK);
+    Exec(db, "CREATE TABLE t(x)");
+    sqlite3_close(db);
+  }
+  r = state::Store::Open(other.path, state::OpenMode::ReadWrite);
+  EXPECT_EQ(r.status.code, state::Code::NotLexgate) << r.status.message;
+  TempFile missing("missing");
+  r = state::Store::Open(missing.path, state::OpenMode::ReadOnly);
+  EXPECT_EQ(r.status.code, state::Code::NotFound);
+  EXPECT_FALSE(fs::exists(missing.path));
+}
+
+TEST(StateRecord, SameCaseIdTwiceIsANoOp) {
+  TempFile f("idem");
+  auto s = OpenRw(f.path);
+  auto c = MakeCase("tx-1", "2025-03-01", 60000);
+  Record(*s, c, true);
+  Record(*s, c, false);
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM cases"), 1);
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM ledger"), 2);  // personal + sensitive_personal
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM audit"), 1);
+  eval::Case no_id = MakeCase("", "2025-03-01", 1);
+  no_id.id.clear();
+  bool recorded = true;
+  eval::Decision d = eval::Evaluate(Prog(), no_id, {});
+  EXPECT_EQ(s->Record(Prog(), no_id, d, "{}", recorded).code, state::Code::BadCase);
+  EXPECT_FALSE(recorded);
+}
+
+TEST(StateRecord, LedgerFillsUnknownHistoryWithinTheWindow) {
+  TempFile f("ledger");
+  auto s = OpenRw(f.path);
+  Record(*s, MakeCase("a", "2025-03-01", 60000, "X"));
+  Record(*s, MakeCase("b", "2024-12-31", 5000, "X"));     // last year
+  Record(*s, MakeCase("c", "2025-04-01", 7000, "Y"));     // someone else
+  Record(*s, MakeCase("d", "2025-09-01", 9000, "X"));     // after the case date
+  auto c = MakeCase("e", "2025-06-01", 50000, "X");
+  state::HistorySource src;
+  ASSERT_TRUE(s->FillHistory(Prog(), c, src).ok());
+  int ys = Slot("history.since_year_start.personal"), tm = Slot("history.last_12_months.personal");
+  ASSERT_GE(ys, 0);
+  EXPECT_TRUE(c.slots[ys].known);
+  EXPECT_EQ(c.slots[ys].lo, 60000);
+  EXPECT_EQ(src["history.since_year_start.personal"], "ledger");
+  EXPECT_EQ(c.slots[tm].lo, 65000);  // 2024-12-31 is within the 12 months before 2025-06-01
+  // A case's own history wins; the case itself never counts.
+  auto own = MakeCase("a", "2025-03-01", 60000, "X", R"(, "history": {"since_year_start": {"personal": 3}})");
+  src.clear();
+  ASSERT_TRUE(s->FillHistory(Prog(), own, src).ok());
+  EXPECT_EQ(own.slots[ys].lo, 3);
+  EXPECT_EQ(src["history.since_year_start.personal"], "case");
+  EXPECT_EQ(own.slots[tm].lo, 5000);
+  // Year boundary: 2026 does not count 2025.
+  auto next = MakeCase("n", "2026-01-10", 1, "X");
+  ASSERT_TRUE(s->FillHistory(Prog(), next, src).ok());
+  EXPECT_EQ(next.slots[ys].lo, 0);
+  EXPECT_EQ(next.slots[tm].lo, 60000 + 9000);
+}
+
+namespace {
+
+// Four decisions and a `done`, then `tamper` applied to a fresh file; returns the report.
+state::VerifyReport Tampered(const std::string& name, const std::string& tamper) {
+  TempFile f(name);
+  auto s = OpenRw(f.path);
+  for (int i = 1; i <= 4; ++i) Record(*s, MakeCase("t" + std::to_string(i), "2025-05-0" + std::to_string(i), 1000 * i));
+  auto v = s->VerifyAudit();
+  EXPECT_TRUE(v.ok());
+  EXPECT_TRUE(v.value.intact) << v.value.message;
+  EXPECT_EQ(v.value.entries, 4);
+  if (!tamper.empty()) Exec(s->db(), tamper);
+  v = s->VerifyAudit();
+  EXPECT_TRUE(v.ok()) << v.status.message;
+  return v.value;
+}
+
+}  // namespace
+
+TEST(StateAudit, IntactChainVerifies) { EXPECT_TRUE(Tampered("intact", "").intact); }
+
+TEST(StateAudit, AlteredRowIsNamed) {
+  auto v = Tampered("alter", "UPDATE audit SET decision_json = replace(decision_json, 'conditional', 'permitted') WHERE seq = 2;"
+                             "UPDATE audit SET case_id = 'x' WHERE seq = 3");
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_seq, 2);
+  EXPECT_EQ(v.problem, "altered");
+}
+
+TEST(StateAudit, DeletedRowIsNamed) {
+  auto v = Tampered("delete", "DELETE FROM audit WHERE seq = 2");
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_seq, 2);
+  EXPECT_EQ(v.problem, "removed");
+  auto last = Tampered("delete_last", "DELETE FROM audit WHERE seq = 4");
+  EXPECT_FALSE(last.intact);
+  EXPECT_EQ(last.first_bad_seq, 4);
+}
+
+TEST(StateAudit, SwappedRowsAreNamed) {
+  const char* swap =
+      "CREATE TEMP TABLE a2 AS SELECT * FROM audit WHERE seq = 2;"
+      "CREATE TEMP TABLE a3 AS SELECT * FROM audit WHERE seq = 3;"
+      "UPDATE audit SET (at, event, case_id, decision_json, rulesets_json, prev_hash, hash) = "
+      "  (SELECT at, event, case_id, decision_json, rulesets_json, prev_hash, hash FROM a3) WHERE seq = 2;"
+      "UPDATE audit SET (at, event, case_id, decision_json, rulesets_json, prev_hash, hash) = "
+      "  (SELECT at, event, case_id, decision_json, rulesets_json, prev_hash, hash FROM a2) WHERE seq = 3;";
+  auto v = Tampered("swap", swap);
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_seq, 2);
+  EXPECT_EQ(v.problem, "reordered");
+}
+
+TEST(StateObligations, DoneIsRecordedInTheAuditLog) {
+  TempFile f("done");
+  auto s = OpenRw(f.path);
+  Record(*s, MakeCase("o1", "2025-05-01", 150000, "Acme", R"(, "history": {"since_year_start": {"personal": 0, "sensitive_personal": 0}})"));
+  auto obs = s->Obligations(true);
+  ASSERT_TRUE(obs.ok());
+  ASSERT_FALSE(obs.value.empty());
+  bool already = true;
+  ASSERT_TRUE(s->MarkDone(obs.value[0].id, 20240, already).ok());
+  EXPECT_FALSE(already);
+  ASSERT_TRUE(s->MarkDone(obs.value[0].id, 20240, already).ok());
+  EXPECT_TRUE(already);
+  EXPECT_EQ(s->Obligations(true).value.size() + 1, obs.value.size());
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM audit WHERE event = 'done'"), 1);
+  EXPECT_EQ(s->MarkDone(999999, 20240, already).code, state::Code::NotFound);
+  EXPECT_TRUE(s->VerifyAudit().value.intact);
+}
+
+// A child records cases as fast as it can; the parent kills it with SIGKILL at random moments. Every case
+// must be wholly recorded or not at all, and the audit chain must verify.
+TEST(StateCrash, KillNineNeverLeavesAHalfRecordedCase) {
+  TempFile f("kill");
+  { OpenRw(f.path); }
+  const ir::Program& prog = Prog();  // loaded before forking
+  std::mt19937 rng(12345);
+  auto start = std::chrono::steady_clock::now();
+  int rounds = 0;
+  for (; rounds < 40 && std::chrono::steady_clock::now() - start < std::chrono::seconds(8); ++rounds) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto r = state::Store::Open(f.path, state::OpenMode::ReadWrite);
+      if (!r.ok()) _exit(3);
+      for (int i = 0;; ++i) {
+        eval::Case c = MakeCase("k" + std::to_string(rounds) + "-" + std::to_string(i), "2025-05-01", 100 + i);
+        eval::Decision d = eval::Evaluate(prog, c, {});
+        bool recorded = false;
+        if (!r.value->Record(prog, c, d, "{}", recorded).ok()) _exit(4);
+      }
+    }
+    usleep(std::uniform_int_distribution<int>(2000, 60000)(rng));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  }
+  auto s = OpenRw(f.path);
+  int64_t cases = Scalar(s->db(), "SELECT count(*) FROM cases");
+  EXPECT_GT(cases, 0);
+  // personal and sensitive_personal: two ledger rows per case, never one, never zero.
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM (SELECT case_id FROM ledger GROUP BY case_id HAVING count(*) <> 2)"), 0);
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM cases WHERE case_id NOT IN (SELECT case_id FROM ledger)"), 0);
+  EXPECT_EQ(Scalar(s->db(), "SELECT count(*) FROM audit"), cases);
+  auto v = s->VerifyAudit();
+  EXPECT_TRUE(v.value.intact) << v.value.message;
+  std::cerr << rounds << " kills, " << cases << " cases recorded\n";
+}

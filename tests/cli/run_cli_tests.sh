@@ -147,6 +147,18 @@ run - deadline --from 2025-09-31 --add "10 working_days" --calendar CN
 
 run - --help
 [ "$rc" = 0 ] && grep -q "65" "$TMP/out" && ok "--help exits 0 and documents the exit codes" || fail "--help" "exit $rc"
+# ---------------------------------------------------------------- the README's first example is real output
+python3 - "$ROOT/README.md" > "$TMP/readme_example" <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+start = text.index("$ build/cli/lexgate check examples/cn-transfer-120k-scc.json --format text\n") 
+block = text[start:].split("\n", 1)[1]
+print(block[: block.index("$ echo $?")], end="")
+PY
+run - check "$ROOT/examples/cn-transfer-120k-scc.json" --format text
+if [ "$rc" = 1 ] && cmp -s "$TMP/out" "$TMP/readme_example"; then ok "README's first example shows the real output and exit code"
+else fail "README example" "$(diff "$TMP/readme_example" "$TMP/out" | head -5 | tr '\n' ' ')"; fi
+
 # ---------------------------------------------------------------- batch: JSONL in, JSONL out, in order
 for ex in "$ROOT"/examples/cn-transfer-*.json; do tr -d '\n' < "$ex"; echo; done > "$TMP/batch.jsonl"
 echo '{"id": "bad", "kind": "transfer", "data": {"subjects": {"personal": -1}}}' >> "$TMP/batch.jsonl"

@@ -38,7 +38,7 @@ int Export(const std::string& state_path) {
 
 Runner AddAuditCommand(CLI::App& app, Common& common) {
   auto path = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("audit", "the state file's audit log: verify the hash chain, or export it");
+  auto* sub = app.add_subcommand("audit", HelpText("audit"));
   sub->require_subcommand(1);
   auto* verify = sub->add_subcommand("verify", "check the hash chain; exit 0 intact, 1 altered/removed/reordered");
   verify->footer("Example:\n  lexgate audit verify --state lexgate.db\n");

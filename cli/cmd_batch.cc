@@ -204,7 +204,7 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
 Runner AddBatchCommand(CLI::App& app, Common& common) {
   struct Opts { std::string in = "-", out, as_of; int threads = 0; bool progress = false; };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("batch", "decide a JSONL file of cases on several threads, in order");
+  auto* sub = app.add_subcommand("batch", HelpText("batch"));
   sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n\n"
               "Exit: 0 when every line was decided, 65 when some lines were bad (each got an error record).\n");
   sub->add_option("cases", o->in, "the JSONL file (one case per line), or - for standard input");

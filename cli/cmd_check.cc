@@ -54,7 +54,7 @@ int Check(const Common& c, const std::string& case_path, const std::string& as_o
 Runner AddCheckCommand(CLI::App& app, Common& common) {
   struct Opts { std::string case_path, as_of, format, state; bool record = false; };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("check", "decide one case (JSON file, or - for stdin)");
+  auto* sub = app.add_subcommand("check", HelpText("check"));
   sub->footer(std::string("Example:\n  lexgate check examples/cn-transfer-120k-scc.json --format text\n\n") + kExitCodeHelp);
   sub->add_option("case", o->case_path, "the case JSON file, or - for standard input")->required();
   sub->add_option("--as-of", o->as_of, "evaluate the law as it stood on this date (YYYY-MM-DD)");

@@ -76,7 +76,7 @@ int Deadline(const Common& c, const std::string& from, const std::string& add, c
 Runner AddDeadlineCommand(CLI::App& app, Common& common) {
   struct Opts { std::string from, add, calendar = "CN"; bool explain = false; };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("deadline", "compute a due date on an official working-day calendar");
+  auto* sub = app.add_subcommand("deadline", HelpText("deadline"));
   sub->footer("Example:\n  lexgate deadline --from 2025-09-29 --add \"10 working_days\" --calendar CN --explain\n");
   sub->add_option("--from", o->from, "the event date (YYYY-MM-DD); the next day is day 1")->required();
   sub->add_option("--add", o->add, "a period: \"N working_days\", \"N days\", \"N months\"")->required();

@@ -38,7 +38,7 @@ int MarkDone(const Common& c, int64_t id, const std::string& state_path, const s
 Runner AddDoneCommand(CLI::App& app, Common& common) {
   struct Opts { int64_t id = 0; std::string state, on; };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("done", "mark an obligation met (recorded in the audit log)");
+  auto* sub = app.add_subcommand("done", HelpText("done"));
   sub->footer("Example:\n  lexgate done 12 --state lexgate.db\n");
   sub->add_option("id", o->id, "the obligation id (as `lexgate due` lists it)")->required()->check(CLI::PositiveNumber);
   sub->add_option("--state", o->state, "the state file")->required();

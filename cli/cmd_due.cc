@@ -112,7 +112,7 @@ int Due(const Common& c, const std::string& state_path, const std::string& withi
 Runner AddDueCommand(CLI::App& app, Common& common) {
   struct Opts { std::string state, within = "5 working_days", as_of, calendar = "CN", format = "text"; };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("due", "list obligations coming due and registrations to renew (from --state)");
+  auto* sub = app.add_subcommand("due", HelpText("due"));
   sub->footer("Example:\n  lexgate due --state lexgate.db --within \"5 working_days\"\n");
   sub->add_option("--state", o->state, "the state file")->required();
   sub->add_option("--within", o->within, "the window: \"N working_days\", \"N days\", \"N months\" (default 5 working_days)");

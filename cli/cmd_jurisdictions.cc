@@ -62,7 +62,7 @@ int Jurisdictions(const Common& c, const std::string& group, const std::string& 
 Runner AddJurisdictionsCommand(CLI::App& app, Common& common) {
   struct Opts { std::string group, as_of; };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("jurisdictions", "list jurisdictions or a group's members, named in your language");
+  auto* sub = app.add_subcommand("jurisdictions", HelpText("jurisdictions"));
   sub->footer("Example:\n  lexgate jurisdictions --group EU --locale zh\n");
   sub->add_option("--group", o->group, "only the members of this group (EU, EEA, EU_ADEQUATE, …)");
   sub->add_option("--as-of", o->as_of, "group membership on this date (YYYY-MM-DD)");

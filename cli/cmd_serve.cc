@@ -425,7 +425,7 @@ int Serve(const Common& common, const ServeOptions& o) {
 
 Runner AddServeCommand(CLI::App& app, Common& common) {
   auto o = std::make_shared<ServeOptions>();
-  auto* sub = app.add_subcommand("serve", "HTTP JSON API: POST /v1/check, /v1/batch; GET /v1/rulesets, /healthz");
+  auto* sub = app.add_subcommand("serve", HelpText("serve"));
   sub->footer(
       "Example:\n  lexgate serve --listen 127.0.0.1:8080 --token-file /etc/lexgate/token\n"
       "  curl -H 'Authorization: Bearer …' --data-binary @examples/cn-transfer-120k-scc.json "

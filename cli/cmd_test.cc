@@ -141,7 +141,7 @@ int Test(const Common& c, const std::vector<std::string>& dirs) {
 
 Runner AddTestCommand(CLI::App& app, Common& common) {
   auto dirs = std::make_shared<std::vector<std::string>>();
-  auto* sub = app.add_subcommand("test", "run the in-language tests and report rule coverage");
+  auto* sub = app.add_subcommand("test", HelpText("test"));
   sub->footer("Example:\n  lexgate test rulesets/\n");
   sub->add_option("dir", *dirs, "rules directories (default: the shipped rulesets)");
   AddCommonOptions(sub, common);

@@ -72,6 +72,11 @@ bool ReadInput(const std::string& path, std::string& out, int& exit_code) {
   return true;
 }
 
+std::string HelpText(const std::string& name) {
+  static const i18n::Localizer loc(DefaultLocale());
+  return loc.Text("cli/" + name);
+}
+
 std::string LocaleOf(const Common& c) { return c.locale.empty() ? DefaultLocale() : c.locale; }
 
 void AddCommonOptions(CLI::App* sub, Common& common) {

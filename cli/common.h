@@ -26,6 +26,8 @@ std::string LocaleOf(const Common& c);
 std::optional<LoadResult> Load(const Common& c, int& exit_code);
 // Reads a file, or standard input for "-"; on failure prints why and sets exit_code (66).
 bool ReadInput(const std::string& path, std::string& out, int& exit_code);
+// A command's one-line summary for --help, in the language of LC_ALL / LC_MESSAGES / LANG (bundle key cli/<name>).
+std::string HelpText(const std::string& name);
 // Adds --rules, --diagnostics and --locale to a subcommand.
 void AddCommonOptions(CLI::App* sub, Common& common);
 

@@ -7,7 +7,7 @@
 using namespace lexgate::cli;
 
 int main(int argc, char** argv) {
-  CLI::App app{"lexgate — cross-border compliance rules engine"};
+  CLI::App app{HelpText("app")};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
   app.set_version_flag("--version", "lexgate 0.1.0");

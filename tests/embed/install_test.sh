@@ -57,9 +57,14 @@ unset LEXGATE_HOME
 case1=$root/examples/cn-transfer-120k-scc.json
 set +e
 LC_ALL=C "$prefix/bin/lexgate" check "$case1" --format json --locale en >"$tmp/want"; want=$?
-"$tmp/b/embed-c" "$share" "$case1" en >"$tmp/got1"; got1=$?
-"$tmp/embed-pc" "$share" "$case1" en >"$tmp/got2"; got2=$?
-"$tmp/cxxb/cxx" "$case1" >"$tmp/got3"; got3=$?
+# Consumers built without sanitizers need the ASan runtime preloaded when the library is sanitised.
+run_env=()
+if ldd "$prefix/$libdir/liblexgate.so" 2>/dev/null | grep -q libasan; then
+  run_env=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0)
+fi
+"${run_env[@]}" "$tmp/b/embed-c" "$share" "$case1" en >"$tmp/got1"; got1=$?
+"${run_env[@]}" "$tmp/embed-pc" "$share" "$case1" en >"$tmp/got2"; got2=$?
+"${run_env[@]}" "$tmp/cxxb/cxx" "$case1" >"$tmp/got3"; got3=$?
 set -e
 for k in 1 2 3; do
   g=got$k

@@ -1,5 +1,6 @@
 #include "eval/render.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -241,7 +242,30 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
                                                   {"verdict", Str(verdict)},
                                                   {"date", i18n::DateArg(d.as_of)}}) + "\n";
   if (!d.findings.empty()) out += "\n" + bold(loc.Text("heading/findings")) + "\n";
+  // One case can engage several legal orders (China, the EU, the US): their findings are grouped under
+  // each one's name; a decision under one legal order needs no heading.
+  std::vector<int32_t> orders;
   for (const auto& f : d.findings) {
+    int32_t o2 = prog.ruleset_legal_order[p.rules[f.rule].ruleset];
+    if (std::find(orders.begin(), orders.end(), o2) == orders.end()) orders.push_back(o2);
+  }
+  auto order_name = [&](int32_t order) -> std::string {
+    if (order >= 0) return loc.CountryName(p.jurisdictions[order].code) + " (" + p.jurisdictions[order].code + ")";
+    if (order <= -2) {
+      const auto& g = p.groups[-2 - order];
+      for (const auto& l : loc.chain()) {
+        auto it = g.names.find(l);
+        if (it == g.names.end()) it = g.names.find(l.substr(0, l.find('_')));
+        if (it != g.names.end()) return it->second + " (" + g.name + ")";
+      }
+      return g.name;
+    }
+    return "—";
+  };
+  for (int32_t order : orders) {
+  if (orders.size() > 1) out += " " + bold(order_name(order)) + "\n";
+  for (const auto& f : d.findings) {
+    if (prog.ruleset_legal_order[p.rules[f.rule].ruleset] != order) continue;
     const auto& r = p.rules[f.rule];
     const auto& rs = p.rulesets[r.ruleset];
     std::string acts;
@@ -271,6 +295,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
                                                         {"reason", Str(loc.Text("reason/" + f.reason))}}) + "\n";
     std::string msg = Message(prog, r, &f, loc);
     if (msg != r.id) out += "      " + msg + "\n";
+  }
   }
   if (!d.exempted.empty()) {
     out += "\n" + bold(loc.Text("heading/exempted")) + "\n";

@@ -94,6 +94,26 @@ class Machine {
         }
         return ToTriV(Compare(n, Eval(k[0]), Eval(k[1])));
       }
+      case NOp::Slot: {
+        const Val& v = n.var < 0 ? c_.slots[n.slot] : c_.items[base_[n.var] + n.slot];
+        return ToTriV(v);
+      }
+      case NOp::InJuris:
+      case NOp::InGroup:
+      case NOp::InSet: {
+        const ir::Node& a = prog_.nodes[k[0]];
+        const Val v = (a.op == NOp::Slot && a.var < 0) ? c_.slots[a.slot] : Eval(k[0]);
+        if (!v.known) return Tri::Unknown;
+        if (n.op == NOp::InGroup) return InGroup(static_cast<int>(n.imm), static_cast<int32_t>(v.lo)) ? Tri::True : Tri::False;
+        if (n.op == NOp::InJuris) {
+          for (int32_t anc : prog_.ancestors[v.lo])
+            if (anc == n.imm) return Tri::True;
+          return Tri::False;
+        }
+        for (uint32_t i = 0; i < n.nset; ++i)
+          if (prog_.sets[n.set + i] == v.lo) return Tri::True;
+        return Tri::False;
+      }
       default:
         return ToTriV(Eval(id));
     }

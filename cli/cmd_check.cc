@@ -19,13 +19,7 @@ int Check(const Common& c, const std::string& case_path, const std::string& as_o
           const std::string& state_path = "", bool record = false) {
   int code = 0;
   std::optional<int32_t> as_of_day;
-  if (!as_of.empty()) {
-    as_of_day = ParseDate(as_of);
-    if (!as_of_day) {
-      std::cerr << "lexgate: --as-of '" << as_of << "' is not a valid date (YYYY-MM-DD)\n";
-      return ExitCode::kUsage;
-    }
-  }
+  if (!ParseDateOption("--as-of", as_of, as_of_day)) return ExitCode::kUsage;
   auto loaded = Load(c, code);
   if (!loaded) return code;
   std::string text;

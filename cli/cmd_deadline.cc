@@ -20,24 +20,16 @@ int Deadline(const Common& c, const std::string& from, const std::string& add, c
     std::cerr << "lexgate: --from '" << from << "' is not a valid date (YYYY-MM-DD)\n";
     return ExitCode::kUsage;
   }
-  std::istringstream in(add);
   int64_t n = -1;
   std::string unit;
-  in >> n >> unit;
-  if (n < 0 || (unit != "working_days" && unit != "days" && unit != "months" && unit != "years")) {
-    std::cerr << "lexgate: --add '" << add << "' must be like \"10 working_days\", \"30 days\" or \"6 months\"\n";
-    return ExitCode::kUsage;
-  }
+  if (!ParsePeriod("--add", add, n, unit)) return ExitCode::kUsage;
   int code = 0;
   auto loaded = Load(c, code);
   if (!loaded) return code;
   const check::Project& p = *loaded->program->project;
-  auto it = p.calendar_index.find(calendar);
-  if (it == p.calendar_index.end()) {
-    std::cerr << "lexgate: unknown calendar '" << calendar << "'\n";
-    return ExitCode::kUsage;
-  }
-  const check::Calendar& cal = p.calendars[it->second];
+  const check::Calendar* found = FindCalendar(p, calendar);
+  if (!found) return ExitCode::kUsage;
+  const check::Calendar& cal = *found;
   time::DueDate d = time::AddPeriod(&cal, *start, n, unit);
   std::cout << FormatDate(d.due) << "\n";
   if (explain) {

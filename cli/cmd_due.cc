@@ -21,33 +21,19 @@ namespace {
 
 int Due(const Common& c, const std::string& state_path, const std::string& within, const std::string& as_of,
         const std::string& calendar, std::string format) {
-  std::istringstream in(within);
   int64_t n = -1;
   std::string unit;
-  in >> n >> unit;
-  if (n < 0 || (unit != "working_days" && unit != "days" && unit != "months" && unit != "years")) {
-    std::cerr << "lexgate: --within '" << within << "' must be like \"5 working_days\", \"30 days\" or \"3 months\"\n";
-    return ExitCode::kUsage;
-  }
-  int32_t today = static_cast<int32_t>(std::time(nullptr) / 86400);
-  if (!as_of.empty()) {
-    auto d = ParseDate(as_of);
-    if (!d) {
-      std::cerr << "lexgate: --as-of '" << as_of << "' is not a valid date (YYYY-MM-DD)\n";
-      return ExitCode::kUsage;
-    }
-    today = *d;
-  }
+  if (!ParsePeriod("--within", within, n, unit)) return ExitCode::kUsage;
+  std::optional<int32_t> as_of_day;
+  if (!ParseDateOption("--as-of", as_of, as_of_day)) return ExitCode::kUsage;
+  int32_t today = as_of_day ? *as_of_day : static_cast<int32_t>(std::time(nullptr) / 86400);
   int code = 0;
   auto loaded = Load(c, code);
   if (!loaded) return code;
   const check::Project& p = *loaded->program->project;
-  auto it = p.calendar_index.find(calendar);
-  if (it == p.calendar_index.end()) {
-    std::cerr << "lexgate: unknown calendar '" << calendar << "'\n";
-    return ExitCode::kUsage;
-  }
-  int32_t until = time::AddPeriod(&p.calendars[it->second], today, n, unit).due;
+  const check::Calendar* cal = FindCalendar(p, calendar);
+  if (!cal) return ExitCode::kUsage;
+  int32_t until = time::AddPeriod(cal, today, n, unit).due;
 
   auto opened = state::Store::Open(state_path, state::OpenMode::ReadOnly);
   if (!opened.ok()) return StateExit(opened.status);

@@ -18,13 +18,7 @@ int Jurisdictions(const Common& c, const std::string& group, const std::string& 
   const check::Project& p = *loaded->program->project;
   i18n::Localizer loc(LocaleOf(c));
   std::optional<int32_t> day;
-  if (!as_of.empty()) {
-    day = ParseDate(as_of);
-    if (!day) {
-      std::cerr << "lexgate: --as-of '" << as_of << "' is not a valid date (YYYY-MM-DD)\n";
-      return ExitCode::kUsage;
-    }
-  }
+  if (!ParseDateOption("--as-of", as_of, day)) return ExitCode::kUsage;
   // (name, code) pairs; subdivisions use the names their declaration gives (ICU has none for them).
   auto name_of = [&](const check::Jurisdiction& j) -> std::string {
     if (j.parent < 0) return loc.CountryName(j.code);

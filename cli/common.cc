@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/date.h"
 #include "i18n/localizer.h"
 
 namespace fs = std::filesystem;
@@ -75,6 +76,29 @@ bool ReadInput(const std::string& path, std::string& out, int& exit_code) {
 std::string HelpText(const std::string& name) {
   static const i18n::Localizer loc(DefaultLocale());
   return loc.Text("cli/" + name);
+}
+
+bool ParseDateOption(const std::string& option, const std::string& text, std::optional<int32_t>& out) {
+  if (text.empty()) return true;
+  out = ParseDate(text);
+  if (!out) std::cerr << "lexgate: " << option << " '" << text << "' is not a valid date (YYYY-MM-DD)\n";
+  return out.has_value();
+}
+
+bool ParsePeriod(const std::string& option, const std::string& text, int64_t& n, std::string& unit) {
+  std::istringstream in(text);
+  n = -1;
+  in >> n >> unit;
+  if (n >= 0 && (unit == "working_days" || unit == "days" || unit == "months" || unit == "years")) return true;
+  std::cerr << "lexgate: " << option << " '" << text << "' must be like \"10 working_days\", \"30 days\" or \"6 months\"\n";
+  return false;
+}
+
+const check::Calendar* FindCalendar(const check::Project& p, const std::string& name) {
+  auto it = p.calendar_index.find(name);
+  if (it != p.calendar_index.end()) return &p.calendars[it->second];
+  std::cerr << "lexgate: unknown calendar '" << name << "'\n";
+  return nullptr;
 }
 
 std::string LocaleOf(const Common& c) { return c.locale.empty() ? DefaultLocale() : c.locale; }

@@ -28,6 +28,11 @@ std::optional<LoadResult> Load(const Common& c, int& exit_code);
 bool ReadInput(const std::string& path, std::string& out, int& exit_code);
 // A command's one-line summary for --help, in the language of LC_ALL / LC_MESSAGES / LANG (bundle key cli/<name>).
 std::string HelpText(const std::string& name);
+// Option parsing shared by the commands; each prints why and returns false on bad input (exit 64).
+bool ParseDateOption(const std::string& option, const std::string& text, std::optional<int32_t>& out);
+bool ParsePeriod(const std::string& option, const std::string& text, int64_t& n, std::string& unit);
+// The named calendar of the loaded project, or null after printing why.
+const check::Calendar* FindCalendar(const check::Project& p, const std::string& name);
 // Adds --rules, --diagnostics and --locale to a subcommand.
 void AddCommonOptions(CLI::App* sub, Common& common);
 

@@ -32,21 +32,6 @@ const char* SeverityName(Severity s) {
   return "error";
 }
 
-// Terminal display width of a UTF-8 string: East Asian wide and full-width characters take two cells.
-size_t DisplayWidth(std::string_view s) {
-  size_t w = 0;
-  int32_t i = 0;
-  const int32_t n = static_cast<int32_t>(s.size());
-  while (i < n) {
-    UChar32 c;
-    U8_NEXT(reinterpret_cast<const uint8_t*>(s.data()), i, n, c);
-    if (c < 0) { ++w; continue; }
-    int ea = u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH);
-    w += (ea == U_EA_WIDE || ea == U_EA_FULLWIDTH) ? 2 : (c == '\t' ? 1 : 1);
-  }
-  return w;
-}
-
 // Byte offset in `line` of the 1-based code-point column `col`.
 size_t ByteOfColumn(std::string_view line, uint32_t col) {
   int32_t i = 0;
@@ -143,8 +128,8 @@ static void RenderSnippet(std::string& out, const SourceManager& sm, const Span&
   size_t start = ByteOfColumn(line, span.col);
   size_t len_bytes = span.end > span.begin ? span.end - span.begin : 1;
   size_t stop = std::min(line.size(), start + len_bytes);
-  size_t lead = DisplayWidth(line.substr(0, std::min(start, line.size())));
-  size_t width = stop > start ? DisplayWidth(line.substr(start, stop - start)) : 1;
+  size_t lead = i18n::DisplayWidth(line.substr(0, std::min(start, line.size())));
+  size_t width = stop > start ? i18n::DisplayWidth(line.substr(start, stop - start)) : 1;
   if (width == 0) width = 1;
   out.append(" ").append(pad).append(" | ").append(lead, ' ');
   if (color) out += "\x1b[1;32m";

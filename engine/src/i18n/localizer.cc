@@ -199,7 +199,7 @@ std::string ToTraditional(const std::string& s) {
   return out;
 }
 
-size_t DisplayWidth(const std::string& s) {
+size_t DisplayWidth(std::string_view s) {
   size_t w = 0;
   int32_t i = 0;
   const int32_t n = static_cast<int32_t>(s.size());

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,6 +58,6 @@ void SortCollated(std::vector<std::pair<std::string, std::string>>& by_name, con
 // Simplified → Traditional Chinese (ICU's Hans-Hant transliterator).
 std::string ToTraditional(const std::string& s);
 // Terminal display width of UTF-8 text (East Asian wide characters count two).
-size_t DisplayWidth(const std::string& s);
+size_t DisplayWidth(std::string_view s);
 
 }  // namespace lexgate::i18n

@@ -183,6 +183,7 @@ groupMember : jurisdictionRef (FROM DATE)? (UNTIL DATE)? (NOTE STRING)? ;
 calendarDecl : CALENDAR ident (NAME localisedText+)? LBRACE calendarItem* RBRACE ;
 calendarItem
   : WEEKEND ident (COMMA? ident)*                          # calWeekend
+  | ZONE STRING                                            # calZone
   | YEAR INT (NOTICE STRING)? LBRACE dayEntry* RBRACE       # calYear
   ;
 dayEntry
@@ -197,5 +198,5 @@ ident
   | SAYS | SINCE | LAST | CASE | AS_OF | FIRES | REQUIRES | MISSING | EXEMPTED | DUE | ACTION | EVENT
   | LIST | OF | NAME | FROM | UNTIL | NOTE | WEEKEND | YEAR | NOTICE | HOLIDAY | WORKDAY | CALENDAR_REF
   | WORKING_DAYS | DAYS | MONTHS | YEARS | GROUP | JURISDICTION_KW | SCHEMA | RECORD | ENUM | CALENDAR
-  | TEST | EXPECT | WITH
+  | TEST | EXPECT | WITH | ZONE
   ;

@@ -87,3 +87,19 @@ TEST(AddMonths, ClampsToEndOfMonth) {
 
 }  // namespace
 }  // namespace lexgate
+
+// Timestamps must carry their UTC offset: without one the civil date in the imposing jurisdiction's
+// zone cannot be known.
+TEST(Timestamp, ParsesOffsetsAndRejectsAmbiguity) {
+  using lexgate::ParseTimestamp;
+  const int64_t day = static_cast<int64_t>(*lexgate::ParseDate("2025-09-29")) * 86400;
+  EXPECT_EQ(ParseTimestamp("2025-09-29T00:00:00Z"), day);
+  EXPECT_EQ(ParseTimestamp("2025-09-29T08:00:00+08:00"), day);
+  EXPECT_EQ(ParseTimestamp("2025-09-28T20:00:00-04:00"), day);
+  EXPECT_EQ(ParseTimestamp("2025-09-29T00:00Z"), day);
+  EXPECT_EQ(ParseTimestamp("2025-09-29T00:00:00.250Z"), day);
+  EXPECT_EQ(lexgate::FormatTimestampUtc(day + 3661), "2025-09-29T01:01:01Z");
+  for (const char* bad : {"2025-09-29T00:00:00", "2025-09-29", "2025-02-30T00:00:00Z", "2025-09-29T24:00:00Z",
+                          "2025-09-29T00:60:00Z", "2025-09-29T00:00:00+0800", "2025-09-29T00:00:00Zjunk", ""})
+    EXPECT_FALSE(ParseTimestamp(bad)) << bad;
+}

@@ -61,6 +61,52 @@ int Weekday(Days d) {  // 1970-01-01 was a Thursday (3)
   return w < 0 ? w + 7 : w;
 }
 
+std::optional<int64_t> ParseTimestamp(std::string_view s) {
+  if (s.size() < 17 || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')) return std::nullopt;
+  auto day = ParseDate(s.substr(0, 10));
+  if (!day) return std::nullopt;
+  auto num = [&](size_t from, size_t n) -> int {
+    if (from + n > s.size()) return -1;
+    int v = 0;
+    for (size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  int hh = num(11, 2), mm = (s[13] == ':') ? num(14, 2) : -1, ss = 0;
+  size_t pos = 16;
+  if (pos < s.size() && s[pos] == ':') {
+    ss = num(17, 2);
+    pos = 19;
+    if (pos < s.size() && s[pos] == '.') {
+      ++pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;  // fractions are dropped
+    }
+  }
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 || pos >= s.size()) return std::nullopt;
+  int offset = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    if (pos + 1 != s.size()) return std::nullopt;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    int oh = num(pos + 1, 2), om = (pos + 3 < s.size() && s[pos + 3] == ':') ? num(pos + 4, 2) : -1;
+    if (oh < 0 || oh > 23 || om < 0 || om > 59 || pos + 6 != s.size()) return std::nullopt;
+    offset = (s[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(*day) * 86400 + hh * 3600 + mm * 60 + ss - offset;
+}
+
+std::string FormatTimestampUtc(int64_t seconds) {
+  int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+  int64_t rest = seconds - days * 86400;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", FormatDate(static_cast<Days>(days)).c_str(),
+                static_cast<int>(rest / 3600), static_cast<int>(rest % 3600 / 60), static_cast<int>(rest % 60));
+  return buf;
+}
+
 Days AddMonths(Days d, int n) {
   Ymd c = CivilFromDays(d);
   int total = c.year * 12 + static_cast<int>(c.month) - 1 + n;

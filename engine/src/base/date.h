@@ -18,6 +18,9 @@ std::optional<Days> ParseDate(std::string_view s);   // strict YYYY-MM-DD
 std::string FormatDate(Days d);                       // YYYY-MM-DD
 int Weekday(Days d);                                  // 0 = Monday … 6 = Sunday
 unsigned DaysInMonth(int y, unsigned m);
+// ISO 8601 timestamp with a UTC offset (Z or ±HH:MM) → seconds since the epoch; no offset, no timestamp.
+std::optional<int64_t> ParseTimestamp(std::string_view s);
+std::string FormatTimestampUtc(int64_t seconds);  // YYYY-MM-DDTHH:MM:SSZ
 // d plus n calendar months; a day past the end of the target month becomes its last day.
 Days AddMonths(Days d, int n);
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <unicode/locid.h>
 #include <unicode/msgfmt.h>
+#include <unicode/timezone.h>
 
 #include <algorithm>
 #include <functional>
@@ -52,6 +53,7 @@ std::string Project::TypeName(const Type& t) const {
     case TypeKind::Decimal: base = "decimal"; break;
     case TypeKind::String: base = "string"; break;
     case TypeKind::Date: base = "date"; break;
+    case TypeKind::Timestamp: base = "timestamp"; break;
     case TypeKind::Duration: base = "duration"; break;
     case TypeKind::Jurisdiction: base = "jurisdiction"; break;
     case TypeKind::Enum: base = "enum " + enums[t.id].name; break;
@@ -117,6 +119,9 @@ bool KnownLocale(const std::string& l) {
     if (std::string(all[i].getLanguage()) == lang) return true;
   return false;
 }
+
+// A date or a timestamp: what a deadline can run from.
+bool IsMoment(const Type& t) { return !t.list && (t.kind == TypeKind::Date || t.kind == TypeKind::Timestamp); }
 
 const char* const kVerdicts[] = {"permitted", "conditional", "prohibited", "indeterminate"};
 const char* const kVerdictsZh[] = {"允许", "附条件", "禁止", "待定"};
@@ -216,7 +221,7 @@ class Checker {
   Type TypeByName(const ast::Name& n) {
     static const std::pair<const char*, TypeKind> kBuiltin[] = {
         {"bool", TypeKind::Bool},     {"int", TypeKind::Int},         {"count", TypeKind::Count},
-        {"decimal", TypeKind::Decimal}, {"string", TypeKind::String}, {"date", TypeKind::Date},
+        {"decimal", TypeKind::Decimal}, {"string", TypeKind::String}, {"date", TypeKind::Date}, {"timestamp", TypeKind::Timestamp},
         {"duration", TypeKind::Duration}, {"jurisdiction", TypeKind::Jurisdiction}};
     for (auto& [name, k] : kBuiltin)
       if (n.text == name) return Type{k, -1, false};
@@ -249,7 +254,7 @@ class Checker {
             path.span = d.bindings[i][0].span;
             path.path = d.bindings[i];
             auto e = Resolve(path, nullptr);
-            if (!IsErr(e) && !(e->type.kind == TypeKind::Date && !e->type.list))
+            if (!IsErr(e) && !(IsMoment(e->type)))
               sink_.Report(Code::LG2024, path.span, {{"name", n.text}, {"type", p_->TypeName(e->type)}});
             else if (!IsErr(e)) chain = e->chain;
           }
@@ -337,6 +342,15 @@ class Checker {
         Calendar cal;
         cal.name = c.name.text;
         cal.names = TextMap(c.names);
+        if (c.zone) {
+          UErrorCode zst = U_ZERO_ERROR;
+          std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(c.zone->text)));
+          icu::UnicodeString id;
+          tz->getID(id);
+          (void)zst;
+          if (id == UNICODE_STRING_SIMPLE("Etc/Unknown")) sink_.Report(Code::LG2001, c.zone->span, {{"name", c.zone->text}}).help = "use an IANA time zone such as \"Asia/Shanghai\"";
+          else cal.zone = c.zone->text;
+        }
         for (auto& w : c.weekend) {
           bool ok = false;
           for (int d = 0; d < 7; ++d)
@@ -601,7 +615,7 @@ class Checker {
       elem.list = false;
       Scope scope{s->name, elem.kind == TypeKind::Record ? elem.id : -1, elem, nullptr, 0};
       auto e = Resolve(path, &scope);
-      if (!IsErr(e) && !(e->type.kind == TypeKind::Date && !e->type.list))
+      if (!IsErr(e) && !IsMoment(e->type))
         sink_.Report(Code::LG2024, path.span, {{"name", out.anchor_text}, {"type", p_->TypeName(e->type)}});
       out.anchor = std::move(e);
       out.anchor_list = std::move(list);
@@ -611,12 +625,12 @@ class Checker {
       // Neither an event nor a field of the case.
       std::vector<std::string> cands(p_->events.begin(), p_->events.end());
       for (auto& f : p_->records[p_->root].fields)
-        if (f.type.kind == TypeKind::Date && !f.type.list) cands.push_back(f.name);
+        if (IsMoment(f.type)) cands.push_back(f.name);
       Unknown(Code::LG2011, t.anchor[0], cands, "name");
       return out;
     }
     auto e = Resolve(path, nullptr);
-    if (e && e->type.kind != TypeKind::Error && !(e->type.kind == TypeKind::Date && !e->type.list)) {
+    if (e && e->type.kind != TypeKind::Error && !IsMoment(e->type)) {
       sink_.Report(Code::LG2024, path.span, {{"name", out.anchor_text}, {"type", p_->TypeName(e->type)}});
     }
     out.anchor = std::move(e);
@@ -837,7 +851,7 @@ class Checker {
       if (!Unify(a, b, e.span, e.op)) return Err(e.span);
     } else if (!(a->type == b->type)) {
       return bad();
-    } else if (op >= 2 && !(a->type.kind == TypeKind::Date || a->type.kind == TypeKind::Duration)) {
+    } else if (op >= 2 && !(a->type.kind == TypeKind::Date || a->type.kind == TypeKind::Duration || a->type.kind == TypeKind::Timestamp)) {
       return bad();  // ordering only for numbers and dates
     }
     auto t = Node(Op::Cmp, Type{TypeKind::Bool, -1, false}, e.span);

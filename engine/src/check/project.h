@@ -16,7 +16,7 @@
 
 namespace lexgate::check {
 
-enum class TypeKind : uint8_t { Error, Bool, Int, Count, Decimal, String, Date, Duration, Jurisdiction, Enum, Record, Group, Set };
+enum class TypeKind : uint8_t { Error, Bool, Int, Count, Decimal, String, Date, Duration, Jurisdiction, Enum, Record, Group, Set, Timestamp };
 
 struct Type {
   TypeKind kind = TypeKind::Error;
@@ -72,6 +72,7 @@ struct Calendar {
   std::string name;
   std::map<std::string, std::string> names;
   uint8_t weekend_mask = 0;                 // bit 0 = Monday … bit 6 = Sunday
+  std::string zone;                         // IANA zone for timestamps (empty: UTC)
   std::map<int, std::string> years;         // year → notice that published it
   std::map<int32_t, HolidayName> holidays;  // day → name
   std::map<int32_t, HolidayName> workdays;  // adjusted working days → name

@@ -23,7 +23,8 @@ ir::Val Unknown(TypeKind k) {
     case TypeKind::Count: return {0, INT64_MAX, false};
     case TypeKind::Int:
     case TypeKind::Decimal:
-    case TypeKind::Date: return {INT64_MIN, INT64_MAX, false};
+    case TypeKind::Date:
+    case TypeKind::Timestamp: return {INT64_MIN, INT64_MAX, false};
     default: return {0, 0, false};
   }
 }
@@ -61,6 +62,7 @@ class Reader {
       case TypeKind::String: return "a string";
       case TypeKind::Date: return "a date (YYYY-MM-DD)";
       case TypeKind::Jurisdiction: return "a jurisdiction code such as \"CN\" or \"DE\"";
+      case TypeKind::Timestamp: return "a timestamp with its UTC offset (2025-09-29T18:30:00+08:00)";
       case TypeKind::Enum: return "one of the values of " + p_.enums[t.id].name;
       case TypeKind::Record: return "an object";
       default: return "a value";
@@ -202,6 +204,13 @@ class Reader {
         auto d = ParseDate(v.get<std::string>());
         if (!d) return Fail(path, "'" + v.get<std::string>() + "' is not a valid date (YYYY-MM-DD)");
         out = Known(*d);
+        return true;
+      }
+      case TypeKind::Timestamp: {
+        if (!v.is_string()) return wrong();
+        auto t = ParseTimestamp(v.get<std::string>());
+        if (!t) return Fail(path, "'" + v.get<std::string>() + "' is not a timestamp with a UTC offset (YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM))");
+        out = Known(*t);
         return true;
       }
       case TypeKind::Jurisdiction: {
@@ -380,6 +389,7 @@ std::string SlotText(const ir::Program& prog, const Case& c, const ir::SlotInfo&
   switch (info.type.kind) {
     case TypeKind::Bool: return v.lo ? "true" : "false";
     case TypeKind::Date: return FormatDate(static_cast<int32_t>(v.lo));
+    case TypeKind::Timestamp: return FormatTimestampUtc(v.lo);
     case TypeKind::Jurisdiction: return p.jurisdictions[v.lo].code;
     case TypeKind::Enum: return p.enums[info.type.id].values[v.lo];
     case TypeKind::String:

@@ -1,5 +1,9 @@
 #include "eval/evaluate.h"
 
+#include <unicode/timezone.h>
+
+#include <memory>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -43,7 +47,8 @@ int64_t SatSub(int64_t a, int64_t b) {
 }
 
 bool Interval(TypeKind k) {
-  return k == TypeKind::Int || k == TypeKind::Count || k == TypeKind::Decimal || k == TypeKind::Date;
+  return k == TypeKind::Int || k == TypeKind::Count || k == TypeKind::Decimal || k == TypeKind::Date ||
+         k == TypeKind::Timestamp;
 }
 
 class Machine {
@@ -366,6 +371,21 @@ Tri And(Tri a, Tri b) {
 }
 Tri Not(Tri a) { return a == Tri::Unknown ? a : (a == Tri::True ? Tri::False : Tri::True); }
 
+// The civil date of an instant in the imposing jurisdiction's time zone (its calendar's zone; UTC when
+// the calendar names none). 23:30 in New York on 30 September is 1 October in Beijing.
+int32_t CivilDate(int64_t seconds, const check::Calendar* cal) {
+  int64_t offset = 0;
+  if (cal && !cal->zone.empty()) {
+    std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(cal->zone)));
+    int32_t raw = 0, dst = 0;
+    UErrorCode st = U_ZERO_ERROR;
+    tz->getOffset(static_cast<UDate>(seconds) * 1000.0, false, raw, dst, st);
+    if (U_SUCCESS(st)) offset = (raw + dst) / 1000;
+  }
+  int64_t local = seconds + offset;
+  return static_cast<int32_t>(local >= 0 ? local / 86400 : -((-local + 86399) / 86400));
+}
+
 int32_t Today() {
   auto now = std::chrono::system_clock::now();
   return static_cast<int32_t>(std::chrono::duration_cast<std::chrono::hours>(now.time_since_epoch()).count() / 24);
@@ -560,7 +580,10 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       if (an.root_slot >= 0) {
         // an event keeps its name (before transfer); a field anchor shows the field
         anchor_path = t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path;
-        if (c.slots[an.root_slot].known) anchor = static_cast<int32_t>(c.slots[an.root_slot].lo);
+        if (c.slots[an.root_slot].known)
+          anchor = prog.root.slots[an.root_slot].type.kind == TypeKind::Timestamp
+                       ? CivilDate(c.slots[an.root_slot].lo, cal)
+                       : static_cast<int32_t>(c.slots[an.root_slot].lo);
       } else if (an.list_slot >= 0) {
         if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
           m.Eval(prog.rule_when[r]);
@@ -570,8 +593,10 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
         const Val& list = c.slots[an.list_slot];
         if (idx >= 0 && list.known && idx < list.hi) {
           const Val& v = c.items[list.lo + static_cast<int64_t>(idx) * an.stride + an.elem_slot];
-          if (v.known) anchor = static_cast<int32_t>(v.lo);
           const auto& layout = prog.elements.at(prog.root.slots[an.list_slot].elem_record);
+          if (v.known)
+            anchor = layout.slots[an.elem_slot].type.kind == TypeKind::Timestamp ? CivilDate(v.lo, cal)
+                                                                                : static_cast<int32_t>(v.lo);
           anchor_path = prog.root.slots[an.list_slot].path + "[" + std::to_string(idx) + "]." + layout.slots[an.elem_slot].path;
         }
       }

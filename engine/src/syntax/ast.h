@@ -208,6 +208,7 @@ struct CalendarDecl {
   Name name;
   std::vector<LocalisedText> names;
   std::vector<Name> weekend;
+  std::optional<Name> zone;  // IANA time zone that decides the civil date of a timestamp
   std::vector<CalendarYear> years;
 };
 

@@ -747,6 +747,8 @@ class Builder {
     for (auto* item : c->calendarItem()) {
       if (auto* w = dynamic_cast<P::CalWeekendContext*>(item)) {
         for (auto* i : w->ident()) cal.weekend.push_back(NameOf(i));
+      } else if (auto* z = dynamic_cast<P::CalZoneContext*>(item)) {
+        cal.zone = ast::Name{Str(z->STRING()), SpanOf(z->STRING())};
       } else if (auto* y = dynamic_cast<P::CalYearContext*>(item)) {
         ast::CalendarYear year;
         year.span = SpanOf(item);

@@ -80,6 +80,7 @@ WORKDAY   : 'workday' | '调休上班' ;
 CALENDAR_REF : 'counted_on' | '日历为' ;
 WITH      : 'with' | '参数' ;
 ZONE      : 'zone' | '时区' ;
+UNADJUSTED : 'unadjusted' | '不顺延' ;
 WORKING_DAYS : 'working_days' | '工作日' ;
 DAYS      : 'days' | '日' ;
 MONTHS    : 'months' | '个月' ;

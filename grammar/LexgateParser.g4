@@ -72,7 +72,7 @@ actionSpec
 timing
   : BEFORE anchor                                         # tmBefore
   | BEFORE anchor MINUS duration                          # tmBeforeMinus
-  | WITHIN duration AFTER anchor                          # tmWithin
+  | WITHIN duration AFTER anchor UNADJUSTED?              # tmWithin
   ;
 
 anchor : path ;
@@ -198,5 +198,5 @@ ident
   | SAYS | SINCE | LAST | CASE | AS_OF | FIRES | REQUIRES | MISSING | EXEMPTED | DUE | ACTION | EVENT
   | LIST | OF | NAME | FROM | UNTIL | NOTE | WEEKEND | YEAR | NOTICE | HOLIDAY | WORKDAY | CALENDAR_REF
   | WORKING_DAYS | DAYS | MONTHS | YEARS | GROUP | JURISDICTION_KW | SCHEMA | RECORD | ENUM | CALENDAR
-  | TEST | EXPECT | WITH | ZONE
+  | TEST | EXPECT | WITH | ZONE | UNADJUSTED
   ;

@@ -588,6 +588,7 @@ class Checker {
     out.kind = t.kind;
     out.n = t.duration.n;
     out.unit = t.duration.unit;
+    out.roll = !t.unadjusted;
     for (auto& a : t.anchor) out.anchor_text += (out.anchor_text.empty() ? "" : ".") + a.text;
     if (t.anchor.size() == 1) {
       auto it = event_index_.find(t.anchor[0].text);

@@ -118,6 +118,7 @@ struct Timing {
   std::string anchor_text;   // as written, for output
   int64_t n = 0;
   std::string unit;          // working_days | days | months | years
+  bool roll = true;          // a calendar-day period ending on a non-working day moves to the next working day
 };
 
 struct Citation {

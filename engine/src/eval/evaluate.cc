@@ -603,7 +603,7 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       if (anchor && t.kind == ast::Timing::Before) {
         due = Due{*anchor, anchor_path, {}};  // before the event: its date is the due date
       } else if (anchor) {
-        time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit)
+        time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit, t.roll)
                            : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
                                                           : time::AddPeriod(cal, *anchor, -t.n, t.unit);
         due = Due{dd.due, anchor_path, std::vector<int>(dd.unpublished_years.begin(), dd.unpublished_years.end())};

@@ -90,6 +90,7 @@ struct Timing {
   enum Kind { Before, BeforeMinus, Within } kind;
   std::vector<Name> anchor;
   Duration duration;
+  bool unadjusted = false;  // the period's last day is not moved off a non-working day
   Span span;
 };
 

@@ -588,7 +588,12 @@ class Builder {
       P::AnchorContext* anchor = nullptr;
       if (auto* b = dynamic_cast<P::TmBeforeContext*>(t)) { tm.kind = ast::Timing::Before; anchor = b->anchor(); }
       else if (auto* b = dynamic_cast<P::TmBeforeMinusContext*>(t)) { tm.kind = ast::Timing::BeforeMinus; anchor = b->anchor(); tm.duration = Dur(b->duration()); }
-      else if (auto* w = dynamic_cast<P::TmWithinContext*>(t)) { tm.kind = ast::Timing::Within; anchor = w->anchor(); tm.duration = Dur(w->duration()); }
+      else if (auto* w = dynamic_cast<P::TmWithinContext*>(t)) {
+        tm.kind = ast::Timing::Within;
+        anchor = w->anchor();
+        tm.duration = Dur(w->duration());
+        tm.unadjusted = w->UNADJUSTED() != nullptr;
+      }
       if (anchor && anchor->path())
         for (auto* i : anchor->path()->ident()) tm.anchor.push_back(NameOf(i));
       q.timings.push_back(std::move(tm));

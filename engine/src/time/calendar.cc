@@ -32,7 +32,7 @@ bool IsWorkingDay(const check::Calendar& cal, int32_t day) {
   return Working(&cal, day, scratch);
 }
 
-DueDate AddPeriod(const check::Calendar* cal, int32_t from, int64_t n, const std::string& unit) {
+DueDate AddPeriod(const check::Calendar* cal, int32_t from, int64_t n, const std::string& unit, bool roll) {
   DueDate out;
   if (n > 100000) n = 100000;  // a bound, not a legal rule: no deadline is three centuries long
   if (unit == "working_days") {
@@ -47,7 +47,8 @@ DueDate AddPeriod(const check::Calendar* cal, int32_t from, int64_t n, const std
   int32_t d = unit == "days" ? from + static_cast<int32_t>(n)
             : unit == "months" ? AddMonths(from, static_cast<int>(n))
                                : AddMonths(from, static_cast<int>(n * 12));
-  while (!Working(cal, d, out)) ++d;
+  if (roll)
+    while (!Working(cal, d, out)) ++d;
   out.due = d;
   return out;
 }

@@ -26,7 +26,8 @@ struct DueDate {
 // unit: working_days | days | months | years. Calendar-day periods ending on a non-working day move to
 // the next working day (Civil Code Art 203 for China; the same rule is applied wherever a calendar is
 // given). cal may be null: then only weekends (Sat, Sun) are non-working.
-DueDate AddPeriod(const check::Calendar* cal, int32_t from, int64_t n, const std::string& unit);
+// roll = false: the period ends on its last calendar day whatever that day is (an `unadjusted` clause).
+DueDate AddPeriod(const check::Calendar* cal, int32_t from, int64_t n, const std::string& unit, bool roll = true);
 // `before DATE - N working_days`: the last day that still leaves N working days before `date`.
 DueDate SubtractWorkingDays(const check::Calendar* cal, int32_t date, int64_t n);
 

@@ -237,3 +237,26 @@ TEST(NoCalendar, WeekendsOnly) {
 
 }  // namespace
 }  // namespace lexgate
+
+namespace lexgate {
+namespace {
+
+// `before DATE - N working_days` counts backwards: 3 working days before 9 October 2025 skips the whole
+// National Day holiday (1–8 October) and counts the make-up Sunday 28 September (worked out by hand).
+TEST_F(ChinaCalendar, WorkingDaysBeforeADateAcrossNationalDay) {
+  const check::Calendar* cn = Cn();
+  ASSERT_NE(cn, nullptr);
+  EXPECT_EQ(FormatDate(time::SubtractWorkingDays(cn, D("2025-10-09"), 3).due), "2025-09-28");
+  EXPECT_EQ(FormatDate(time::SubtractWorkingDays(cn, D("2025-10-09"), 4).due), "2025-09-26");
+}
+
+// An `unadjusted` period ends on its calendar day even when that is a holiday or a weekend.
+TEST_F(ChinaCalendar, UnadjustedPeriodsDoNotMove) {
+  const check::Calendar* cn = Cn();
+  ASSERT_NE(cn, nullptr);
+  EXPECT_EQ(FormatDate(time::AddPeriod(cn, D("2025-09-01"), 1, "months", false).due), "2025-10-01");
+  EXPECT_EQ(FormatDate(time::AddPeriod(cn, D("2025-09-01"), 1, "months", true).due), "2025-10-09");
+}
+
+}  // namespace
+}  // namespace lexgate

@@ -8,7 +8,8 @@ tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
 # A sanitised liblexgate.so loaded into an uninstrumented python needs the ASan runtime preloaded (and
 # python's own allocations are not ours to leak-check).
 py_env=()
-if ldd "$lib" 2>/dev/null | grep -q libasan; then
+# (ldd output is read whole: with pipefail, `ldd | grep -q` fails when grep stops reading early)
+if [[ $(ldd "$lib" 2>/dev/null) == *libasan* ]]; then
   py_env=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0)
 fi
 fail=0 n=0

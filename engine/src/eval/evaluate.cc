@@ -132,27 +132,11 @@ class Machine {
     switch (n.op) {
       case NOp::Const: return {n.imm, n.imm, true};
       case NOp::Slot: return n.var < 0 ? c_.slots[n.slot] : c_.items[base_[n.var] + n.slot];
-      case NOp::Not: {
-        Val v = Eval(k[0]);
-        return v.known ? B(!v.lo) : kU;
-      }
-      case NOp::And: {
-        bool unknown = false;
-        for (uint32_t i = 0; i < n.nkids; ++i) {
-          Val v = Eval(k[i]);
-          if (!v.known) unknown = true;
-          else if (!v.lo) return B(false);
-        }
-        return unknown ? kU : B(true);
-      }
-      case NOp::Or: {
-        bool unknown = false;
-        for (uint32_t i = 0; i < n.nkids; ++i) {
-          Val v = Eval(k[i]);
-          if (!v.known) unknown = true;
-          else if (v.lo) return B(true);
-        }
-        return unknown ? kU : B(false);
+      case NOp::Not:
+      case NOp::And:
+      case NOp::Or: {  // Kleene logic lives in EvalT; a value is wanted here
+        Tri t = EvalT(id);
+        return t == Tri::Unknown ? kU : B(t == Tri::True);
       }
       case NOp::Cmp: return Compare(n, Eval(k[0]), Eval(k[1]));
       case NOp::InJuris: {

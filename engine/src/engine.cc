@@ -55,7 +55,7 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
   return r;
 }
 
-LoadResult LoadRules(const std::vector<std::string>& paths) {
+LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options) {
   std::vector<std::string> files;
   LoadResult r;
   r.sources = std::make_shared<SourceManager>();
@@ -74,6 +74,10 @@ LoadResult LoadRules(const std::vector<std::string>& paths) {
     for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::none, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_symlink()) continue;
+      if (!options.tests && it->is_directory() && it->path().filename() == "tests") {
+        it.disable_recursion_pending();
+        continue;
+      }
       if (it->is_regular_file() && it->path().extension() == ".gate") found.push_back(it->path().string());
     }
     std::sort(found.begin(), found.end());

@@ -22,8 +22,15 @@ struct LoadResult {
   std::string error;                            // a path that could not be read at all
 };
 
+struct LoadOptions {
+  // Files below a directory named `tests` hold in-language tests only (a convention the checker
+  // enforces nowhere else). Deciding cases never needs them, and they are about half of the shipped
+  // text, so everything but `lexgate test` leaves them out. A file named explicitly is always read.
+  bool tests = true;
+};
+
 // Reads every *.gate file below each directory (or the file itself), in sorted path order.
-LoadResult LoadRules(const std::vector<std::string>& paths);
+LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options = {});
 // Loads from in-memory sources (name, text) — used by tests and embedders.
 LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources);
 

@@ -179,6 +179,24 @@ rule no_transfer { cite art 1 when important then must_not transfer says en "No.
   EXPECT_EQ(over->governed_by, RuleIndex(m.prog(), "t.national/allow_transfer"));
 }
 
+TEST(Precedence, GovernedFindingAsksNothing) {
+  // Both instruments require an assessment of important data; the law governs the departmental rule.
+  // Whether the departmental rule's own condition (small) holds cannot change anything, so it is not
+  // asked for, while the governing rule's open status (small decides it) is.
+  auto l = Load(Ruleset("t.national", "law") + R"(
+rule assess_important { cite art 1 when important then must assess satisfied when count > 5 says en "Assess." }
+)" + Ruleset("t.local", "departmental_rule") + R"(
+rule assess_too { cite art 1 when important and not small then must assess says en "Assess too." }
+)");
+  ASSERT_TRUE(l.r.program);
+  auto d = Decide(l, R"({"id": "g1", "kind": "transfer", "important": true, "count": 10})");
+  const auto* low = FindingOf(l.prog(), d, "t.local/assess_too");
+  ASSERT_NE(low, nullptr);
+  EXPECT_EQ(low->governed_by, RuleIndex(l.prog(), "t.national/assess_important"));
+  EXPECT_FALSE(IsMissing(d, "small"));
+  EXPECT_EQ(d.verdict, eval::Verdict::Permitted);
+}
+
 TEST(Binding, NonBindingRulesetNeverProhibits) {
   auto l = Load(Ruleset("t.guide", "guideline", "  binding false\n") + R"(
 rule no_transfer { cite art 1 when important then must_not transfer says en "Better not." }

@@ -637,6 +637,8 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       }
     };
     for (const auto& f : d.findings) {
+      // A governed finding yields to another instrument's: nothing about it can change the decision.
+      if (f.governed_by >= 0) continue;
       const auto& rule = p.rules[f.rule];
       bool binding = p.rulesets[rule.ruleset].binding;
       // Whether an obligation that is already met applies or not changes nothing.

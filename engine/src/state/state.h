@@ -1,5 +1,7 @@
-// State that lasts between runs: one SQLite file holding what lexgate has already decided and what is
-// still owed.
+// State that lasts between runs: what lexgate has already decided and what is still owed, kept in one
+// SQLite file (the embedded default) or in a PostgreSQL database that several lexgate processes share
+// (a postgresql:// or postgres:// URI). Both hold the same tables and behave the same; only the driver
+// differs (db.h). The description below says "file" for either.
 //
 // What it stores
 //   meta         key/value: schema_version, the audit chain's head (seq and hash).
@@ -27,17 +29,22 @@
 //                is detected too.
 //
 // Transactions and invariants
-//   The file runs in WAL mode with foreign keys on and a busy timeout. Every write is one
-//   BEGIN IMMEDIATE … COMMIT: a recorded case (cases row, ledger rows, obligations, registry row, audit
+//   A SQLite file runs in WAL mode with foreign keys on and a busy timeout. Every write is one
+//   transaction that excludes all other writers (SQLite BEGIN IMMEDIATE; PostgreSQL an advisory
+//   transaction lock, see pg_db.cc): a recorded case (cases row, ledger rows, obligations, registry row, audit
 //   entry) is all there or none of it is, even when the process is killed mid-way. Migrations run in one
 //   transaction from the file's schema_version up to kSchemaVersion; a file with a newer version is
-//   refused, as is a file that is not a lexgate database.
+//   refused, as is a file that is not a lexgate database. Check(…, record) reads the ledger, evaluates
+//   and records inside that one writer transaction, so concurrent recordings — threads, processes, or
+//   servers sharing one PostgreSQL ledger — each see every case recorded before them, and a case id
+//   recorded by two of them at once is counted once.
 //
 // Errors are values (Status); nothing in this module throws across its boundary.
 #pragma once
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -47,7 +54,6 @@
 #include "eval/evaluate.h"
 #include "ir/program.h"
 
-struct sqlite3;
 
 namespace lexgate::state {
 
@@ -62,6 +68,7 @@ enum class Code {
   ReadOnly,     // the file (or its directory) cannot be written
   Io,           // disk full, I/O error, corruption, busy beyond the timeout
   BadCase,      // the case cannot be recorded (no id)
+  Unavailable,  // the PostgreSQL server cannot be reached, or the connection was lost
 };
 
 struct Status {
@@ -104,14 +111,29 @@ struct VerifyReport {
 // The history.* slots that were filled, by path: "case" (the case gave it) or "ledger".
 using HistorySource = std::map<std::string, std::string>;
 
+namespace detail {
+class Db;
+}
+
+// A location names a PostgreSQL database when it starts with postgresql:// or postgres://; anything
+// else is a file path.
+bool IsPostgres(const std::string& location);
+
+// What Store::Check gives back.
+struct Checked {
+  eval::Decision decision;
+  HistorySource source;   // where each history slot came from
+  bool recorded = false;  // false with record when the case id was recorded before (nothing written)
+};
+
 // The exporter identity the ledger is kept by (see above); empty when the case names no exporter.
 std::string ExporterKey(const ir::Program& prog, const eval::Case& c);
 
 class Store {
  public:
   // ReadOnly: the file must exist; it is never created or migrated. ReadWrite: created if missing,
-  // migrated if older.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path, OpenMode mode);
+  // migrated if older. location: a file path or a postgresql:// URI.
+  static Result<std::unique_ptr<Store>> Open(const std::string& location, OpenMode mode);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -124,6 +146,9 @@ class Store {
   // decision_json: the rendered decision (any key order; stored canonically).
   Status Record(const ir::Program& prog, const eval::Case& c, const eval::Decision& d,
                 const std::string& decision_json, bool& recorded);
+  // Fills the case's unknown history from the ledger and evaluates it; with record, also records it
+  // (the audit log keeps the decision as JSON in English) — all in one writer transaction.
+  Status Check(const ir::Program& prog, eval::Case& c, const eval::EvalOptions& eo, bool record, Checked& out);
 
   Result<std::vector<Obligation>> Obligations(bool outstanding_only);
   Result<std::vector<Registration>> Registrations();
@@ -134,19 +159,38 @@ class Store {
   // One JSON object per line, in seq order.
   Status ExportAudit(std::ostream& out);
 
-  // For tests and tools: the raw connection.
-  sqlite3* db() { return db_; }
+  // For tests and tools: runs SQL (statements without parameters) on the connection; Query returns the
+  // first column of the first row (nullopt for no row or NULL).
+  Status Exec(const std::string& sql);
+  Result<std::optional<std::string>> Query(const std::string& sql);
 
  private:
-  Store() = default;
-  sqlite3* db_ = nullptr;
+  Store();
+  Status RecordIn(const ir::Program& prog, const eval::Case& c, const eval::Decision& d, const std::string& decision_json,
+                  bool& inserted);
+  std::unique_ptr<detail::Db> db_;
   int version_ = 0;
-  bool read_only_ = false;
-  std::string path_;
 };
 
-// Creates a new file at an older schema version (tests of migrations).
-Status CreateAtVersion(const std::string& path, int version);
+// Open stores for a server's threads: Take opens one when none is free; Give returns one for reuse. Give
+// back only a store whose last call succeeded (a failed one may have lost its connection).
+class StorePool {
+ public:
+  StorePool(std::string location, OpenMode mode) : location_(std::move(location)), mode_(mode) {}
+  Result<std::unique_ptr<Store>> Take();
+  void Give(std::unique_ptr<Store> store);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Store>> free_;
+  std::string location_;
+  OpenMode mode_;
+};
+
+// Creates a new file (or database) at an older schema version (tests of migrations).
+Status CreateAtVersion(const std::string& location, int version);
+// Runs SQL on a location without opening it as a state (no version check, no migration; tests).
+Status ExecRaw(const std::string& location, const std::string& sql);
 // SHA-256 as lower-case hex.
 std::string Sha256Hex(const std::string& data);
 

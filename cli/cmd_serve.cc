@@ -199,15 +199,26 @@ Answer DecideWithState(const Engine& engine, state::StorePool& pool, const std::
   auto kase = eval::ReadCase(prog, body, err);
   if (!kase) return error(400, ExitCode::kBadCase, err.message, err.path);
   if (record && kase->id.empty()) return error(400, ExitCode::kBadCase, "the case has no id; only cases with an id can be recorded", "$.id");
-  auto store = pool.Take();
-  if (!store.ok()) return error(503, ExitCode::kInternal, store.status.message);
   state::Checked out;
-  state::Status s = store.value->Check(prog, *kase, eo, record, out);
-  if (!s.ok()) {
-    if (s.code == state::Code::BadCase) return error(400, ExitCode::kBadCase, s.message);
-    return error(s.code == state::Code::Unavailable ? 503 : 500, ExitCode::kInternal, s.message);
+  // A pooled connection the server dropped (restart, failover) fails once: the pool is emptied and the
+  // case tried once more on a new connection. Safe: the failed transaction wrote nothing, or it committed
+  // and the retry finds the case id recorded.
+  for (int attempt = 0;; ++attempt) {
+    auto store = pool.Take();
+    if (!store.ok()) return error(503, ExitCode::kInternal, store.status.message);
+    eval::Case c = *kase;
+    state::Status s = store.value->Check(prog, c, eo, record, out);
+    if (s.code == state::Code::Unavailable && attempt == 0) {
+      pool.Clear();
+      continue;
+    }
+    if (!s.ok()) {
+      if (s.code == state::Code::BadCase) return error(400, ExitCode::kBadCase, s.message);
+      return error(s.code == state::Code::Unavailable ? 503 : 500, ExitCode::kInternal, s.message);
+    }
+    pool.Give(std::move(store.value));
+    break;
   }
-  pool.Give(std::move(store.value));
   eval::RenderOptions ro;
   ro.locale = opts.locale.empty() ? "en" : opts.locale;
   ro.history_source = std::move(out.source);

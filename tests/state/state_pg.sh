@@ -166,7 +166,7 @@ mkdir -p "$TMP/w"
 for i in $(seq 1 6); do cn "w/c$i" 2025-08-01 1000 'Exporter W' >/dev/null; done
 pids=()
 for p in 1 2 3 4; do
-  ( for i in $(seq 1 6 | shuf); do "$LEXGATE" check "$TMP/w/c$i.json" --state "$(uri conc)" --record --format json >/dev/null 2>>"$TMP/conc.$p.err" || [ $? -le 3 ] || echo "exit $?" >>"$TMP/conc.$p.err"; done ) &
+  ( for i in $(seq 1 6 | shuf); do "$LEXGATE" check "$TMP/w/c$i.json" --state "$(uri conc)" --record --format json >/dev/null 2>>"$TMP/conc.$p.err" || { rc=$?; [ $rc -le 3 ] || echo "exit $rc" >>"$TMP/conc.$p.err"; }; done ) &
   pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
@@ -232,6 +232,18 @@ else
   code=$(curl -s -o "$TMP/body.7" -w '%{http_code}' --data-binary "[$(cat "$TMP/x-2.json"), $(cat "$TMP/x-3.json")]" "http://127.0.0.1:$PB/v1/batch")
   [ "$code" = 200 ] && jq -e '.[0].history_source and (.[0].findings | map(select(.rule | endswith("contract_by_volume")) | .applies) == ["yes"])' "$TMP/body.7" >/dev/null \
     && ok "batch reads the shared ledger too" || fail "batch with state" "$code $(head -c 300 "$TMP/body.7")"
+  before=$(psql_ served -c "SELECT count(*) FROM cases")
+  code=$(curl -s -o "$TMP/body.8" -w '%{http_code}' --data-binary "[$(cat "$TMP/x-3.json"), $(cat "$TMP/z-1.json"), $(cat "$TMP/x-1.json")]" "http://127.0.0.1:$PA/v1/batch?record=true")
+  after=$(psql_ served -c "SELECT count(*) FROM cases")
+  [ "$code" = 200 ] && [ $((after - before)) = 2 ] && ok "batch?record=true records the new cases (x-1 was there already)" || fail "batch record" "$code, $before → $after"
+  # The database goes away and comes back: a clear 503 meanwhile, then the servers reconnect by themselves.
+  "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
+  code=$(curl -s -o "$TMP/body.9" -w '%{http_code}' --data-binary @"$TMP/x-2.json" "http://127.0.0.1:$PA/v1/check")
+  [ "$code" = 503 ] && jq -e '.error.code == 70' "$TMP/body.9" >/dev/null && ok "database down: 503, code 70" || fail "database down" "$code $(cat "$TMP/body.9")"
+  "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$TMP/server.log" -w -t 60 -o "-k $TMP -p $PORT -c listen_addresses= -c fsync=off -c max_connections=60" start >/dev/null 2>&1
+  codes=""
+  for port in "$PA" "$PB" "$PA" "$PB"; do codes+="$(curl -s -o "$TMP/body.10" -w '%{http_code}' --data-binary @"$TMP/x-2.json" "http://127.0.0.1:$port/v1/check") "; done
+  [ "$codes" = "200 200 200 200 " ] && ok "database back: the servers reconnect ($codes)" || fail "reconnect" "$codes"
 fi
 
 echo "$passed passed, $failed failed"

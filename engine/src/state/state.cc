@@ -313,6 +313,14 @@ void StorePool::Give(std::unique_ptr<Store> store) {
   free_.push_back(std::move(store));
 }
 
+void StorePool::Clear() {
+  std::vector<std::unique_ptr<Store>> closing;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closing.swap(free_);
+  }
+}
+
 // ---------------------------------------------------------------- the ledger
 
 Status Store::FillHistory(const ir::Program& prog, eval::Case& c, HistorySource& source) {

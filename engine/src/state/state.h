@@ -179,6 +179,8 @@ class StorePool {
   StorePool(std::string location, OpenMode mode) : location_(std::move(location)), mode_(mode) {}
   Result<std::unique_ptr<Store>> Take();
   void Give(std::unique_ptr<Store> store);
+  // Closes the free stores (after one found its connection lost, the others likely have too).
+  void Clear();
 
  private:
   std::mutex mu_;

@@ -54,14 +54,8 @@ echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on socket $T
 uri() { echo "postgresql:///$1?host=$TMP&port=$PORT&user=postgres"; }
 psql_() { local db=$1; shift; "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 "$(uri "$db")" "$@"; }
 createdb_() { psql_ postgres -c "CREATE DATABASE $1" >/dev/null; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-passed=0
-failed=0
-ok()   { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1${2:+ — $2}"; }
-run()  { "$LEXGATE" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; rc=$?; }
-expect_rc() { if [ "$rc" -eq "$2" ]; then ok "$1"; else fail "$1" "exit $rc, wanted $2: $(head -c 300 "$TMP/err")"; fi; }
-has_rule()  { jq -e --arg r "$1" '[.findings[] | select((.rule | endswith($r)) and .applies == "yes")] | length > 0' "${2:-$TMP/out}" >/dev/null; }
 
 # ---------------------------------------------------------------- 1. the module's tests on PostgreSQL
 if LEXGATE_TEST_PG_HOST="$TMP" LEXGATE_TEST_PG_PORT="$PORT" LEXGATE_TEST_PG_USER=postgres "$STATE_TEST" --gtest_brief=1 >"$TMP/gtest.log" 2>&1; then
@@ -71,24 +65,6 @@ else
 fi
 
 # ---------------------------------------------------------------- 2. the CLI on a postgresql:// ledger
-cn() {
-  cat >"$TMP/$1.json" <<JSON
-{ "id": "$1", "kind": "transfer", "date": "$2",
-  "exporter": { "name": "$4", "jurisdiction": "CN-BJ", "ciio": false, "in_ftz": false },
-  "recipient": { "name": "Acme GmbH", "jurisdiction": "DE", "role": "controller" },
-  "data": { "subjects": { "personal": $3, "sensitive_personal": 0 }, "important": false, "core": false, "subjects_in": ["CN"],
-            "collected_abroad_returned": false, "domestic_data_added": false },
-  "purpose": "other", "mechanism": "remote_access", "transaction": "intra_group",
-  "safeguards": [], "pia_done": true, "notice_given": true, "separate_consent": true }
-JSON
-  echo "$TMP/$1.json"
-}
-us() {
-  jq --arg id "$1" --arg d "$2" --argjson n "$3" \
-     '.id = $id | .date = $d | .rejected_offer_on = $d | .data.subjects.precise_geolocation = $n | .data.subjects.health = 0 | del(.history)' \
-     "$ROOT/examples/us-rejected-brokerage-report.json" >"$TMP/$1.json"
-  echo "$TMP/$1.json"
-}
 createdb_ cli
 DB=$(uri cli)
 run check "$(cn x-1 2025-03-01 60000 'Exporter X')" --state "$DB" --record --format json

@@ -242,14 +242,18 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& location, OpenMode
   auto found = db.Inspect();
   if (!found.ok()) return fail(found.status);
   int version = 0;
+  // The state's version; one written by a newer lexgate is refused.
+  auto read_version = [&]() {
+    auto v = ReadVersion(db);
+    if (v.ok()) version = v.value;
+    if (v.ok() && version > kSchemaVersion)
+      v.status = Err(Code::Newer, where + " has schema version " + std::to_string(version) + ", written by a newer lexgate; this one reads up to version " +
+                                      std::to_string(kSchemaVersion) + " — upgrade lexgate");
+    return v.status;
+  };
   if (found.value == Found::Foreign) return fail(Err(Code::NotLexgate, db.Refusal()));
   if (found.value == Found::Ours) {
-    auto v = ReadVersion(db);
-    if (!v.ok()) return fail(v.status);
-    version = v.value;
-    if (version > kSchemaVersion)
-      return fail(Err(Code::Newer, where + " has schema version " + std::to_string(version) + ", written by a newer lexgate; this one reads up to version " +
-                                       std::to_string(kSchemaVersion) + " — upgrade lexgate"));
+    if (Status s = read_version(); !s.ok()) return fail(s);
   } else if (mode == OpenMode::ReadOnly) {
     return fail(Err(Code::NotLexgate, where + " is empty: not a lexgate state file"));
   }
@@ -259,12 +263,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& location, OpenMode
       return fail(Err(Code::Older, where + " has schema version " + std::to_string(version) + "; it is upgraded to version " +
                                        std::to_string(kSchemaVersion) + " the next time a command writes to it"));
     if (Status s = Migrate(db, kSchemaVersion); !s.ok()) return fail(Err(s.code, s.message.rfind(where, 0) == 0 ? s.message : where + ": " + s.message));
-    auto v = ReadVersion(db);
-    if (!v.ok()) return fail(v.status);
-    version = v.value;
-    if (version > kSchemaVersion)
-      return fail(Err(Code::Newer, where + " has schema version " + std::to_string(version) + ", written by a newer lexgate; this one reads up to version " +
-                                       std::to_string(kSchemaVersion) + " — upgrade lexgate"));
+    if (Status s = read_version(); !s.ok()) return fail(s);  // as migrated by this process or another
   }
   st->version_ = version;
   r.value = std::move(st);

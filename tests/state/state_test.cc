@@ -189,8 +189,8 @@ TEST(StateOpen, MigratesOldToNewKeepingData) {
   EXPECT_EQ(ro.status.code, state::Code::Older) << ro.status.message;
   auto s = OpenRw(f.path);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->SchemaVersion(), 2);
-  EXPECT_EQ(Scalar(*s, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+  EXPECT_EQ(s->SchemaVersion(), state::kSchemaVersion);
+  EXPECT_EQ(Scalar(*s, "SELECT value FROM meta WHERE key = 'schema_version'"), state::kSchemaVersion);
   EXPECT_EQ(Tables(*s, "'obligations', 'registry'"), 2);
   EXPECT_EQ(Scalar(*s, "SELECT sum(count) FROM ledger WHERE case_id = 'old-1'"), 70000);
 }
@@ -449,4 +449,67 @@ TEST(StateConcurrency, WriterProcessesNeverDoubleCount) {
     EXPECT_EQ(contract, seq >= 3) << "audit entry " << seq << " (" << e["case_id"] << ") saw the wrong ledger";
   }
   EXPECT_EQ(seq, kCases);
+}
+
+namespace {
+
+// The shipped US example (data brokerage to a covered person), with this exporter, recipient, date and
+// number of precise-geolocation devices, and no history of its own.
+eval::Case UsCase(const std::string& id, const std::string& date, int64_t devices, const std::string& exporter,
+                  const std::string& recipient) {
+  std::ifstream in(std::string(LEXGATE_TEST_ROOT) + "/examples/us-rejected-brokerage-report.json");
+  nlohmann::json j = nlohmann::json::parse(in);
+  j["id"] = id;
+  j["date"] = date;
+  j["rejected_offer_on"] = date;
+  j["exporter"]["name"] = exporter;  // exporter.group stays "acme"
+  j["recipient"]["name"] = recipient;
+  j["data"]["subjects"]["health"] = 0;
+  j["data"]["subjects"]["precise_geolocation"] = devices;
+  j.erase("history");
+  eval::CaseError err;
+  auto c = eval::ReadCase(Prog(), j.dump(), err);
+  EXPECT_TRUE(c) << err.path << ": " << err.message;
+  return c ? *c : eval::Case{};
+}
+
+bool Applies(const eval::Decision& d, const std::string& rule_suffix) {
+  for (const auto& f : d.findings)
+    if (Prog().project->rules[f.rule].id.ends_with(rule_suffix) && f.applies == eval::Tri::True) return true;
+  return false;
+}
+
+}  // namespace
+
+// 28 CFR 202.205 aggregates "covered data transactions involving the same U.S. person and the same
+// foreign person or covered person" over the preceding 12 months: the ledger's last_12_months figure
+// counts only what this exporter itself (not its corporate group) gave this recipient.
+TEST(StateRecord, UsTwelveMonthsArePerExporterAndCounterparty) {
+  TempFile f("us");
+  auto s = OpenRw(f.path);
+  int geo = Slot("history.last_12_months.precise_geolocation");
+  ASSERT_GE(geo, 0);
+  auto check = [&](eval::Case c, bool record, state::Checked& out) {
+    auto st = s->Check(Prog(), c, {}, record, out);
+    EXPECT_TRUE(st.ok()) << st.message;
+    EXPECT_EQ(out.source["history.last_12_months.precise_geolocation"], "ledger");
+    return c.slots[geo].lo;
+  };
+  state::Checked out;
+  check(UsCase("u1", "2025-05-01", 600, "Acme Data Inc", "Shenzhen Lab Co"), true, out);
+  EXPECT_FALSE(Applies(out.decision, "/brokerage_prohibited"));  // 600 devices: not bulk
+  check(UsCase("u2", "2025-09-01", 300, "Acme Data Inc", "Wuhan Data Co"), true, out);
+  // Another counterparty: the exporter has given 900 devices in all, but Wuhan Data Co only 300 of them;
+  // 300 + 600 = 900 is not bulk (summing every counterparty, 1,500, would be).
+  EXPECT_EQ(check(UsCase("u3", "2026-03-01", 600, "Acme Data Inc", "Wuhan Data Co"), false, out), 300);
+  EXPECT_FALSE(Applies(out.decision, "/brokerage_prohibited"));
+  // Another U.S. person of the same group, same counterparty: its own volume only.
+  EXPECT_EQ(check(UsCase("u4", "2026-03-01", 600, "Acme Analytics LLC", "Shenzhen Lab Co"), false, out), 0);
+  EXPECT_FALSE(Applies(out.decision, "/brokerage_prohibited"));
+  // The same U.S. person and the same counterparty within 12 months: 600 + 600 = 1,200 devices, bulk.
+  EXPECT_EQ(check(UsCase("u5", "2026-03-01", 600, "Acme Data Inc", "Shenzhen Lab Co"), false, out), 600);
+  EXPECT_TRUE(Applies(out.decision, "/brokerage_prohibited"));
+  // …and not once the first transfer is more than 12 months back.
+  EXPECT_EQ(check(UsCase("u6", "2026-05-02", 600, "Acme Data Inc", "Shenzhen Lab Co"), false, out), 0);
+  EXPECT_FALSE(Applies(out.decision, "/brokerage_prohibited"));
 }

@@ -47,8 +47,11 @@ const std::vector<std::string> kSteps = {
     "CREATE INDEX obligations_by_due ON obligations(status, due);"
     "CREATE TABLE registry(registration_no TEXT PRIMARY KEY, holder TEXT, \"right\" TEXT, registered_on TEXT,"
     "  expires_on TEXT, case_id TEXT REFERENCES cases(case_id));",
+    // 3: the ledger names the exporter itself and is read per exporter and recipient for 28 CFR 202
+    "ALTER TABLE ledger ADD COLUMN exporter_name TEXT;"
+    "CREATE INDEX ledger_by_pair ON ledger(exporter_name, recipient, category, date);",
 };
-static_assert(kSchemaVersion == 2, "add the new step to kSteps (and to the SQLite driver's)");
+static_assert(kSchemaVersion == 3, "add the new step to kSteps (and to the SQLite driver's)");
 
 // The URI without its password, for messages.
 std::string Redacted(const std::string& uri) {

@@ -324,6 +324,8 @@ void StorePool::Clear() {
 
 Status Store::FillHistory(const ir::Program& prog, eval::Case& c, HistorySource& source) {
   std::string exporter = ExporterKey(prog, c);
+  std::string person = SlotString(prog, c, "exporter.name").value_or(exporter);  // 28 CFR 202: the U.S. person itself
+  auto recipient = SlotString(prog, c, "recipient.name");
   std::optional<int32_t> date = c.date;
   for (size_t i = 0; i < prog.root.slots.size(); ++i) {
     const std::string& path = prog.root.slots[i].path;
@@ -335,14 +337,22 @@ Status Store::FillHistory(const ir::Program& prog, eval::Case& c, HistorySource&
     auto dot = path.find('.', 8);
     if (dot == std::string::npos || exporter.empty() || !date) continue;
     std::string window = path.substr(8, dot - 8), category = path.substr(dot + 1);
-    Days from;
-    if (window == "since_year_start") from = DaysFromCivil(CivilFromDays(*date).year, 1, 1);
-    else if (window == "last_12_months") from = AddMonths(*date, -12) + 1;
-    else continue;
     std::vector<Row> rows;
-    if (Status s = db_->Run("SELECT coalesce(sum(count), 0) FROM ledger WHERE exporter = ?1 AND category = ?2 AND date >= ?3 AND date <= ?4 AND case_id <> ?5",
-                            {exporter, category, FormatDate(from), FormatDate(*date), c.id}, &rows);
-        !s.ok())
+    Status s;
+    if (window == "since_year_start") {
+      Days from = DaysFromCivil(CivilFromDays(*date).year, 1, 1);
+      s = db_->Run("SELECT coalesce(sum(count), 0) FROM ledger WHERE exporter = ?1 AND category = ?2 AND date >= ?3 AND date <= ?4 AND case_id <> ?5",
+                   {exporter, category, FormatDate(from), FormatDate(*date), c.id}, &rows);
+    } else if (window == "last_12_months") {
+      if (!recipient || recipient->empty()) continue;
+      Days from = AddMonths(*date, -12) + 1;
+      s = db_->Run("SELECT coalesce(sum(count), 0) FROM ledger WHERE coalesce(exporter_name, exporter) = ?1 AND recipient = ?2 AND category = ?3"
+                   " AND date >= ?4 AND date <= ?5 AND case_id <> ?6",
+                   {person, *recipient, category, FormatDate(from), FormatDate(*date), c.id}, &rows);
+    } else {
+      continue;
+    }
+    if (!s.ok())
       return Status{s.code, "cannot read the ledger: " + s.message};
     int64_t sum = rows.empty() ? 0 : Int(rows[0].at(0));
     c.slots[i] = ir::Val{sum, sum, true};
@@ -407,11 +417,12 @@ Status Store::RecordIn(const ir::Program& prog, const eval::Case& c, const eval:
   }
   if (!exporter.empty()) {
     auto recipient = SlotString(prog, c, "recipient.name");
+    auto exporter_name = SlotString(prog, c, "exporter.name");
     for (size_t i = 0; i < prog.root.slots.size(); ++i) {
       const std::string& path = prog.root.slots[i].path;
       if (path.rfind("data.subjects.", 0) != 0 || !c.slots[i].known || c.slots[i].lo <= 0) continue;
-      if (Status s = db.Run("INSERT INTO ledger(case_id, exporter, category, count, date, recipient) VALUES(?1,?2,?3,?4,?5,?6)",
-                            {c.id, exporter, path.substr(14), c.slots[i].lo, date, detail::Opt(recipient)});
+      if (Status s = db.Run("INSERT INTO ledger(case_id, exporter, exporter_name, category, count, date, recipient) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                            {c.id, exporter, detail::Opt(exporter_name), path.substr(14), c.slots[i].lo, date, detail::Opt(recipient)});
           !s.ok())
         return Status{s.code, "cannot record the ledger: " + s.message};
     }

@@ -7,16 +7,21 @@
 //   meta         key/value: schema_version, the audit chain's head (seq and hash).
 //   cases        one row per recorded case id. Recording a case id that is already here is a no-op, so a
 //                retried `check --record` never counts a transfer twice.
-//   ledger       one row per non-zero subject category of a recorded case (case_id, exporter, category,
-//                count, date, recipient). It answers cumulative(...) across runs: before evaluation, every
-//                history.<window>.<category> slot the case leaves unknown is filled with the sum of the
-//                same exporter's rows in the window, the case's own rows excluded. A history figure the
-//                case gives itself always wins. Windows: since_year_start = 1 January of the case's year
-//                up to and including the case date; last_12_months = the day after (case date − 12
-//                months) up to and including the case date. Rows dated after the case do not count.
-//                Exporter identity: the case's exporter.group if given (non-empty), else exporter.name;
-//                both are NFC-normalised by the case reader. A case with neither adds no ledger rows and
-//                gets no ledger figures.
+//   ledger       one row per non-zero subject category of a recorded case (case_id, exporter,
+//                exporter_name, category, count, date, recipient). It answers cumulative(...) across runs:
+//                before evaluation, every history.<window>.<category> slot the case leaves unknown is
+//                filled with the sum of the matching rows in the window, the case's own rows excluded. A
+//                history figure the case gives itself always wins. Rows dated after the case do not count.
+//                since_year_start (China, 2024 CAC Provisions: "per exporter since 1 January"): 1 January
+//                of the case's year up to and including the case date; rows of the same exporter, whose
+//                identity is the case's exporter.group if given (non-empty), else exporter.name.
+//                last_12_months (28 CFR 202.205: "aggregated across covered data transactions involving
+//                the same U.S. person and the same foreign person or covered person"): the day after (case
+//                date − 12 months) up to and including the case date; rows of the same exporter itself
+//                (exporter.name, not its group) AND the same recipient (recipient.name). A case without a
+//                recipient name gets no last_12_months figures. Names are NFC-normalised by the case
+//                reader. A case with no exporter name or group adds no ledger rows and gets no figures.
+//                (Rows recorded before schema version 3 have no exporter_name; their exporter key stands in.)
 //   obligations  outstanding `must` findings of recorded decisions (one row per finding that applies and
 //                is outstanding), with the earliest due date of its timing clauses when one is known.
 //                status goes outstanding → done (with done_at), never back.
@@ -57,7 +62,7 @@
 
 namespace lexgate::state {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 enum class Code {
   Ok,

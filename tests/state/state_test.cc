@@ -364,9 +364,12 @@ TEST(StateCrash, KillNineNeverLeavesAHalfRecordedCase) {
   auto start = std::chrono::steady_clock::now();
   int rounds = 0;
   for (; rounds < 40 && std::chrono::steady_clock::now() - start < std::chrono::seconds(8); ++rounds) {
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
+      close(ready[0]);
       auto r = state::Store::Open(f.path, state::OpenMode::ReadWrite);
       if (!r.ok()) _exit(3);
       for (int i = 0;; ++i) {
@@ -374,9 +377,14 @@ TEST(StateCrash, KillNineNeverLeavesAHalfRecordedCase) {
         eval::Decision d = eval::Evaluate(prog, c, {});
         bool recorded = false;
         if (!r.value->Record(prog, c, d, "{}", recorded).ok()) _exit(4);
+        if (i == 0 && write(ready[1], "r", 1) != 1) _exit(5);  // connected and one case in: now kill it any time
       }
     }
-    usleep(std::uniform_int_distribution<int>(2000, 60000)(rng));
+    close(ready[1]);
+    char byte = 0;
+    bool started = read(ready[0], &byte, 1) == 1;  // however slow the machine, the kill lands while recording
+    close(ready[0]);
+    if (started) usleep(std::uniform_int_distribution<int>(2000, 60000)(rng));
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);

@@ -136,6 +136,15 @@ run due --state "postgresql://lexgate:secret@127.0.0.1:1/x?connect_timeout=2"
 run check "$TMP/x-2.json" --state "$(uri nosuchdb)"
 [ "$rc" -eq 70 ] && grep -q "does not exist" "$TMP/err" && ok "a database that does not exist: clear error, exit 70" || fail "no database" "exit $rc: $(cat "$TMP/err")"
 
+# A database another application uses is refused; a schema of lexgate's own in it works.
+createdb_ shared
+psql_ shared -c "CREATE TABLE other_app(x int); CREATE SCHEMA lexgate" >/dev/null
+run check "$TMP/x-1.json" --state "$(uri shared)" --record
+[ "$rc" -eq 70 ] && grep -q "other application" "$TMP/err" && ok "a database holding other tables is refused (70)" || fail "foreign database" "exit $rc: $(cat "$TMP/err")"
+run check "$TMP/x-1.json" --state "$(uri shared)&options=-csearch_path%3Dlexgate" --record
+[ "$rc" -le 3 ] && [ "$(psql_ shared -c "SELECT count(*) FROM lexgate.cases")" = 1 ] && ok "?options=-csearch_path%3Dlexgate keeps the state in schema lexgate" \
+  || fail "search_path schema" "exit $rc: $(cat "$TMP/err")"
+
 # ---------------------------------------------------------------- 3. concurrent writer processes (CLI)
 createdb_ conc
 mkdir -p "$TMP/w"

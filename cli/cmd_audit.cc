@@ -42,11 +42,11 @@ Runner AddAuditCommand(CLI::App& app, Common& common) {
   sub->require_subcommand(1);
   auto* verify = sub->add_subcommand("verify", "check the hash chain; exit 0 intact, 1 altered/removed/reordered");
   verify->footer("Example:\n  lexgate audit verify --state lexgate.db\n");
-  verify->add_option("--state", *path, "the state file")->required();
+  verify->add_option("--state", *path, "the state file, or a postgresql:// URI")->required();
   AddCommonOptions(verify, common);
   auto* exp = sub->add_subcommand("export", "write the audit log as JSON lines to standard output");
   exp->footer("Example:\n  lexgate audit export --state lexgate.db > audit.jsonl\n");
-  exp->add_option("--state", *path, "the state file")->required();
+  exp->add_option("--state", *path, "the state file, or a postgresql:// URI")->required();
   AddCommonOptions(exp, common);
   return [sub, verify, exp, path, &common]() {
     if (!sub->parsed()) return -1;

@@ -31,10 +31,9 @@ int Check(const Common& c, const std::string& case_path, const std::string& as_o
     return ExitCode::kBadCase;
   }
   eval::RenderOptions ro;
-  std::unique_ptr<state::Store> store;  // --state: unknown history comes from the ledger
-  if (!state_path.empty()) if (int rc = PrepareState(state_path, record, *loaded->program, *kase, store, ro)) return rc;
-  eval::Decision d = eval::Evaluate(*loaded->program, *kase, eval::EvalOptions{as_of_day});
-  if (record) if (int rc = RecordState(*store, *loaded->program, *kase, d, ro)) return rc;
+  eval::Decision d;
+  if (state_path.empty()) d = eval::Evaluate(*loaded->program, *kase, eval::EvalOptions{as_of_day});
+  else if (int rc = CheckWithState(state_path, record, *loaded->program, *kase, eval::EvalOptions{as_of_day}, d, ro)) return rc;  // --state: unknown history comes from the ledger
   ro.locale = c.locale.empty() ? DefaultLocale() : c.locale;
   if (format.empty()) format = isatty(1) ? "text" : "json";
   ro.color = format == "text" && isatty(1);
@@ -54,8 +53,8 @@ Runner AddCheckCommand(CLI::App& app, Common& common) {
   sub->add_option("--as-of", o->as_of, "evaluate the law as it stood on this date (YYYY-MM-DD)");
   sub->add_option("--format", o->format, "text or json (default: text on a terminal, json otherwise)")
       ->check(CLI::IsMember({"text", "json"}));
-  sub->add_option("--state", o->state, "state file (SQLite): unknown history figures come from its ledger");
-  sub->add_flag("--record", o->record, "record the case in the --state file (ledger, obligations, audit log)")->needs("--state");
+  sub->add_option("--state", o->state, "state file (SQLite) or postgresql://… URI: unknown history figures come from its ledger");
+  sub->add_flag("--record", o->record, "record the case in the --state (ledger, obligations, audit log)")->needs("--state");
   AddCommonOptions(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Check(common, o->case_path, o->as_of, o->format, o->state, o->record) : -1; };
 }

@@ -41,7 +41,7 @@ Runner AddDoneCommand(CLI::App& app, Common& common) {
   auto* sub = app.add_subcommand("done", HelpText("done"));
   sub->footer("Example:\n  lexgate done 12 --state lexgate.db\n");
   sub->add_option("id", o->id, "the obligation id (as `lexgate due` lists it)")->required()->check(CLI::PositiveNumber);
-  sub->add_option("--state", o->state, "the state file")->required();
+  sub->add_option("--state", o->state, "the state file, or a postgresql:// URI")->required();
   sub->add_option("--on", o->on, "the date it was met (YYYY-MM-DD; default today)");
   AddCommonOptions(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? MarkDone(common, o->id, o->state, o->on) : -1; };

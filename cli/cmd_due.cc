@@ -100,7 +100,7 @@ Runner AddDueCommand(CLI::App& app, Common& common) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("due", HelpText("due"));
   sub->footer("Example:\n  lexgate due --state lexgate.db --within \"5 working_days\"\n");
-  sub->add_option("--state", o->state, "the state file")->required();
+  sub->add_option("--state", o->state, "the state file, or a postgresql:// URI")->required();
   sub->add_option("--within", o->within, "the window: \"N working_days\", \"N days\", \"N months\" (default 5 working_days)");
   sub->add_option("--as-of", o->as_of, "count the window from this date (YYYY-MM-DD; default today)");
   sub->add_option("--calendar", o->calendar, "working-day calendar (default CN)");

@@ -6,6 +6,12 @@
 //   GET  /v1/rulesets   the loaded rulesets;  GET /v1/openapi.json  this API;  GET /healthz  liveness
 //   ?as_of=YYYY-MM-DD&locale=L on the POSTs (default: the case's date; --locale, LC_ALL/LANG, en)
 //
+// With --state (a SQLite file or a postgresql:// URI) unknown history figures come from the ledger, as
+// with `check --state`, and ?record=true records each case (ledger, obligations, audit log; header
+// X-Lexgate-Recorded says whether it was new). Several serve processes on one PostgreSQL ledger give the
+// same answers and count each case once: each request reads the ledger, evaluates and records in one
+// writer transaction (state.h). Each worker thread takes a connection from a pool.
+//
 // Loopback (127.0.0.1:8080) unless --listen says otherwise. With --token-file every route but /healthz
 // needs `Authorization: Bearer <token>` (compared in constant time; 401 otherwise). Bodies over
 // --max-body get 413; sockets have read/write timeouts. Signals are taken by one thread (sigwait):
@@ -26,8 +32,12 @@
 #include <sstream>
 #include <thread>
 
+#include "api/engine_impl.h"
+#include "base/date.h"
 #include "common.h"
+#include "eval/render.h"
 #include "lexgate/lexgate.hpp"
+#include "state_cli.h"
 
 namespace lexgate::cli {
 
@@ -48,7 +58,8 @@ constexpr const char* kOpenApi = R"JSON({
     "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "Required on every route but /healthz when the server runs with --token-file." } },
     "parameters": {
       "as_of": { "name": "as_of", "in": "query", "required": false, "schema": { "type": "string", "format": "date" }, "description": "Evaluate the law as it stood on this date (default: the case's date, else today)." },
-      "locale": { "name": "locale", "in": "query", "required": false, "schema": { "type": "string", "example": "zh_CN" }, "description": "Locale of the messages (default: the server's)." }
+      "locale": { "name": "locale", "in": "query", "required": false, "schema": { "type": "string", "example": "zh_CN" }, "description": "Locale of the messages (default: the server's)." },
+      "record": { "name": "record", "in": "query", "required": false, "schema": { "type": "boolean", "default": false }, "description": "Record the case in the server's --state (ledger, obligations, audit log) in the same transaction that reads the ledger; the case needs an id, and recording an id twice changes nothing. Only when the server runs with --state. Response header X-Lexgate-Recorded: true (new) or false (already recorded)." }
     },
     "schemas": {
       "Case": { "type": "object", "description": "A proposed transfer, filing or IP event (see the case vocabulary, rulesets/schema.gate)." },
@@ -74,7 +85,7 @@ constexpr const char* kOpenApi = R"JSON({
             "type": "object",
             "required": [ "code", "message" ],
             "properties": {
-              "code": { "type": "integer", "description": "65 bad case, 64 bad parameter, 70 internal; otherwise the HTTP status" },
+              "code": { "type": "integer", "description": "65 bad case, 64 bad parameter, 70 internal or state unavailable; otherwise the HTTP status" },
               "index": { "type": "integer", "description": "position in a batch" },
               "path": { "type": "string", "description": "JSON path of the problem, e.g. $.exporter.jurisdiction" },
               "message": { "type": "string" }
@@ -102,7 +113,7 @@ constexpr const char* kOpenApi = R"JSON({
     "/v1/check": {
       "post": {
         "summary": "Decide one case",
-        "parameters": [ { "$ref": "#/components/parameters/as_of" }, { "$ref": "#/components/parameters/locale" } ],
+        "parameters": [ { "$ref": "#/components/parameters/as_of" }, { "$ref": "#/components/parameters/locale" }, { "$ref": "#/components/parameters/record" } ],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } },
         "responses": {
           "200": { "description": "the decision (any verdict); header X-Lexgate-Verdict", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Decision" } } } },
@@ -115,7 +126,7 @@ constexpr const char* kOpenApi = R"JSON({
     "/v1/batch": {
       "post": {
         "summary": "Decide many cases; the answers keep the order of the cases",
-        "parameters": [ { "$ref": "#/components/parameters/as_of" }, { "$ref": "#/components/parameters/locale" } ],
+        "parameters": [ { "$ref": "#/components/parameters/as_of" }, { "$ref": "#/components/parameters/locale" }, { "$ref": "#/components/parameters/record" } ],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Case" } } } } },
         "responses": {
           "200": { "description": "one entry per case: a decision, or an error with its index", "content": { "application/json": { "schema": { "type": "array", "items": { "oneOf": [ { "$ref": "#/components/schemas/Decision" }, { "$ref": "#/components/schemas/Error" } ] } } } } },
@@ -153,6 +164,7 @@ struct ServeOptions {
   std::string token_file;
   size_t max_body = 1 << 20;
   int timeout = 10;  // seconds, read and write
+  std::string state;  // SQLite file or postgresql:// URI; empty = no ledger
 };
 
 std::string ErrorBody(int code, const std::string& message, const std::string& path = "", int index = -1) {
@@ -161,6 +173,58 @@ std::string ErrorBody(int code, const std::string& message, const std::string& p
   if (!path.empty()) e["path"] = path;
   e["message"] = message;
   return ordered_json{{"error", e}}.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+// One answer of /v1/check or one element of /v1/batch.
+struct Answer {
+  int http = 200;
+  std::string body;     // the decision JSON, or an ErrorBody
+  std::string verdict;  // when decided
+  std::optional<bool> recorded;
+};
+
+// Decides a case against the ledger (serve --state): the same steps and output as `check --state`.
+Answer DecideWithState(const Engine& engine, state::StorePool& pool, const std::string& body, const EvaluateOptions& opts,
+                       bool record, int index = -1) {
+  const ir::Program& prog = *Engine::Impl::Of(engine).load.program;
+  auto error = [&](int http, int code, const std::string& message, const std::string& path = "") {
+    return Answer{http, ErrorBody(code, message, path, index), "", std::nullopt};
+  };
+  eval::EvalOptions eo;
+  if (!opts.as_of.empty()) {
+    eo.as_of = ParseDate(opts.as_of);
+    if (!eo.as_of) return error(400, ExitCode::kUsage, "as_of '" + opts.as_of + "' is not a valid date (YYYY-MM-DD)");
+  }
+  eval::CaseError err;
+  auto kase = eval::ReadCase(prog, body, err);
+  if (!kase) return error(400, ExitCode::kBadCase, err.message, err.path);
+  if (record && kase->id.empty()) return error(400, ExitCode::kBadCase, "the case has no id; only cases with an id can be recorded", "$.id");
+  state::Checked out;
+  // A pooled connection the server dropped (restart, failover) fails once: the pool is emptied and the
+  // case tried once more on a new connection. Safe: the failed transaction wrote nothing, or it committed
+  // and the retry finds the case id recorded.
+  for (int attempt = 0;; ++attempt) {
+    auto store = pool.Take();
+    if (!store.ok()) return error(503, ExitCode::kInternal, store.status.message);
+    eval::Case c = *kase;
+    state::Status s = store.value->Check(prog, c, eo, record, out);
+    if (s.code == state::Code::Unavailable && attempt == 0) {
+      pool.Clear();
+      continue;
+    }
+    if (!s.ok()) {
+      if (s.code == state::Code::BadCase) return error(400, ExitCode::kBadCase, s.message);
+      return error(s.code == state::Code::Unavailable ? 503 : 500, ExitCode::kInternal, s.message);
+    }
+    pool.Give(std::move(store.value));
+    break;
+  }
+  eval::RenderOptions ro;
+  ro.locale = opts.locale.empty() ? "en" : opts.locale;
+  ro.history_source = std::move(out.source);
+  Answer a{200, eval::RenderJson(prog, out.decision, ro), eval::VerdictName(out.decision.verdict), std::nullopt};
+  if (record) a.recorded = out.recorded;
+  return a;
 }
 
 bool IsLoopback(const std::string& host) {
@@ -280,6 +344,15 @@ int Serve(const Common& common, const ServeOptions& o) {
   if (!IsLoopback(host) && !token)
     std::cerr << "lexgate serve: warning: listening on " << host << " without --token-file\n";
 
+  std::unique_ptr<state::StorePool> pool;
+  if (!o.state.empty()) {
+    // Opened (created or migrated if need be) once before serving, so a bad --state stops here.
+    auto opened = state::Store::Open(o.state, state::OpenMode::ReadWrite);
+    if (!opened.ok()) return StateExit(opened.status);
+    pool = std::make_unique<state::StorePool>(o.state, state::OpenMode::ReadWrite);
+    pool->Give(std::move(opened.value));
+  }
+
   const std::string root = ShippedRoot();
   const std::vector<std::string> rules = common.rules;
   auto load = [&]() { return Engine::LoadInstalled(root, rules); };
@@ -328,6 +401,15 @@ int Serve(const Common& common, const ServeOptions& o) {
     opts.as_of = req.has_param("as_of") ? req.get_param_value("as_of") : "";
     opts.locale = req.has_param("locale") ? req.get_param_value("locale") : default_locale;
   };
+  // ?record=true|false (also 1|0); an error body when it is something else or there is no --state.
+  auto record_of = [&](const httplib::Request& req, bool& record, std::string& error) {
+    std::string v = req.has_param("record") ? req.get_param_value("record") : "false";
+    if (v == "true" || v == "1") record = true;
+    else if (v == "false" || v == "0") record = false;
+    else error = ErrorBody(ExitCode::kUsage, "record '" + v + "' is not true or false");
+    if (record && !pool) error = ErrorBody(ExitCode::kUsage, "record=true needs a ledger: run lexgate serve with --state");
+    return error.empty();
+  };
   auto status_http = [](StatusCode c) { return c == StatusCode::kInternal ? 500 : 400; };
   svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}\n", "application/json");
@@ -342,6 +424,20 @@ int Serve(const Common& common, const ServeOptions& o) {
     std::shared_ptr<const Engine> engine = current.load();  // one snapshot for the whole request
     EvaluateOptions opts;
     options_of(req, opts);
+    bool record = false;
+    if (std::string bad; !record_of(req, record, bad)) {
+      res.status = 400;
+      res.set_content(bad, "application/json");
+      return;
+    }
+    if (pool) {
+      Answer a = DecideWithState(*engine, *pool, req.body, opts, record);
+      res.status = a.http;
+      if (!a.verdict.empty()) res.set_header("X-Lexgate-Verdict", a.verdict);
+      if (a.recorded) res.set_header("X-Lexgate-Recorded", *a.recorded ? "true" : "false");
+      res.set_content(a.body, "application/json");
+      return;
+    }
     auto r = engine->Evaluate(req.body, opts);
     if (!r.ok()) {
       res.status = status_http(r.status().code());
@@ -356,6 +452,12 @@ int Serve(const Common& common, const ServeOptions& o) {
     std::shared_ptr<const Engine> engine = current.load();
     EvaluateOptions opts;
     options_of(req, opts);
+    bool record = false;
+    if (std::string bad; !record_of(req, record, bad)) {
+      res.status = 400;
+      res.set_content(bad, "application/json");
+      return;
+    }
     std::vector<std::string> cases;
     if (!SplitArray(req.body, cases)) {
       res.status = 400;
@@ -364,10 +466,15 @@ int Serve(const Common& common, const ServeOptions& o) {
     }
     std::string out = "[";
     for (size_t i = 0; i < cases.size(); ++i) {
-      auto r = engine->Evaluate(cases[i], opts);
-      std::string one = r.ok() ? r->json()
-                               : ErrorBody(static_cast<int>(r.status().code()), r.status().message(), r.status().path(),
-                                           static_cast<int>(i));
+      std::string one;
+      if (pool) {
+        one = DecideWithState(*engine, *pool, cases[i], opts, record, static_cast<int>(i)).body;
+      } else {
+        auto r = engine->Evaluate(cases[i], opts);
+        one = r.ok() ? r->json()
+                     : ErrorBody(static_cast<int>(r.status().code()), r.status().message(), r.status().path(),
+                                 static_cast<int>(i));
+      }
       if (!one.empty() && one.back() == '\n') one.pop_back();
       out += (i ? ",\n" : "\n") + one;
     }
@@ -429,7 +536,8 @@ Runner AddServeCommand(CLI::App& app, Common& common) {
   sub->footer(
       "Example:\n  lexgate serve --listen 127.0.0.1:8080 --token-file /etc/lexgate/token\n"
       "  curl -H 'Authorization: Bearer …' --data-binary @examples/cn-transfer-120k-scc.json "
-      "http://127.0.0.1:8080/v1/check\n\n"
+      "http://127.0.0.1:8080/v1/check\n"
+      "  lexgate serve --state 'postgresql://lexgate@db.example/lexgate'   (POST /v1/check?record=true records)\n\n"
       "Signals: SIGTERM/SIGINT finish requests in flight and exit 0; SIGHUP reloads the rules (refused, with\n"
       "diagnostics on stderr, if they have errors). The OpenAPI document is at /v1/openapi.json.\n");
   sub->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
@@ -437,6 +545,9 @@ Runner AddServeCommand(CLI::App& app, Common& common) {
   sub->add_option("--max-body", o->max_body, "largest request body in bytes (default 1048576; larger gets 413)")
       ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
   sub->add_option("--timeout", o->timeout, "socket read/write timeout in seconds (default 10)")->check(CLI::Range(1, 3600));
+  sub->add_option("--state", o->state,
+                  "state file (SQLite) or postgresql://… URI: unknown history comes from its ledger; ?record=true records. "
+                  "Several servers can share one PostgreSQL ledger");
   AddCommonOptions(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Serve(common, *o) : -1; };
 }

@@ -14,6 +14,9 @@ struct Engine::Impl {
   LoadResult load;  // program is never null here
   // An Engine from a load, or the load's failure as a Status with its diagnostics.
   static Result<Engine> Make(LoadResult r);
+  // The load behind an Engine, for lexgate's own tools (serve with --state evaluates on the compiled
+  // program itself, to read and record the ledger).
+  static const Impl& Of(const Engine& e) { return *e.impl_; }
 };
 
 // The CLI's list of paths under a shipped root: jurisdictions, the schema, then the rules.

@@ -354,6 +354,34 @@ TEST(StateObligations, DoneIsRecordedInTheAuditLog) {
   EXPECT_TRUE(s->VerifyAudit().value.intact);
 }
 
+// An obligation that yields to another instrument's (governed) is not a duty of its own: the ledger
+// keeps only the governing one. The example's Assessment Measures renewal deadline is governed by the
+// 2024 Provisions' Art 9 extension.
+TEST(StateObligations, GovernedFindingsAreNotRecorded) {
+  TempFile f("governed");
+  auto s = OpenRw(f.path);
+  std::ifstream in(std::string(LEXGATE_TEST_ROOT) + "/examples/cn-transfer-assessment-extension-window.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  eval::CaseError err;
+  auto c = eval::ReadCase(Prog(), text.str(), err);
+  ASSERT_TRUE(c) << err.message;
+  eval::Decision d = eval::Evaluate(Prog(), *c, {});
+  int governed = 0;
+  for (const auto& fi : d.findings) governed += fi.governed_by >= 0 && fi.status == eval::Status::Outstanding;
+  ASSERT_GT(governed, 0) << "the example no longer has a governed outstanding obligation";
+  Record(*s, *c);
+  auto obs = s->Obligations(true);
+  ASSERT_TRUE(obs.ok());
+  for (const auto& o : obs.value) {
+    for (const auto& fi : d.findings) {
+      if (Prog().project->rules[fi.rule].id == o.rule) {
+        EXPECT_LT(fi.governed_by, 0) << o.rule << " is governed";
+      }
+    }
+  }
+}
+
 // A child records cases as fast as it can; the parent kills it with SIGKILL at random moments. Every case
 // must be wholly recorded or not at all, and the audit chain must verify.
 TEST(StateCrash, KillNineNeverLeavesAHalfRecordedCase) {

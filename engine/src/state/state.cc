@@ -429,7 +429,10 @@ Status Store::RecordIn(const ir::Program& prog, const eval::Case& c, const eval:
   }
   for (const auto& f : d.findings) {
     const auto& r = p.rules[f.rule];
-    if (r.modality != check::Modality::Must || f.applies != eval::Tri::True || f.status != eval::Status::Outstanding) continue;
+    // Only duties of their own: a finding governed by another instrument's yields to it.
+    if (r.modality != check::Modality::Must || f.applies != eval::Tri::True || f.status != eval::Status::Outstanding ||
+        f.governed_by >= 0)
+      continue;
     std::string acts;
     for (int a : r.actions) acts += (acts.empty() ? "" : "|") + p.actions[a];
     if (r.actions.size() > 1) acts = (r.mode == check::ActionMode::OneOf ? "one_of:" : "all_of:") + acts;

@@ -388,6 +388,7 @@ Runner AddLspCommand(CLI::App& app, Common& common) {
   sub->add_option("--rules", common.rules,
                   "rules directory or file (repeatable); default: the workspace folders, else the shipped rulesets");
   sub->add_option("--locale", common.locale, "locale for diagnostics and hover text (default: LC_ALL/LANG)");
+  sub->footer("Example:\n  lexgate lsp --stdio   (started by an editor; see \"Editor support\" in the README)\n");
   auto stdio = std::make_shared<bool>(false);
   sub->add_flag("--stdio", *stdio, "talk over standard input and output (the default and only transport)");
   return [sub, stdio, &common]() {

@@ -100,6 +100,24 @@ if "gate" not in grammar.get("fileTypes", []):
     fail("fileTypes does not list gate")
 repo = grammar.get("repository", {})
 
+# the VS Code extension manifest points at this grammar and declares the language
+try:
+    pkg = json.loads((ROOT / "editors/vscode/package.json").read_text(encoding="utf-8"))
+    conf = json.loads((ROOT / "editors/vscode/language-configuration.json").read_text(encoding="utf-8"))
+    lang = pkg["contributes"]["languages"][0]
+    gram = pkg["contributes"]["grammars"][0]
+    if ".gate" not in lang["extensions"] or gram["language"] != lang["id"]:
+        fail("editors/vscode/package.json: the language does not claim .gate")
+    if gram["scopeName"] != grammar.get("scopeName"):
+        fail("editors/vscode/package.json: scopeName differs from the grammar's")
+    target = (ROOT / "editors/vscode" / gram["path"]).resolve()
+    if target != GRAMMAR:
+        fail(f"editors/vscode/package.json: grammar path resolves to {target}, not {GRAMMAR}")
+    if conf["comments"]["lineComment"] != "#":
+        fail("language-configuration.json: line comments are '#'")
+except (OSError, ValueError, KeyError, IndexError) as e:
+    fail(f"editors/vscode manifest: {e!r}")
+
 # ---------------------------------------------------------------- 2. every regex compiles
 compiled = {}
 count = 0

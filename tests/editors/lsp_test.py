@@ -85,8 +85,8 @@ RULES_GOOD = RULES_BAD.replace("gadget.sise", "gadget.size")
 
 
 class Server:
-    def __init__(self, root):
-        self.proc = subprocess.Popen([LEXGATE, "lsp", "--locale", "en"], stdin=subprocess.PIPE,
+    def __init__(self, root, locale="en"):
+        self.proc = subprocess.Popen([LEXGATE, "lsp", "--locale", locale], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=root)
         self.q = queue.Queue()
         self.next_id = 0
@@ -255,6 +255,27 @@ with tempfile.TemporaryDirectory() as tmp:
         srv.proc.kill()
         rc = "still running"
     check(rc == 0, f"exit code after shutdown/exit: {rc}; stderr: {srv.proc.stderr.read().decode(errors='replace')}")
+
+# 7. no workspace: the shipped rules are the project; a shipped non-binding ruleset's rule, in zh
+shipped = Path(__file__).resolve().parents[2] / "rulesets/cn-bj/data-ip-guidelines.gate"
+text = shipped.read_text(encoding="utf-8")
+srv = Server(tempfile.gettempdir(), locale="zh_CN")
+srv.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+srv.notify("textDocument/didOpen", {"textDocument": {"uri": shipped.as_uri(), "languageId": "lexgate", "version": 1,
+                                                     "text": text}})
+diags = diagnostics_for(srv, shipped.as_uri())
+check(diags == [], f"the shipped ruleset has no diagnostics: {diags}")
+p = pos_of(text, "rule register_data_ip", offset=6)
+r = srv.request("textDocument/hover", {"textDocument": {"uri": shipped.as_uri()}, "position": p})
+value = (r.get("result") or {}).get("contents", {}).get("value", "")
+check("无约束力" in value and "第12条" in value and "北京市企业数据知识产权工作指引" in value,
+      f"hover in zh: non-binding, citation, instrument: {value!r}")
+p = pos_of(text, "CN-BJ", offset=1)
+r = srv.request("textDocument/definition", {"textDocument": {"uri": shipped.as_uri()}, "position": p})
+check((r.get("result") or {}).get("uri", "").endswith("/jurisdictions/iso3166.gate"), f"CN-BJ is declared in iso3166.gate: {r}")
+srv.request("shutdown", None)
+srv.notify("exit", None)
+check(srv.proc.wait(timeout=TIMEOUT) == 0, "second session exits 0")
 
 print(f"lsp test: {time.time() - start:.1f} s")
 if failures:

@@ -18,7 +18,7 @@ int Test(const Common& c, const std::vector<std::string>& dirs) {
   Common cc = c;
   if (!dirs.empty()) cc.rules = dirs;
   int code = 0;
-  auto loaded = Load(cc, code);
+  auto loaded = Load(cc, code, /*with_tests=*/true);
   if (!loaded) return code;
   const ir::Program& prog = *loaded->program;
   const check::Project& p = *prog.project;

@@ -28,12 +28,12 @@ std::string DefaultLocale() {
 }
 
 // Loads the shipped jurisdictions and schema plus the rules: --rules directories, or the shipped ones.
-std::optional<LoadResult> Load(const Common& c, int& exit_code) {
+std::optional<LoadResult> Load(const Common& c, int& exit_code, bool with_tests) {
   std::string root = ShippedRoot();
   std::vector<std::string> paths = {root + "/jurisdictions", root + "/rulesets/schema.gate"};
   if (c.rules.empty()) paths.push_back(root + "/rulesets");
   else paths.insert(paths.end(), c.rules.begin(), c.rules.end());
-  LoadResult r = LoadRules(paths);
+  LoadResult r = LoadRules(paths, LoadOptions{.tests = with_tests});
   if (!r.error.empty()) {
     std::cerr << "lexgate: cannot read rules at '" << r.error << "': no such file or directory\n";
     exit_code = ExitCode::kNotFound;

@@ -23,7 +23,8 @@ std::string DefaultLocale();
 std::string LocaleOf(const Common& c);
 // Loads the shipped jurisdictions and schema plus the rules (--rules, or the shipped rulesets); prints
 // diagnostics; on failure sets exit_code (66 or 78) and returns nothing.
-std::optional<LoadResult> Load(const Common& c, int& exit_code);
+// In-language tests (files under tests/ directories) are read only when `with_tests` is set.
+std::optional<LoadResult> Load(const Common& c, int& exit_code, bool with_tests = false);
 // Reads a file, or standard input for "-"; on failure prints why and sets exit_code (66).
 bool ReadInput(const std::string& path, std::string& out, int& exit_code);
 // A command's one-line summary for --help, in the language of LC_ALL / LC_MESSAGES / LANG (bundle key cli/<name>).

@@ -96,7 +96,11 @@ STRING    : '"' ( ANY_ESC | ~["\\\r\n] )* '"'
           | '\u300C' ( ANY_ESC | ~[\u300D\\\r\n] )* '\u300D' ;
 UNTERMINATED_STRING : ( '"' | '\u201C' | '\u300C' ) ( ANY_ESC | ~["\u201D\u300D\\\r\n] )* ;
 JCODE     : UPPER UPPER '-' [A-Z0-9]+ ;
-IDENT     : [\p{L}_] [\p{L}\p{N}_]* ;
+// \u0001 stands for "a letter no other token mentions": the parser's input stream folds such letters
+// (most CJK text) onto it so that the lexer's DFA cache, which only covers code points below 128, applies
+// to them too (see FoldingInputStream in engine/src/syntax/parse.cc). A raw \u0001 in a file is never
+// read as a letter.
+IDENT     : [\p{L}_\u0001] [\p{L}\p{N}_\u0001]* ;
 
 // ---- punctuation (full-width twins accepted) ----
 LBRACE : '{' | '\uFF5B' ;

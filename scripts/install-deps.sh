@@ -5,7 +5,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build pkg-config \
-  antlr4 libantlr4-runtime-dev libicu-dev icu-devtools libcli11-dev libfmt-dev nlohmann-json3-dev \
+  antlr4 libantlr4-runtime-dev libicu-dev icu-devtools libcli11-dev libfmt-dev nlohmann-json3-dev rapidjson-dev \
   libsqlite3-dev libssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev \
   curl python3 jq sqlite3 \
   >/dev/null

@@ -61,7 +61,7 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
   return r;
 }
 
-std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error) {
+std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error, const LoadOptions& options) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
     std::error_code ec;
@@ -78,6 +78,10 @@ std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::s
     for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::none, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (it->is_symlink()) continue;
+      if (!options.tests && it->is_directory() && it->path().filename() == "tests") {
+        it.disable_recursion_pending();
+        continue;
+      }
       if (it->is_regular_file() && it->path().extension() == ".gate") found.push_back(it->path().string());
     }
     std::sort(found.begin(), found.end());
@@ -95,10 +99,10 @@ std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::s
   return unique;
 }
 
-LoadResult LoadRules(const std::vector<std::string>& paths) {
+LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options) {
   LoadResult r;
   r.sources = std::make_shared<SourceManager>();
-  std::vector<std::string> files = GateFiles(paths, r.error);
+  std::vector<std::string> files = GateFiles(paths, r.error, options);
   if (!r.error.empty()) return r;
   std::vector<std::unique_ptr<ast::File>> asts;
   for (const auto& f : files) {

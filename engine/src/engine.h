@@ -22,8 +22,15 @@ struct LoadResult {
   std::string error;                            // a path that could not be read at all
 };
 
+struct LoadOptions {
+  // Files below a directory named `tests` hold in-language tests only (a convention the checker
+  // enforces nowhere else). Deciding cases never needs them, and they are about half of the shipped
+  // text, so everything but `lexgate test` leaves them out. A file named explicitly is always read.
+  bool tests = true;
+};
+
 // Reads every *.gate file below each directory (or the file itself), in sorted path order.
-LoadResult LoadRules(const std::vector<std::string>& paths);
+LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options = {});
 // Loads from in-memory sources (name, text) — used by tests and embedders.
 LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources);
 // The same, also handing back each source's AST (the language server indexes them; see lsp/index.h).
@@ -31,7 +38,8 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
                        std::vector<std::unique_ptr<ast::File>>& asts);
 // Every *.gate file below each directory (or the file itself), as LoadRules reads them: sorted within a
 // directory, symbolic links not followed, each file once. A path that is neither goes to `error`.
-std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error);
+std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error,
+                                   const LoadOptions& options = {});
 
 // Where the shipped rulesets/ and jurisdictions/ live: $LEXGATE_HOME, next to the executable
 // (../share/lexgate), or the source tree the binary was built from.

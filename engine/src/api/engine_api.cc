@@ -62,7 +62,7 @@ Engine::~Engine() = default;
 
 Result<Engine> Engine::LoadDirectories(const std::vector<std::string>& paths) {
   try {
-    return Engine::Impl::Make(LoadRules(paths));
+    return Engine::Impl::Make(LoadRules(paths, LoadOptions{.tests = false}));
   } catch (const std::exception& e) {
     return Result<Engine>(Internal(e.what()));
   } catch (...) {

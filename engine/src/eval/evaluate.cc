@@ -393,6 +393,8 @@ Scratch::Scratch(const ir::Program& prog) {
   governed_by.resize(p.rules.size());
   reason.resize(p.rules.size());
   live.reserve(p.rules.size());
+  touched.reserve(p.rules.size());
+  touched_by_rank.reserve(p.rules.size());
   actions.reserve(p.actions.size());
   match_of_list.resize(prog.root.slots.size());
 }
@@ -406,27 +408,50 @@ int32_t AsOf(const Case& c, const EvalOptions& opts) { return opts.as_of ? *opts
 // Leaves the results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`).
 Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
   const check::Project& p = *prog.project;
-  // 1. Rulesets in force on the as-of date and applicable to this case.
+  // 1. Rulesets in force on the as-of date and applicable to this case. With the ruleset index, only
+  // the rulesets keyed by the case's value of the index fact (and the unkeyed ones) are tested.
+  auto test = [&](int32_t i) {
+    const auto [effective, expires] = prog.ruleset_in_force[i];
+    s.rs_applies[i] = (as_of < effective || as_of > expires) ? Tri::False
+                      : prog.ruleset_applies[i] < 0         ? Tri::True
+                                                            : m.EvalT(prog.ruleset_applies[i]);
+  };
+  const int32_t key_slot = prog.ruleset_index_slot;
+  if (key_slot >= 0 && c.slots[key_slot].known && c.slots[key_slot].lo == c.slots[key_slot].hi) {
+    std::fill(s.rs_applies.begin(), s.rs_applies.end(), Tri::False);
+    for (int32_t i : prog.ruleset_unindexed) test(i);
+    const int64_t key = c.slots[key_slot].lo;
+    auto it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
+    for (; it != prog.ruleset_index.end() && it->first == key; ++it) test(it->second);
+  } else {
+    for (size_t i = 0; i < p.rulesets.size(); ++i) test(static_cast<int32_t>(i));
+  }
+  // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in
+  // rule_order). Only the rules of rulesets that may apply are touched; the others' cond and effect are
+  // False from the previous case's reset (or from construction).
+  for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
+  s.touched.clear();
   for (size_t i = 0; i < p.rulesets.size(); ++i) {
-    const auto& rs = p.rulesets[i];
-    s.rs_applies[i] = (as_of < rs.effective || as_of > rs.expires) ? Tri::False
-                      : prog.ruleset_applies[i] < 0                  ? Tri::True
-                                                                     : m.EvalT(prog.ruleset_applies[i]);
+    const Tri a = s.rs_applies[i];
+    if (a == Tri::False) continue;
+    for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
+      const int32_t r = prog.ruleset_rules[k];
+      s.cond[r] = And(a, prog.rule_when[r] < 0 ? Tri::True : m.EvalT(prog.rule_when[r]));
+      s.touched.push_back(r);
+    }
   }
-  // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in rule_order).
-  const size_t n = p.rules.size();
-  for (size_t r = 0; r < n; ++r) {
-    Tri a = s.rs_applies[p.rules[r].ruleset];
-    s.cond[r] = a == Tri::False ? Tri::False : And(a, prog.rule_when[r] < 0 ? Tri::True : m.EvalT(prog.rule_when[r]));
-  }
-  for (int32_t r : prog.rule_order) {
+  std::sort(s.touched.begin(), s.touched.end());
+  s.touched_by_rank.assign(s.touched.begin(), s.touched.end());
+  std::sort(s.touched_by_rank.begin(), s.touched_by_rank.end(),
+            [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
+  for (int r : s.touched_by_rank) {
     Tri e = s.cond[r];
     for (int x : p.rules[r].exceptions) e = And(e, Not(s.effect[x]));
     s.effect[r] = e;
   }
   // 3. Live findings and the status of obligations.
   s.live.clear();
-  for (size_t r = 0; r < n; ++r) {
+  for (int r : s.touched) {
     s.governed_by[r] = -1;
     s.reason[r] = 0;
     if (s.effect[r] == Tri::False || p.rules[r].modality == check::Modality::Exempt) continue;
@@ -527,18 +552,16 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
   const auto& rs_applies = s.rs_applies;
   const auto& cond = s.cond;
   const auto& effect = s.effect;
-  const size_t n = p.rules.size();
-  for (int32_t r : prog.rule_order)
+  for (int32_t r : s.touched_by_rank)
     for (int x : p.rules[r].exceptions)
       if (cond[r] == Tri::True && effect[x] == Tri::True) {
         if (p.rules[x].modality == check::Modality::Exempt) d.exempted.push_back({r, x});
         else d.overridden.push_back({r, x, "exception"});
       }
 
-  // 3. Findings, in rule order.
-  for (size_t r = 0; r < n; ++r) {
+  // 3. Findings, in rule order: the live rules.
+  for (int r : s.live) {
     const auto& rule = p.rules[r];
-    if (effect[r] == Tri::False || rule.modality == check::Modality::Exempt) continue;
     Finding f;
     f.rule = static_cast<int>(r);
     f.applies = effect[r];

@@ -86,6 +86,9 @@ struct Scratch {
   std::vector<int> governed_by;
   std::vector<uint8_t> reason;  // 1 force, 2 specificity, 3 later
   std::vector<int> live;        // rules with a finding
+  // The rules of applicable rulesets, whose cond/effect this case set (ascending, and in exception
+  // order); every other rule's cond and effect stay False, so a case costs what applies to it.
+  std::vector<int> touched, touched_by_rank;
   std::vector<int> actions;
   std::vector<int> match_of_list;
 };

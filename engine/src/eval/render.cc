@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <string_view>
 
 #include "base/date.h"
 #include "i18n/localizer.h"
 
 namespace lexgate::eval {
-
-using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -33,15 +34,6 @@ const char* StatusName(Status s) {
     case Status::None: return "";
   }
   return "";
-}
-
-json Citation(const check::Rule& r) {
-  json c = json::object();
-  c["instrument"] = r.cite.instrument;
-  if (!r.cite.article.empty()) c["article"] = r.cite.article;
-  if (!r.cite.paragraph.empty()) c["paragraph"] = r.cite.paragraph;
-  if (!r.cite.item.empty()) c["item"] = r.cite.item;
-  return c;
 }
 
 std::string CitationText(const check::Rule& r, const i18n::Localizer& loc) {
@@ -145,88 +137,196 @@ std::string RuleMessage(const check::Rule& rule, const std::string& locale) {
   return rule.id;
 }
 
-std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
+namespace {
+
+// The decision is streamed straight into the output with RapidJSON's writer: building an nlohmann tree
+// and dumping it cost ~90 % of rendering (allocation per node), and batch and serve render every case.
+// Output is the same as nlohmann's dump (2-space indent, ": " after keys, UTF-8 unescaped) except that
+// control characters are escaped with upper-case hex digits (\u001F); both are the same JSON.
+template <class Writer>
+class JsonOut {
+ public:
+  explicit JsonOut(Writer& w) : w_(w) {}
+  void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+  void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+  void Str(std::string_view k, std::string_view v) { Key(k); Str(v); }
+  void Bool(std::string_view k, bool v) { Key(k); w_.Bool(v); }
+  void Int(int64_t v) { w_.Int64(v); }
+  void StartObject() { w_.StartObject(); }
+  void EndObject() { w_.EndObject(); }
+  void StartArray() { w_.StartArray(); }
+  void EndArray() { w_.EndArray(); }
+  void Object(std::string_view k) { Key(k); StartObject(); }
+  void Array(std::string_view k) { Key(k); StartArray(); }
+
+ private:
+  Writer& w_;
+};
+
+template <class Out>
+void WriteCitation(Out& out, const check::Rule& r) {
+  out.StartObject();
+  out.Str("instrument", r.cite.instrument);
+  if (!r.cite.article.empty()) out.Str("article", r.cite.article);
+  if (!r.cite.paragraph.empty()) out.Str("paragraph", r.cite.paragraph);
+  if (!r.cite.item.empty()) out.Str("item", r.cite.item);
+  out.EndObject();
+}
+
+// A finding's timing fields. With several timing clauses a later clause's value replaces an earlier
+// one's under the same key, keeping the key where it first appeared.
+struct TimingFields {
+  std::vector<std::pair<std::string_view, std::string>> text;
+  std::vector<int> unpublished;
+  size_t unpublished_at = std::string::npos;  // position among `text` keys, when present
+  void Set(std::string_view k, std::string v) {
+    for (auto& [key, val] : text)
+      if (key == k) {
+        val = std::move(v);
+        return;
+      }
+    text.emplace_back(k, std::move(v));
+  }
+};
+
+template <class Writer>
+void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const RenderOptions& o) {
   const check::Project& p = *prog.project;
   const i18n::Localizer& loc = LocalizerFor(o.locale);
-  json j;
-  j["case"] = d.case_id;
-  j["verdict"] = VerdictName(d.verdict);
-  j["as_of"] = FormatDate(d.as_of);
-  if (!o.history_source.empty()) j["history_source"] = o.history_source;
-  json findings = json::array();
+  JsonOut<Writer> out(w);
+  out.StartObject();
+  out.Str("case", d.case_id);
+  out.Str("verdict", VerdictName(d.verdict));
+  out.Str("as_of", FormatDate(d.as_of));
+  if (!o.history_source.empty()) {
+    out.Object("history_source");
+    for (const auto& [k, v] : o.history_source) out.Str(k, v);
+    out.EndObject();
+  }
+  out.Array("findings");
   for (const auto& f : d.findings) {
     const auto& r = p.rules[f.rule];
     const auto& rs = p.rulesets[r.ruleset];
-    json x;
-    x["rule"] = r.id;
-    x["modality"] = ModalityKey(r.modality);
-    x["binding"] = rs.binding;
-    json acts = json::array();
-    for (int a : r.actions) acts.push_back(p.actions[a]);
-    x["actions"] = json{{r.mode == check::ActionMode::OneOf ? "one_of" : "all_of", acts}};
+    out.StartObject();
+    out.Str("rule", r.id);
+    out.Str("modality", ModalityKey(r.modality));
+    out.Bool("binding", rs.binding);
+    out.Object("actions");
+    out.Array(r.mode == check::ActionMode::OneOf ? "one_of" : "all_of");
+    for (int a : r.actions) out.Str(p.actions[a]);
+    out.EndArray();
+    out.EndObject();
     if (!r.timings.empty()) {
-      json timing = json::object();
+      TimingFields tf;
       for (size_t i = 0; i < r.timings.size(); ++i) {
         const auto& t = r.timings[i];
         if (t.kind == ast::Timing::Within) {
-          timing["within"] = std::to_string(t.n) + " " + t.unit;
-          timing["after"] = t.anchor_text;
+          tf.Set("within", std::to_string(t.n) + " " + t.unit);
+          tf.Set("after", t.anchor_text);
         } else {
-          timing["before"] = t.anchor_text;
-          if (t.kind == ast::Timing::BeforeMinus) timing["minus"] = std::to_string(t.n) + " " + t.unit;
+          tf.Set("before", t.anchor_text);
+          if (t.kind == ast::Timing::BeforeMinus) tf.Set("minus", std::to_string(t.n) + " " + t.unit);
         }
         if (i < f.due.size() && f.due[i]) {
-          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::Within) timing["after"] = f.due[i]->anchor;
-          if (!f.due[i]->anchor.empty() && t.kind != ast::Timing::Within) timing["before"] = f.due[i]->anchor;
-          timing["due"] = FormatDate(f.due[i]->date);
-          if (rs.calendar >= 0 && t.unit == "working_days") timing["calendar"] = p.calendars[rs.calendar].name;
+          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::Within) tf.Set("after", f.due[i]->anchor);
+          if (!f.due[i]->anchor.empty() && t.kind != ast::Timing::Within) tf.Set("before", f.due[i]->anchor);
+          tf.Set("due", FormatDate(f.due[i]->date));
+          if (rs.calendar >= 0 && t.unit == "working_days") tf.Set("calendar", p.calendars[rs.calendar].name);
           if (!f.due[i]->unpublished_years.empty()) {
-            json ys = json::array();
-            for (int y : f.due[i]->unpublished_years) ys.push_back(y);
-            timing["calendar_unpublished_years"] = ys;
+            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.text.size();
+            tf.unpublished = f.due[i]->unpublished_years;
           }
         }
       }
-      x["timing"] = timing;
+      out.Object("timing");
+      for (size_t i = 0; i <= tf.text.size(); ++i) {
+        if (i == tf.unpublished_at) {
+          out.Array("calendar_unpublished_years");
+          for (int y : tf.unpublished) out.Int(y);
+          out.EndArray();
+        }
+        if (i < tf.text.size()) out.Str(tf.text[i].first, tf.text[i].second);
+      }
+      out.EndObject();
     }
-    x["applies"] = f.applies == Tri::True ? "yes" : "unknown";
-    if (r.modality == check::Modality::Must) x["status"] = StatusName(f.status);
-    if (!f.satisfied_by.empty()) x["satisfied_by"] = f.satisfied_by;
+    out.Str("applies", f.applies == Tri::True ? "yes" : "unknown");
+    if (r.modality == check::Modality::Must) out.Str("status", StatusName(f.status));
+    if (!f.satisfied_by.empty()) out.Str("satisfied_by", f.satisfied_by);
     if (f.governed_by >= 0) {
-      x["governed_by"] = p.rules[f.governed_by].id;
-      x["precedence"] = f.reason;
+      out.Str("governed_by", p.rules[f.governed_by].id);
+      out.Str("precedence", f.reason);
     }
-    x["jurisdiction"] = rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code : rs.group >= 0 ? p.groups[rs.group].name : "";
-    x["authority"] = rs.authority;
-    x["force"] = rs.force;
-    x["citation"] = Citation(r);
-    x["message"] = Message(prog, r, &f, loc);
-    findings.push_back(x);
+    out.Str("jurisdiction", rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code
+                            : rs.group >= 0      ? p.groups[rs.group].name
+                                                 : std::string());
+    out.Str("authority", rs.authority);
+    out.Str("force", rs.force);
+    out.Key("citation");
+    WriteCitation(out, r);
+    out.Str("message", Message(prog, r, &f, loc));
+    out.EndObject();
   }
-  j["findings"] = findings;
-  json exempted = json::array();
-  for (const auto& e : d.exempted)
-    exempted.push_back(json{{"rule", p.rules[e.rule].id}, {"by", p.rules[e.by].id}, {"citation", Citation(p.rules[e.by])}});
-  j["exempted"] = exempted;
-  json overridden = json::array();
-  for (const auto& e : d.overridden)
-    overridden.push_back(json{{"rule", p.rules[e.rule].id}, {"by", p.rules[e.by].id}, {"reason", e.reason}});
-  j["overridden"] = overridden;
-  json missing = json::array();
+  out.EndArray();
+  out.Array("exempted");
+  for (const auto& e : d.exempted) {
+    out.StartObject();
+    out.Str("rule", p.rules[e.rule].id);
+    out.Str("by", p.rules[e.by].id);
+    out.Key("citation");
+    WriteCitation(out, p.rules[e.by]);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Array("overridden");
+  for (const auto& e : d.overridden) {
+    out.StartObject();
+    out.Str("rule", p.rules[e.rule].id);
+    out.Str("by", p.rules[e.by].id);
+    out.Str("reason", e.reason);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Array("missing");
   for (const auto& m : d.missing) {
-    json asked = json::array();
-    for (int r : m.asked_by) asked.push_back(p.rules[r].id);
-    missing.push_back(json{{"fact", m.fact}, {"asked_by", asked}, {"decides", m.decides_verdict ? "verdict" : "obligations"},
-                           {"question", Question(loc, m.fact)}});
+    out.StartObject();
+    out.Str("fact", m.fact);
+    out.Array("asked_by");
+    for (int r : m.asked_by) out.Str(p.rules[r].id);
+    out.EndArray();
+    out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
+    out.Str("question", Question(loc, m.fact));
+    out.EndObject();
   }
-  j["missing"] = missing;
-  json rulesets = json::array();
+  out.EndArray();
+  out.Array("rulesets");
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
-    rulesets.push_back(json{{"id", rs.id}, {"version", rs.version}, {"sha256", rs.sha256}, {"state", u.state}});
+    out.StartObject();
+    out.Str("id", rs.id);
+    out.Str("version", rs.version);
+    out.Str("sha256", rs.sha256);
+    out.Str("state", u.state);
+    out.EndObject();
   }
-  j["rulesets"] = rulesets;
-  return j.dump(o.compact ? -1 : 2, ' ', false, json::error_handler_t::replace) + "\n";
+  out.EndArray();
+  out.EndObject();
+}
+
+}  // namespace
+
+std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
+  rapidjson::StringBuffer buf;
+  if (o.compact) {
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    WriteDecision(w, prog, d, o);
+  } else {
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+    w.SetIndent(' ', 2);
+    WriteDecision(w, prog, d, o);
+  }
+  std::string s(buf.GetString(), buf.GetSize());
+  s += '\n';
+  return s;
 }
 
 std::string RenderText(const ir::Program& prog, const Decision& d, const RenderOptions& o) {

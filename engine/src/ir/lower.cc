@@ -1,5 +1,9 @@
 #include "ir/lower.h"
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 #include <functional>
 #include <tuple>
 
@@ -139,6 +143,57 @@ class Lowerer {
 
 }  // namespace
 
+
+namespace {
+
+// For each ruleset, the `slot == constant` conjuncts at the top of its applicability condition.
+std::vector<std::pair<int32_t, int64_t>> EqualityConjuncts(const Program& prog, int32_t node) {
+  std::vector<std::pair<int32_t, int64_t>> out;
+  std::vector<int32_t> stack = {node};
+  while (!stack.empty()) {
+    const Node& n = prog.nodes[stack.back()];
+    stack.pop_back();
+    const uint32_t* k = prog.kid_list.data() + n.kids;
+    if (n.op == NOp::And) {
+      for (uint32_t i = 0; i < n.nkids; ++i) stack.push_back(static_cast<int32_t>(k[i]));
+    } else if (n.op == NOp::Cmp && n.cmp == 0) {
+      const Node& a = prog.nodes[k[0]];
+      const Node& b = prog.nodes[k[1]];
+      if (a.op == NOp::Slot && a.var < 0 && b.op == NOp::Const) out.emplace_back(a.slot, b.imm);
+    }
+  }
+  return out;
+}
+
+void BuildRulesetIndex(Program& prog) {
+  const size_t n = prog.ruleset_applies.size();
+  std::vector<std::vector<std::pair<int32_t, int64_t>>> eqs(n);
+  std::map<int32_t, std::set<int64_t>> distinct;  // slot → the constants rulesets compare it with
+  for (size_t i = 0; i < n; ++i) {
+    if (prog.ruleset_applies[i] < 0) continue;
+    eqs[i] = EqualityConjuncts(prog, prog.ruleset_applies[i]);
+    for (auto [slot, c] : eqs[i]) distinct[slot].insert(c);
+  }
+  size_t best = 1;
+  for (const auto& [slot, cs] : distinct)
+    if (cs.size() > best) {
+      best = cs.size();
+      prog.ruleset_index_slot = slot;
+    }
+  for (size_t i = 0; i < n; ++i) {
+    bool keyed = false;
+    for (auto [slot, c] : eqs[i])
+      if (slot == prog.ruleset_index_slot && !keyed) {
+        prog.ruleset_index.emplace_back(c, static_cast<int32_t>(i));
+        keyed = true;
+      }
+    if (!keyed) prog.ruleset_unindexed.push_back(static_cast<int32_t>(i));
+  }
+  std::sort(prog.ruleset_index.begin(), prog.ruleset_index.end());
+}
+
+}  // namespace
+
 std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> project) {
   auto prog = std::make_shared<Program>();
   prog->project = project;
@@ -217,6 +272,19 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->rule_order.push_back(r);
   };
   for (size_t i = 0; i < p.rules.size(); ++i) visit(static_cast<int>(i));
+  prog->rule_rank.resize(p.rules.size());
+  for (size_t i = 0; i < prog->rule_order.size(); ++i) prog->rule_rank[prog->rule_order[i]] = static_cast<int32_t>(i);
+  // Each ruleset's rules, ascending, so that evaluation touches only the rules of applicable rulesets.
+  prog->ruleset_rule_begin.assign(p.rulesets.size() + 1, 0);
+  for (const auto& r : p.rules) ++prog->ruleset_rule_begin[r.ruleset + 1];
+  for (size_t i = 0; i < p.rulesets.size(); ++i) prog->ruleset_rule_begin[i + 1] += prog->ruleset_rule_begin[i];
+  for (const auto& rs : p.rulesets) prog->ruleset_in_force.emplace_back(rs.effective, rs.expires);
+  BuildRulesetIndex(*prog);
+  prog->ruleset_rules.resize(p.rules.size());
+  {
+    std::vector<uint32_t> next(prog->ruleset_rule_begin.begin(), prog->ruleset_rule_begin.end() - 1);
+    for (size_t r = 0; r < p.rules.size(); ++r) prog->ruleset_rules[next[p.rules[r].ruleset]++] = static_cast<int32_t>(r);
+  }
 
   // Precedence applies inside one legal order: a ruleset's top-level country, or its group (the EU).
   for (const auto& rs : p.rulesets) {

@@ -71,6 +71,17 @@ struct Program {
   std::vector<std::vector<Anchor>> rule_anchors;  // per rule, per timing clause
   std::vector<std::vector<int32_t>> rule_message_args;  // per rule: a node per `with` argument
   std::vector<int32_t> rule_order;
+  std::vector<int32_t> rule_rank;           // rule → its position in rule_order
+  std::vector<uint32_t> ruleset_rule_begin;  // ruleset i's rules are ruleset_rules[begin[i], begin[i+1])
+  std::vector<int32_t> ruleset_rules;
+  std::vector<std::pair<int32_t, int32_t>> ruleset_in_force;  // per ruleset: effective, expires (days)
+  // Ruleset index (as OPA indexes rules): most rulesets apply under a conjunction holding
+  // `fact == constant` for one fact (the case kind, or whichever fact splits the rulesets most). A case
+  // that gives that fact is tested only against the rulesets keyed by its value and those without such
+  // a conjunct; for every other ruleset the conjunct is false, and so is its applicability.
+  int32_t ruleset_index_slot = -1;
+  std::vector<std::pair<int64_t, int32_t>> ruleset_index;  // (constant, ruleset), sorted
+  std::vector<int32_t> ruleset_unindexed;                  // ascending
   std::vector<int32_t> ruleset_legal_order;  // per ruleset: its top-level jurisdiction, or -2 - group id   // rules so that every rule comes after its exceptions
   std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
   // membership[g][j]: validity intervals during which jurisdiction j is a member of group g

@@ -3,6 +3,7 @@
 #include <antlr4-runtime.h>
 #include <unicode/utf8.h>
 
+#include <atomic>
 #include <charconv>
 
 #include "LexgateLexer.h"
@@ -14,6 +15,68 @@ namespace lexgate::syntax {
 namespace {
 
 using P = LexgateParser;
+
+// ANTLR's lexer caches DFA edges only for code points below 128; every other character is matched by
+// simulating the ATN, which made lexing Chinese text (rule messages, names) most of the load time. Most
+// non-ASCII characters are interchangeable for the lexer: they are letters that no keyword, punctuation
+// twin or quote mentions. This stream folds each such character onto \u0001, which the grammar lists
+// exactly where it lists \p{L} (in IDENT), so the lexer sees a character it treats identically but can
+// cache. Whether two characters are interchangeable is decided from the lexer's own ATN: a character is
+// folded only if every consuming transition matches it exactly when it matches \u0001. Token text still
+// comes from the original characters (getText reads `_data`). A raw \u0001 in a file is read as \u0002,
+// which, like \u0001 before the fold existed, matches only the "any character" sets.
+class FoldingInputStream final : public antlr4::ANTLRInputStream {
+ public:
+  explicit FoldingInputStream(const std::string& text) : antlr4::ANTLRInputStream(text) {}
+
+  size_t LA(ssize_t i) override {
+    size_t c = antlr4::ANTLRInputStream::LA(i);
+    if (c < 128) return c == kFold ? kFold + 1 : c;
+    if (c == static_cast<size_t>(antlr4::IntStream::EOF)) return c;
+    return Folds(c) ? kFold : c;
+  }
+
+ private:
+  static constexpr size_t kFold = 1;
+
+  struct Table {
+    std::vector<const antlr4::atn::Transition*> consuming;  // every transition that consumes a character
+    std::vector<bool> matches_fold;                         // ... and whether it matches \u0001
+    std::vector<std::atomic<uint8_t>> bmp;                  // 0 not yet known, 1 fold, 2 keep
+    bool usable = false;
+    Table() : bmp(0x10000) {
+      antlr4::ANTLRInputStream empty(std::string{});
+      LexgateLexer lexer(&empty);
+      const antlr4::atn::ATN& atn = lexer.getATN();  // static: outlives `lexer`
+      for (const auto* state : atn.states) {
+        if (!state) continue;
+        for (const auto* t : state->transitions)
+          if (!t->isEpsilon()) {
+            consuming.push_back(t);
+            matches_fold.push_back(t->matches(kFold, 0, 0x10FFFF));
+          }
+      }
+      usable = std::find(matches_fold.begin(), matches_fold.end(), true) != matches_fold.end();
+    }
+    bool Compute(size_t c) const {
+      for (size_t i = 0; i < consuming.size(); ++i)
+        if (consuming[i]->matches(c, 0, 0x10FFFF) != matches_fold[i]) return false;
+      return true;
+    }
+  };
+
+  static bool Folds(size_t c) {
+    static Table table;
+    if (!table.usable) return false;
+    if (c >= 0x10000) return table.Compute(c);
+    uint8_t known = table.bmp[c].load(std::memory_order_relaxed);
+    if (!known) {
+      known = table.Compute(c) ? 1 : 2;
+      table.bmp[c].store(known, std::memory_order_relaxed);
+    }
+    return known == 1;
+  }
+};
 using diag::Code;
 
 constexpr int kMaxNesting = 200;
@@ -864,16 +927,37 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
     return file;
   }
   try {
-    antlr4::ANTLRInputStream input(text);
+    FoldingInputStream input(text);
     LexgateLexer lexer(&input);
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
     LexgateParser parser(&tokens);
     parser.removeErrorListeners();
     ErrorListener listener(sink, file_id, off);
-    parser.addErrorListener(&listener);
     size_t errors_before = sink.ErrorCount();
-    auto* tree = parser.file();
+    // Two-stage parsing (ANTLR's documented idiom): SLL prediction is several times faster than full
+    // LL and gives the same tree whenever it succeeds; only when it bails out (a syntax error, or an
+    // ambiguity SLL cannot resolve) is the file parsed again with full LL and the error listener, so
+    // diagnostics are exactly those of an LL parse.
+    LexgateParser::FileContext* tree = nullptr;
+    {
+      auto bail = std::make_shared<antlr4::BailErrorStrategy>();
+      parser.setErrorHandler(bail);
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+      try {
+        tree = parser.file();
+      } catch (const antlr4::ParseCancellationException&) {
+        tree = nullptr;
+      }
+    }
+    if (!tree) {
+      tokens.seek(0);
+      parser.reset();
+      parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+      parser.addErrorListener(&listener);
+      tree = parser.file();
+    }
     // A file with syntax errors yields no declarations: the checker would only see fragments of them
     // and report confusing follow-on errors.
     if (sink.ErrorCount() != errors_before) return file;

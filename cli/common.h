@@ -48,5 +48,6 @@ Runner AddServeCommand(CLI::App& app, Common& common);
 Runner AddDueCommand(CLI::App& app, Common& common);
 Runner AddDoneCommand(CLI::App& app, Common& common);
 Runner AddAuditCommand(CLI::App& app, Common& common);
+Runner AddLspCommand(CLI::App& app, Common& common);
 
 }  // namespace lexgate::cli

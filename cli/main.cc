@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       AddDueCommand(app, common),
       AddDoneCommand(app, common),
       AddAuditCommand(app, common),
+      AddLspCommand(app, common),
   };
   try {
     app.parse(argc, argv);

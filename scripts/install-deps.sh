@@ -10,3 +10,5 @@ apt-get install -y -qq --no-install-recommends \
   curl python3 jq sqlite3 \
   libpq-dev postgresql \
   >/dev/null
+# Oniguruma, the regex engine of TextMate grammars: tests/editors/textmate_test.py runs the grammar with it.
+apt-get install -y -qq --no-install-recommends libonig5 >/dev/null

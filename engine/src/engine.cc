@@ -43,9 +43,15 @@ void Finish(LoadResult& r, const std::vector<std::unique_ptr<ast::File>>& asts) 
 }  // namespace
 
 LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources) {
+  std::vector<std::unique_ptr<ast::File>> asts;
+  return LoadSources(sources, asts);
+}
+
+LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources,
+                       std::vector<std::unique_ptr<ast::File>>& asts) {
   LoadResult r;
   r.sources = std::make_shared<SourceManager>();
-  std::vector<std::unique_ptr<ast::File>> asts;
+  asts.clear();
   for (auto& [name, text] : sources) {
     uint32_t id = r.sources->Add(name, text);
     r.files.push_back(name);
@@ -55,10 +61,8 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
   return r;
 }
 
-LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options) {
+std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error, const LoadOptions& options) {
   std::vector<std::string> files;
-  LoadResult r;
-  r.sources = std::make_shared<SourceManager>();
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) {
@@ -66,8 +70,8 @@ LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& o
       continue;
     }
     if (!fs::is_directory(p, ec)) {
-      r.error = p;
-      return r;
+      error = p;
+      return {};
     }
     std::vector<std::string> found;
     // Symbolic links are not followed: rule loading stays inside the given directories.
@@ -92,7 +96,14 @@ LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& o
     for (const auto& u : unique) dup |= fs::weakly_canonical(u, ec2).string() == canon;
     if (!dup) unique.push_back(f);
   }
-  files = unique;
+  return unique;
+}
+
+LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options) {
+  LoadResult r;
+  r.sources = std::make_shared<SourceManager>();
+  std::vector<std::string> files = GateFiles(paths, r.error, options);
+  if (!r.error.empty()) return r;
   std::vector<std::unique_ptr<ast::File>> asts;
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);

@@ -33,6 +33,13 @@ struct LoadOptions {
 LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options = {});
 // Loads from in-memory sources (name, text) — used by tests and embedders.
 LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources);
+// The same, also handing back each source's AST (the language server indexes them; see lsp/index.h).
+LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& sources,
+                       std::vector<std::unique_ptr<ast::File>>& asts);
+// Every *.gate file below each directory (or the file itself), as LoadRules reads them: sorted within a
+// directory, symbolic links not followed, each file once. A path that is neither goes to `error`.
+std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error,
+                                   const LoadOptions& options = {});
 
 // Where the shipped rulesets/ and jurisdictions/ live: $LEXGATE_HOME, next to the executable
 // (../share/lexgate), or the source tree the binary was built from.

@@ -193,17 +193,13 @@ int Ask(const Common& common, const std::string& kind, const std::string& date, 
     auto c = eval::ReadCaseValue(prog, kase, err);
     if (!c) return ExitCode::kInternal;  // every answer was checked before it was kept
     eval::EvalOptions opts{};
-    eval::Questionnaire q = eval::FindQuestions(prog, *c, opts);
+    eval::Questionnaire q = eval::FindQuestions(prog, *c, opts, unknown);
     verdict = q.verdict;
     const eval::Question* next = nullptr;
-    for (const auto& qu : q.questions)
-      if (!unknown.count(qu.fact)) {
-        next = &qu;
-        break;
-      }
+    if (!q.questions.empty()) next = &q.questions.front();
     if (q.settled || !next || eof) {
       std::string v = loc.Text(std::string("verdict/") + eval::VerdictName(q.verdict));
-      std::cout << "\n" << loc.Format(q.settled ? "ask/settled" : "ask/unsettled", {{"verdict", Str(v)}}) << "\n\n";
+      std::cout << "\n" << loc.Format(q.settled ? "ask/settled" : eof ? "ask/stopped" : "ask/unsettled", {{"verdict", Str(v)}}) << "\n\n";
       eval::RenderOptions ro;
       ro.locale = locale;
       ro.color = isatty(1);

@@ -144,7 +144,8 @@ std::vector<int> Sorted(std::vector<int> v) {
 
 }  // namespace
 
-Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOptions& opts) {
+Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOptions& opts,
+                            const std::set<std::string>& dont_know) {
   const check::Project& p = *prog.project;
   const int32_t as_of = AsOfDate(c, opts);
   EvalOptions fixed{as_of};  // a fact set below must not move the as-of date
@@ -164,7 +165,9 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
   std::vector<Question> others;  // facts that change some rule but neither the verdict nor the obligations
   for (int32_t slot : scan.slots()) {
     const ir::SlotInfo& info = prog.root.slots[slot];
-    if (c.slots[slot].known || !Askable(info.type) || slot == prog.kind_slot || slot == prog.id_slot) continue;
+    if (c.slots[slot].known || !Askable(info.type) || slot == prog.kind_slot || slot == prog.id_slot ||
+        dont_know.count(info.path))
+      continue;
     Question qu;
     qu.slot = slot;
     qu.fact = info.path;
@@ -225,8 +228,7 @@ std::string QuestionText(const std::string& fact, const std::string& locale) {
   i18n::Localizer loc(locale);
   std::string key = "question/" + fact;
   std::replace(key.begin(), key.end(), '.', '/');
-  std::string text = loc.Text(key);
-  if (text != key) return text;
+  if (loc.Text(key) != key) return loc.Format(key, {});
   return loc.Format("text/question", {{"fact", icu::Formattable(icu::UnicodeString::fromUTF8(fact))}});
 }
 

@@ -10,6 +10,7 @@
 // the obligations come after the verdict's: together they can still change it (two unmet duties, each
 // met by a different fact). Facts inside lists are not enumerated.
 #pragma once
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,9 @@ struct Questionnaire {
   std::vector<Question> questions;  // verdict-deciding first, then by how many rules ask, then schema order
 };
 
-Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOptions& opts);
+// `dont_know`: facts the user cannot answer; they stay unknown and are not asked.
+Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOptions& opts,
+                            const std::set<std::string>& dont_know = {});
 
 // The question for a fact in the locale: the bundle's question/<path> text, else a generic one.
 std::string QuestionText(const std::string& fact, const std::string& locale);

@@ -328,7 +328,7 @@ class Printer {
     for (auto& [path, tv] : facts) vals += (vals.empty() ? "" : loc_.Text("punct/list")) + path + " = " + ValueText(tv.first, tv.second);
     for (auto& [expr, v] : sums)
       vals += (vals.empty() ? "" : loc_.Text("punct/list")) + expr + " = " + ValueText(check::Type{TypeKind::Count, -1, false}, v);
-    if (!vals.empty() && !(n.op == NOp::Slot)) line += "  " + loc_.Format("punct/paren", {{"x", Str(vals)}});
+    if (!vals.empty() && !(n.op == NOp::Slot)) line += " " + loc_.Format("punct/paren", {{"x", Str(vals)}});
     else if (n.op == NOp::Slot) line += " = " + ValueText(facts[0].second.first, facts[0].second.second);
     out += line + "\n";
   }

@@ -257,7 +257,7 @@ Runner AddAskCommand(CLI::App& app, Common& common) {
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("ask", HelpText("ask"));
   sub->footer(std::string("Example:\n  lexgate ask --kind transfer --locale zh_CN --save case.json\n"
-                          "  printf 'yes\\nno\\n' | lexgate ask --kind transfer     # scripted: one answer a line\n\n"
+                          "  printf 'CN-BJ\\nDE\\n120000\\n' | lexgate ask --kind transfer   # scripted: one answer a line\n\n"
                           "Exit codes: the verdict's (0–3, as for check) once the questions end; 64 bad option;\n"
                           "  66 the --save file cannot be written; 78 bad rules\n"));
   sub->add_option("--kind", o->kind, "what the case is about")->check(CLI::IsMember({"transfer", "filing", "ip_event"}));

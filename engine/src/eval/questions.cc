@@ -236,8 +236,7 @@ std::string EnumValueName(const check::Project& p, int enum_id, int value, const
   const std::string& raw = p.enums[enum_id].values[value];
   i18n::Localizer loc(locale);
   std::string key = "enum/" + p.enums[enum_id].name + "/" + raw;
-  std::string text = loc.Text(key);
-  return text != key ? text : raw;
+  return loc.Text(key) != key ? loc.Format(key, {}) : raw;
 }
 
 json QuestionsJson(const ir::Program& prog, const Case& c, const EvalOptions& opts, const Questionnaire& q,

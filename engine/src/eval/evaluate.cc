@@ -67,7 +67,7 @@ class Machine {
     if (tracer_) [[unlikely]] {
       tracer_->Enter(id);
       Tri t = EvalTNode(id);
-      tracer_->Leave(id, t == Tri::Unknown ? Val{0, 0, false} : Val{t == Tri::True, t == Tri::True, true});
+      tracer_->Leave(id, t == Tri::Unknown ? kU : B(t == Tri::True));
       return t;
     }
     return EvalTNode(id);

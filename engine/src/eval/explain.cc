@@ -420,26 +420,6 @@ class Printer {
   std::vector<Binding> bind_;
 };
 
-json CitationJson(const check::Rule& r) {
-  json c = json::object();
-  c["instrument"] = r.cite.instrument;
-  if (!r.cite.article.empty()) c["article"] = r.cite.article;
-  if (!r.cite.paragraph.empty()) c["paragraph"] = r.cite.paragraph;
-  if (!r.cite.item.empty()) c["item"] = r.cite.item;
-  return c;
-}
-
-std::string CitationText(const check::Rule& r, const i18n::Localizer& loc) {
-  std::string s = r.cite.instrument;
-  auto part = [&](const char* key, const std::string& n) {
-    if (!n.empty()) s += " " + loc.Format(key, {{"n", Printer::Str(n)}});
-  };
-  part("citation/article", r.cite.article);
-  part("citation/paragraph", r.cite.paragraph);
-  part("citation/item", r.cite.item);
-  return s;
-}
-
 // The finding as the decision JSON shows it (the same renderer, so the same fields and message).
 json FindingJson(const ir::Program& prog, const Finding& f, const std::string& locale) {
   Decision one;
@@ -515,7 +495,7 @@ std::string RenderExplanationText(const ir::Program& prog, const Case& c, const 
   out += "  " + loc.Format("explain/decided", {{"how", S(e.decided_by)}, {"by", S(by)},
                                                 {"reason", S(e.precedence.empty() ? "" : loc.Text("reason/" + e.precedence))}}) + "\n";
   if (!e.governs.empty()) out += "  " + loc.Format("explain/governs", {{"rules", S(JoinRules(p, e.governs, loc))}}) + "\n";
-  out += "  " + loc.Format("explain/citation", {{"citation", S(CitationText(r, loc))}}) + "\n";
+  out += "  " + loc.Format("explain/citation", {{"citation", S(CitationText(r, locale))}}) + "\n";
   if (e.satisfied) {
     out += "  " + loc.Format("explain/satisfied", {{"value", S(pr.Truth(TriOf(e.satisfied->value)))}}) + "\n";
     pr.Text(&*e.satisfied, e.satisfied->node, 2, out);
@@ -575,7 +555,7 @@ json ExplanationJson(const ir::Program& prog, const Case& c, const RuleExplanati
   for (int g : e.governs) gov.push_back(p.rules[g].id);
   j["governs"] = gov;
   j["citation"] = CitationJson(r);
-  j["citation_text"] = CitationText(r, loc);
+  j["citation_text"] = CitationText(r, locale);
   j["satisfied"] = e.satisfied ? pr.Json(&*e.satisfied, e.satisfied->node) : json(nullptr);
   j["finding"] = e.finding ? FindingJson(prog, *e.finding, locale) : json(nullptr);
   return j;

@@ -44,7 +44,7 @@ for _ in $(seq 1 300); do
   # the last line is the prompt "> " when a question waits
   last=$(grep -v '^[[:space:]]*$' "$TMP/pane" | tail -1)
   [ "$last" = ">" ] || continue
-  fact=$(grep -o '\[[A-Za-z_.]*\]$' "$TMP/pane" | tail -1 | tr -d '[]')
+  fact=$(grep -v '^ *[0-9]*) ' "$TMP/pane" | grep -o '\[[A-Za-z_.]*\]$' | tail -1 | tr -d '[]')  # not an enum list line
   [ -n "$fact" ] || continue
   n=$(grep -c '^>' "$TMP/pane")
   [ "$n" -gt "$asked" ] || continue
@@ -71,7 +71,7 @@ echo "PASS saved case: lexgate check decides identically (conditional, exit $che
 # Scripted: the same questions, in the order the terminal run asked them, answered from a pipe (no
 # terminal) in Chinese (是/否 for yes/no).
 : >"$TMP/answers"
-for f in $(grep -o '\[[A-Za-z_.]*\]$' "$TMP/pane" | tr -d '[]' | uniq); do
+for f in $(grep -v '^ *[0-9]*) ' "$TMP/pane" | grep -o '\[[A-Za-z_.]*\]$' | tr -d '[]' | uniq); do
   answer "$f" | sed 's/^yes$/是/; s/^no$/否/' >>"$TMP/answers"
 done
 "$LEXGATE" ask --kind transfer --date 2025-06-10 --locale zh_CN --save "$TMP/case2.json" <"$TMP/answers" >"$TMP/out2"

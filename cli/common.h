@@ -49,5 +49,7 @@ Runner AddDueCommand(CLI::App& app, Common& common);
 Runner AddDoneCommand(CLI::App& app, Common& common);
 Runner AddAuditCommand(CLI::App& app, Common& common);
 Runner AddLspCommand(CLI::App& app, Common& common);
+Runner AddExplainCommand(CLI::App& app, Common& common);
+Runner AddAskCommand(CLI::App& app, Common& common);
 
 }  // namespace lexgate::cli

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
       AddDoneCommand(app, common),
       AddAuditCommand(app, common),
       AddLspCommand(app, common),
+      AddExplainCommand(app, common),
+      AddAskCommand(app, common),
   };
   try {
     app.parse(argc, argv);

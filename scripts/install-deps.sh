@@ -9,6 +9,7 @@ apt-get install -y -qq --no-install-recommends \
   libsqlite3-dev libssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev \
   curl python3 jq sqlite3 \
   libpq-dev postgresql \
+  tmux \
   >/dev/null
 # Oniguruma, the regex engine of TextMate grammars: tests/editors/textmate_test.py runs the grammar with it.
 apt-get install -y -qq --no-install-recommends libonig5 >/dev/null

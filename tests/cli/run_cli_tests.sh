@@ -196,7 +196,7 @@ grep -q "  US$" "$TMP/out" && ok "EU_ADEQUATE as of 2023-07-10 has the US" || fa
 run - jurisdictions --group NOPE
 [ "$rc" = 64 ] && ok "unknown group → 64" || fail "unknown group" "exit $rc"
 
-for sub in check test deadline jurisdictions batch; do
+for sub in check test deadline jurisdictions batch explain ask; do
   run - $sub --help
   [ "$rc" = 0 ] && grep -q "Example" "$TMP/out" && ok "$sub --help exits 0 with an example" || fail "$sub --help" "exit $rc"
 done

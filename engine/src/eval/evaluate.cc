@@ -61,10 +61,31 @@ class Machine {
   // The element index that the last true `some` over root list `slot` matched, or -1.
   int MatchOfList(int32_t slot) const { return match_of_list_[slot]; }
 
+  // Explanations only: report every node evaluated to `t` (null, the default, on the hot path).
+  void SetTracer(Tracer* t) { tracer_ = t; }
+  Tri EvalT(int32_t id) {
+    if (tracer_) [[unlikely]] {
+      tracer_->Enter(id);
+      Tri t = EvalTNode(id);
+      tracer_->Leave(id, t == Tri::Unknown ? kU : B(t == Tri::True));
+      return t;
+    }
+    return EvalTNode(id);
+  }
+  Val Eval(int32_t id) {
+    if (tracer_) [[unlikely]] {
+      tracer_->Enter(id);
+      Val v = EvalNode(id);
+      tracer_->Leave(id, v);
+      return v;
+    }
+    return EvalNode(id);
+  }
+
   // The condition at `id` as a truth value. Logic nodes are evaluated here without building Vals (the
   // hot path: no return through memory), and a comparison of a case fact with a constant — the commonest
   // leaf — reads the slot directly instead of recursing twice.
-  Tri EvalT(int32_t id) {
+  Tri EvalTNode(int32_t id) {
     const ir::Node& n = prog_.nodes[id];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
     switch (n.op) {
@@ -126,7 +147,7 @@ class Machine {
 
   static Tri ToTriV(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
 
-  Val Eval(int32_t id) {
+  Val EvalNode(int32_t id) {
     const ir::Node& n = prog_.nodes[id];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
     switch (n.op) {
@@ -344,6 +365,7 @@ class Machine {
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
   std::vector<int>& match_of_list_;
+  Tracer* tracer_ = nullptr;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -382,6 +404,13 @@ Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t 
   std::vector<int> buf(prog.root.slots.size());
   Machine m(prog, c, as_of, buf);
   return ToTri(m.Eval(node));
+}
+
+Val TraceCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of, Tracer& tracer) {
+  std::vector<int> buf(prog.root.slots.size());
+  Machine m(prog, c, as_of, buf);
+  m.SetTracer(&tracer);
+  return m.Eval(node);
 }
 
 Scratch::Scratch(const ir::Program& prog) {
@@ -512,6 +541,8 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
 const char* ReasonName(uint8_t r) { return r == 1 ? "force" : r == 2 ? "specificity" : "later"; }
 
 }  // namespace
+
+int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
 
 Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& s) {
   int32_t as_of = AsOf(c, opts);

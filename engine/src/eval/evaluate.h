@@ -105,4 +105,19 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
 // The three-valued value of one node, for explanations and tests.
 Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of);
 
+// Observes an evaluation node by node (lexgate explain, eval/explain.h): Enter before a node is
+// evaluated, Leave with its value after. A node may be entered again inside itself (a logic node asked
+// for as a value); the evaluator's hot paths run with no tracer at all.
+class Tracer {
+ public:
+  virtual ~Tracer() = default;
+  virtual void Enter(int32_t node) = 0;
+  virtual void Leave(int32_t node, const ir::Val& value) = 0;
+};
+
+// The value of one node, as EvalCondition computes it, with every node evaluated reported to `tracer`.
+ir::Val TraceCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of, Tracer& tracer);
+// The as-of date Evaluate and Decide use: the option, else the case's date, else today.
+int32_t AsOfDate(const Case& c, const EvalOptions& opts);
+
 }  // namespace lexgate::eval

@@ -128,6 +128,9 @@ const i18n::Localizer& LocalizerFor(const std::string& locale) {
 
 }  // namespace
 
+json CitationJson(const check::Rule& rule) { return Citation(rule); }
+std::string CitationText(const check::Rule& rule, const std::string& locale) { return CitationText(rule, LocalizerFor(locale)); }
+
 std::string RuleMessage(const check::Rule& rule, const std::string& locale) {
   i18n::Localizer loc(locale);
   for (const auto& l : loc.chain()) {

@@ -2,6 +2,7 @@
 // report for terminals). Both are deterministic: same decision, same bytes.
 #pragma once
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "eval/evaluate.h"
@@ -20,5 +21,8 @@ std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderO
 std::string RenderText(const ir::Program& prog, const Decision& d, const RenderOptions& o);
 // The rule's message in the best locale: requested → its parents → en → the rule id.
 std::string RuleMessage(const check::Rule& rule, const std::string& locale);
+// A rule's citation as the decision JSON gives it, and as text in the locale ("… art 8 para 2").
+nlohmann::ordered_json CitationJson(const check::Rule& rule);
+std::string CitationText(const check::Rule& rule, const std::string& locale);
 
 }  // namespace lexgate::eval

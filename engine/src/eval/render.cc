@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -128,7 +129,14 @@ const i18n::Localizer& LocalizerFor(const std::string& locale) {
 
 }  // namespace
 
-json CitationJson(const check::Rule& rule) { return Citation(rule); }
+nlohmann::ordered_json CitationJson(const check::Rule& r) {
+  nlohmann::ordered_json c = nlohmann::ordered_json::object();
+  c["instrument"] = r.cite.instrument;
+  if (!r.cite.article.empty()) c["article"] = r.cite.article;
+  if (!r.cite.paragraph.empty()) c["paragraph"] = r.cite.paragraph;
+  if (!r.cite.item.empty()) c["item"] = r.cite.item;
+  return c;
+}
 std::string CitationText(const check::Rule& rule, const std::string& locale) { return CitationText(rule, LocalizerFor(locale)); }
 
 std::string RuleMessage(const check::Rule& rule, const std::string& locale) {

@@ -8,4 +8,5 @@ apt-get install -y -qq --no-install-recommends \
   antlr4 libantlr4-runtime-dev libicu-dev icu-devtools libcli11-dev libfmt-dev nlohmann-json3-dev \
   libsqlite3-dev libssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev \
   curl python3 jq sqlite3 \
+  clang libclang-rt-14-dev valgrind ccache \
   >/dev/null

@@ -70,10 +70,24 @@ LoadResult LoadRules(const std::vector<std::string>& paths) {
       return r;
     }
     std::vector<std::string> found;
-    // Symbolic links are not followed: rule loading stays inside the given directories.
+    // Symbolic links are not followed: rule loading stays inside the given directories. One that points
+    // outside them is refused with LG1014 (a link inside is skipped: its target is read where it is).
+    const fs::path dir = fs::weakly_canonical(p, ec);
     for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::none, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_symlink()) continue;
+      std::error_code lec;
+      if (it->is_symlink(lec)) {
+        fs::path target = fs::weakly_canonical(it->path(), lec);
+        auto rel = target.lexically_relative(dir);
+        if (lec || rel.empty() || *rel.begin() == "..") {
+          uint32_t id = r.sources->Add(it->path().string(), "");
+          std::error_code rec;
+          fs::path shown = fs::read_symlink(it->path(), rec);
+          r.diagnostics.Report(diag::Code::LG1014, Span{id, 0, 0, 1, 1},
+                               {{"link", it->path().string()}, {"target", rec ? target.string() : shown.string()}, {"dir", p}});
+        }
+        continue;
+      }
       if (it->is_regular_file() && it->path().extension() == ".gate") found.push_back(it->path().string());
     }
     std::sort(found.begin(), found.end());

@@ -47,8 +47,18 @@ cp fuzz/seeds/serve/* "$seeds/fuzz_serve/"
 
 # The rule language's keywords (English and Chinese) and punctuation, read from the lexer grammar.
 dict=$out/rules.dict
-grep -o "'[^']*'" grammar/LexgateLexer.g4 | sed "s/^'\(.*\)'$/\1/" | sort -u | grep -v '^$' |
-  while IFS= read -r kw; do printf '"%s"\n' "$(printf '%s' "$kw" | sed 's/\\/\\\\/g; s/"/\\"/g')"; done >"$dict"
+python3 - grammar/LexgateLexer.g4 "$dict" <<'PY'
+import re, sys
+words = set()
+for line in open(sys.argv[1], encoding="utf-8"):  # token rules only: NAME : 'kw' | 'kw' ;
+    if re.match(r"^[A-Z_]+\s*:", line) and not line.startswith(("STRING", "UNTERMINATED")):
+        words.update(w for w in re.findall(r"'([^'\n]+)'", line) if len(w) <= 24)
+words = sorted(words)
+def esc(w):  # libFuzzer dictionaries: printable ASCII as is, every other byte as \xNN
+    w = w.encode().decode("unicode_escape").encode() if "\\u" in w else w.encode()
+    return "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else "\\x%02X" % b for b in w)
+open(sys.argv[2], "w").write("".join('"%s"\n' % esc(w) for w in words))
+PY
 
 # ---- run: the time is shared equally; two targets at a time
 per=$(( total * jobs / ${#targets[@]} ))

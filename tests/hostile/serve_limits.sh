@@ -35,7 +35,7 @@ url=http://127.0.0.1:$port
 code() { curl -s -m 10 -o "$tmp/body" -w '%{http_code}' "$@"; }
 [[ $(code "$url/healthz") == 200 ]] && ok "healthz" || bad "healthz"
 [[ $(code "$url/v1/check") == 405 ]] && ok "GET /v1/check → 405" || bad "GET /v1/check → $(code "$url/v1/check")"
-[[ $(code -X POST "$url/v1/nope") == 404 ]] && ok "POST /v1/nope → 404" || bad "POST /v1/nope"
+c=$(code -X POST -d '{}' "$url/v1/nope"); [[ $c == 404 ]] && ok "POST /v1/nope → 404" || bad "POST /v1/nope → $c"
 sockets() { ls -l /proc/"$pid"/fd 2>/dev/null | grep -c 'socket:'; }
 base=$(sockets)
 # 40 clients connect and send nothing.

@@ -26,7 +26,7 @@ vg() {  # NAME EXPECTED_EXIT ARGS…
 }
 vg "check cn-transfer-120k-scc" 1 check "$src/examples/cn-transfer-120k-scc.json" --format json
 vg "check eu-transfer-us-no-dpf-prohibited (text, zh_CN)" 2 check "$src/examples/eu-transfer-us-no-dpf-prohibited.json" --format text --locale zh_CN
-vg "test cn/pipl" 0 test --rules "$src/rulesets/cn/pipl"
+vg "test cn/tech-export" 0 test --rules "$src/rulesets/cn/tech-export"
 vg "deadline --explain" 0 deadline --from 2025-09-29 --add "10 working_days" --calendar CN --explain --locale zh_CN
 vg "jurisdictions --group EU" 0 jurisdictions --group EU --locale de
 exit $fail

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "base/date.h"
+#include "batch_line.h"
 #include "common.h"
 #include "eval/render.h"
 
@@ -26,16 +27,21 @@ namespace {
 
 constexpr size_t kChunkLines = 256;  // with 3 chunks per thread in flight: memory stays bounded
 
+struct Line {
+  size_t no = 0;         // 1-based line number in the input
+  std::string text;
+  bool too_long = false;  // longer than --max-line: not kept, answered with an error record
+};
+
 struct Chunk {
   size_t seq = 0;
-  size_t first_line = 0;
-  std::vector<std::string> lines;
+  std::vector<Line> lines;
   std::string out;
   std::array<size_t, 5> counts{};  // permitted, conditional, prohibited, indeterminate, errors
 };
 
 int Batch(const Common& c, const std::string& in_path, const std::string& out_path, int threads,
-          const std::string& as_of, bool progress_flag) {
+          const std::string& as_of, bool progress_flag, size_t max_line) {
   int code = 0;
   std::optional<int32_t> as_of_day;
   if (!ParseDateOption("--as-of", as_of, as_of_day)) return ExitCode::kUsage;
@@ -93,21 +99,15 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
         ch = todo.front();
         todo.pop_front();
       }
-      for (size_t i = 0; i < ch->lines.size(); ++i) {
-        const std::string& line = ch->lines[i];
-        eval::CaseError err;
-        auto kase = eval::ReadCase(prog, line, err);
-        if (!kase) {
-          nlohmann::ordered_json e;
-          e["line"] = ch->first_line + i;
-          e["error"] = {{"code", ExitCode::kBadCase}, {"path", err.path}, {"message", err.message}};
-          ch->out += e.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-          ++ch->counts[4];
+      for (const Line& line : ch->lines) {
+        if (line.too_long) {
+          ch->out += TooLongLine(line.no, max_line);
+          ++ch->counts[kLineError];
           continue;
         }
-        eval::Decision d = eval::Evaluate(prog, *kase, eval::EvalOptions{as_of_day});
-        ch->out += eval::RenderJson(prog, d, ro);
-        ++ch->counts[static_cast<int>(d.verdict)];
+        int kind = kLineError;
+        ch->out += DecideLine(prog, line.text, line.no, as_of_day, ro, kind);
+        ++ch->counts[static_cast<size_t>(kind)];
       }
       ch->lines.clear();
       ch->lines.shrink_to_fit();
@@ -160,12 +160,13 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
     cv.notify_all();
     chunk = std::make_shared<Chunk>();
   };
-  while (std::getline(*in, line)) {
+  bool too_long = false;
+  size_t consumed = 0;
+  while (ReadBoundedLine(*in, line, max_line, too_long, consumed)) {
     ++line_no;
-    bytes_read += line.size() + 1;
-    if (line.empty() || line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (chunk->lines.empty()) chunk->first_line = line_no;
-    chunk->lines.push_back(std::move(line));
+    bytes_read = consumed;
+    if (!too_long && line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    chunk->lines.push_back(Line{line_no, std::move(line), too_long});
     line.clear();
     if (chunk->lines.size() >= kChunkLines) submit();
   }
@@ -196,18 +197,20 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
 }  // namespace
 
 Runner AddBatchCommand(CLI::App& app, Common& common) {
-  struct Opts { std::string in = "-", out, as_of; int threads = 0; bool progress = false; };
+  struct Opts { std::string in = "-", out, as_of; int threads = 0; bool progress = false; size_t max_line = kDefaultMaxLine; };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("batch", HelpText("batch"));
   sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n\n"
               "Exit: 0 when every line was decided, 65 when some lines were bad (each got an error record).\n");
   sub->add_option("cases", o->in, "the JSONL file (one case per line), or - for standard input");
   sub->add_option("--out", o->out, "write decisions here (default: standard output)");
-  sub->add_option("--threads", o->threads, "worker threads (default: the number of cores)");
+  sub->add_option("--threads", o->threads, "worker threads (default: the number of cores)")->check(CLI::Range(0, 1024));
   sub->add_option("--as-of", o->as_of, "evaluate the law as it stood on this date (YYYY-MM-DD)");
+  sub->add_option("--max-line", o->max_line, "longest line read as a case, in bytes (default 1048576; a longer one gets an error record)")
+      ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
   sub->add_flag("--progress", o->progress, "show a progress bar even when stderr is not a terminal");
   AddCommonOptions(sub, common);
-  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress) : -1; };
+  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress, o->max_line) : -1; };
 }
 
 }  // namespace lexgate::cli

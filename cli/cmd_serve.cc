@@ -14,237 +14,103 @@
 //
 // Loopback (127.0.0.1:8080) unless --listen says otherwise. With --token-file every route but /healthz
 // needs `Authorization: Bearer <token>` (compared in constant time; 401 otherwise). Bodies over
-// --max-body get 413; sockets have read/write timeouts. Signals are taken by one thread (sigwait):
+// --max-body get 413; sockets have read/write timeouts; at most --max-connections connections are taken
+// at once (the rest wait in the listen backlog). Signals are taken by one thread (sigwait):
 // SIGTERM/SIGINT stop accepting, finish the requests in flight and exit 0; SIGHUP loads the rules again
 // from the same paths and, only if they load without errors, swaps the engine atomically (each request
 // evaluates on the snapshot it took, so none sees half-loaded rules); otherwise the diagnostics go to
 // stderr and the old rules keep serving.
 #include <httplib.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <mutex>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <thread>
 
-#include "api/engine_impl.h"
-#include "base/date.h"
 #include "common.h"
-#include "eval/render.h"
 #include "lexgate/lexgate.hpp"
+#include "serve_handler.h"
+#include "state/state.h"
 #include "state_cli.h"
 
 namespace lexgate::cli {
 
 namespace {
 
-using nlohmann::ordered_json;
-
-// The OpenAPI 3 description served at /v1/openapi.json.
-constexpr const char* kOpenApi = R"JSON({
-  "openapi": "3.0.3",
-  "info": {
-    "title": "lexgate",
-    "version": "0.1.0",
-    "description": "Cross-border compliance decisions over HTTP. The answers are byte-identical to `lexgate check CASE --format json` for the same rules, case, as-of date and locale."
-  },
-  "servers": [ { "url": "http://127.0.0.1:8080" } ],
-  "components": {
-    "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "Required on every route but /healthz when the server runs with --token-file." } },
-    "parameters": {
-      "as_of": { "name": "as_of", "in": "query", "required": false, "schema": { "type": "string", "format": "date" }, "description": "Evaluate the law as it stood on this date (default: the case's date, else today)." },
-      "locale": { "name": "locale", "in": "query", "required": false, "schema": { "type": "string", "example": "zh_CN" }, "description": "Locale of the messages (default: the server's)." },
-      "record": { "name": "record", "in": "query", "required": false, "schema": { "type": "boolean", "default": false }, "description": "Record the case in the server's --state (ledger, obligations, audit log) in the same transaction that reads the ledger; the case needs an id, and recording an id twice changes nothing. Only when the server runs with --state. Response header X-Lexgate-Recorded: true (new) or false (already recorded)." }
-    },
-    "schemas": {
-      "Case": { "type": "object", "description": "A proposed transfer, filing or IP event (see the case vocabulary, rulesets/schema.gate)." },
-      "Decision": {
-        "type": "object",
-        "required": [ "case", "verdict", "as_of", "findings", "exempted", "overridden", "missing", "rulesets" ],
-        "properties": {
-          "case": { "type": "string" },
-          "verdict": { "type": "string", "enum": [ "permitted", "conditional", "prohibited", "indeterminate" ] },
-          "as_of": { "type": "string", "format": "date" },
-          "findings": { "type": "array", "items": { "type": "object" } },
-          "exempted": { "type": "array", "items": { "type": "object" } },
-          "overridden": { "type": "array", "items": { "type": "object" } },
-          "missing": { "type": "array", "items": { "type": "object" } },
-          "rulesets": { "type": "array", "items": { "type": "object" } }
-        }
-      },
-      "Error": {
-        "type": "object",
-        "required": [ "error" ],
-        "properties": {
-          "error": {
-            "type": "object",
-            "required": [ "code", "message" ],
-            "properties": {
-              "code": { "type": "integer", "description": "65 bad case, 64 bad parameter, 70 internal or state unavailable; otherwise the HTTP status" },
-              "index": { "type": "integer", "description": "position in a batch" },
-              "path": { "type": "string", "description": "JSON path of the problem, e.g. $.exporter.jurisdiction" },
-              "message": { "type": "string" }
-            }
-          }
-        }
-      },
-      "Ruleset": {
-        "type": "object",
-        "properties": {
-          "id": { "type": "string" }, "version": { "type": "string" }, "sha256": { "type": "string" },
-          "authority": { "type": "string" }, "jurisdiction": { "type": "string" }, "force": { "type": "string" },
-          "binding": { "type": "boolean" }, "effective": { "type": "string", "format": "date" },
-          "expires": { "type": "string", "format": "date" }, "rules": { "type": "integer" }
-        }
-      }
-    },
-    "responses": {
-      "Unauthorized": { "description": "missing or wrong bearer token", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-      "TooLarge": { "description": "the body is larger than --max-body", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
-    }
-  },
-  "security": [ { "bearer": [] } ],
-  "paths": {
-    "/v1/check": {
-      "post": {
-        "summary": "Decide one case",
-        "parameters": [ { "$ref": "#/components/parameters/as_of" }, { "$ref": "#/components/parameters/locale" }, { "$ref": "#/components/parameters/record" } ],
-        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } },
-        "responses": {
-          "200": { "description": "the decision (any verdict); header X-Lexgate-Verdict", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Decision" } } } },
-          "400": { "description": "bad case (code 65, with path) or bad parameter (code 64)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-          "401": { "$ref": "#/components/responses/Unauthorized" },
-          "413": { "$ref": "#/components/responses/TooLarge" }
-        }
-      }
-    },
-    "/v1/batch": {
-      "post": {
-        "summary": "Decide many cases; the answers keep the order of the cases",
-        "parameters": [ { "$ref": "#/components/parameters/as_of" }, { "$ref": "#/components/parameters/locale" }, { "$ref": "#/components/parameters/record" } ],
-        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Case" } } } } },
-        "responses": {
-          "200": { "description": "one entry per case: a decision, or an error with its index", "content": { "application/json": { "schema": { "type": "array", "items": { "oneOf": [ { "$ref": "#/components/schemas/Decision" }, { "$ref": "#/components/schemas/Error" } ] } } } } },
-          "400": { "description": "the body is not a JSON array", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
-          "401": { "$ref": "#/components/responses/Unauthorized" },
-          "413": { "$ref": "#/components/responses/TooLarge" }
-        }
-      }
-    },
-    "/v1/rulesets": {
-      "get": {
-        "summary": "The rulesets being served",
-        "responses": {
-          "200": { "description": "sorted by id", "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Ruleset" } } } } },
-          "401": { "$ref": "#/components/responses/Unauthorized" }
-        }
-      }
-    },
-    "/v1/openapi.json": {
-      "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3", "content": { "application/json": { "schema": { "type": "object" } } } } } }
-    },
-    "/healthz": {
-      "get": {
-        "summary": "Liveness (no token needed)",
-        "security": [],
-        "responses": { "200": { "description": "serving", "content": { "application/json": { "schema": { "type": "object", "properties": { "status": { "type": "string" } } } } } } }
-      }
-    }
-  }
-}
-)JSON";
-
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string token_file;
   size_t max_body = 1 << 20;
   int timeout = 10;  // seconds, read and write
+  size_t max_connections = 64;
   std::string state;  // SQLite file or postgresql:// URI; empty = no ledger
 };
 
-std::string ErrorBody(int code, const std::string& message, const std::string& path = "", int index = -1) {
-  ordered_json e{{"code", code}};
-  if (index >= 0) e["index"] = index;
-  if (!path.empty()) e["path"] = path;
-  e["message"] = message;
-  return ordered_json{{"error", e}}.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
-}
+// cpp-httplib's own pool queues accepted sockets without limit. This one runs `threads` workers and
+// holds at most `max_conns` connections being served or waiting for a worker; when that many are
+// held, enqueue() blocks the accept loop (with the one socket it has just accepted), so further clients
+// wait in the kernel's listen backlog instead of costing a descriptor and memory each.
+class BoundedPool : public httplib::TaskQueue {
+ public:
+  BoundedPool(size_t threads, size_t max_conns) : max_(std::max<size_t>(max_conns, 1)) {
+    for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return jobs_.size() + busy_ < max_ || stop_; });
+    jobs_.push_back(std::move(fn));
+    lock.unlock();
+    ready_.notify_one();
+  }
+  void shutdown() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    ready_.notify_all();
+    space_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
 
-// One answer of /v1/check or one element of /v1/batch.
-struct Answer {
-  int http = 200;
-  std::string body;     // the decision JSON, or an ErrorBody
-  std::string verdict;  // when decided
-  std::optional<bool> recorded;
+ private:
+  void Work() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return !jobs_.empty() || stop_; });
+        if (jobs_.empty()) return;  // stopping, and every queued connection was served
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+        ++busy_;
+      }
+      fn();
+      {
+        std::lock_guard lock(mu_);
+        --busy_;
+      }
+      space_.notify_one();
+    }
+  }
+  const size_t max_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::function<void()>> jobs_;
+  size_t busy_ = 0;
+  std::vector<std::thread> workers_;
+  bool stop_ = false;
 };
-
-// Decides a case against the ledger (serve --state): the same steps and output as `check --state`.
-Answer DecideWithState(const Engine& engine, state::StorePool& pool, const std::string& body, const EvaluateOptions& opts,
-                       bool record, int index = -1) {
-  const ir::Program& prog = *Engine::Impl::Of(engine).load.program;
-  auto error = [&](int http, int code, const std::string& message, const std::string& path = "") {
-    return Answer{http, ErrorBody(code, message, path, index), "", std::nullopt};
-  };
-  eval::EvalOptions eo;
-  if (!opts.as_of.empty()) {
-    eo.as_of = ParseDate(opts.as_of);
-    if (!eo.as_of) return error(400, ExitCode::kUsage, "as_of '" + opts.as_of + "' is not a valid date (YYYY-MM-DD)");
-  }
-  eval::CaseError err;
-  auto kase = eval::ReadCase(prog, body, err);
-  if (!kase) return error(400, ExitCode::kBadCase, err.message, err.path);
-  if (record && kase->id.empty()) return error(400, ExitCode::kBadCase, "the case has no id; only cases with an id can be recorded", "$.id");
-  state::Checked out;
-  // A pooled connection the server dropped (restart, failover) fails once: the pool is emptied and the
-  // case tried once more on a new connection. Safe: the failed transaction wrote nothing, or it committed
-  // and the retry finds the case id recorded.
-  for (int attempt = 0;; ++attempt) {
-    auto store = pool.Take();
-    if (!store.ok()) return error(503, ExitCode::kInternal, store.status.message);
-    eval::Case c = *kase;
-    state::Status s = store.value->Check(prog, c, eo, record, out);
-    if (s.code == state::Code::Unavailable && attempt == 0) {
-      pool.Clear();
-      continue;
-    }
-    if (!s.ok()) {
-      if (s.code == state::Code::BadCase) return error(400, ExitCode::kBadCase, s.message);
-      return error(s.code == state::Code::Unavailable ? 503 : 500, ExitCode::kInternal, s.message);
-    }
-    pool.Give(std::move(store.value));
-    break;
-  }
-  eval::RenderOptions ro;
-  ro.locale = opts.locale.empty() ? "en" : opts.locale;
-  ro.history_source = std::move(out.source);
-  Answer a{200, eval::RenderJson(prog, out.decision, ro), eval::VerdictName(out.decision.verdict), std::nullopt};
-  if (record) a.recorded = out.recorded;
-  return a;
-}
 
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-std::array<unsigned char, 32> Sha256(const std::string& s) {
-  std::array<unsigned char, 32> md{};
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md.data(), &len, EVP_sha256(), nullptr);
-  return md;
-}
-
-// Constant time in the token's content: both sides are hashed first, so neither the length nor the
-// position of the first difference shows in the timing.
-bool TokenMatches(const std::array<unsigned char, 32>& want, const std::string& header) {
-  static const std::string kBearer = "Bearer ";
-  std::string got = header.rfind(kBearer, 0) == 0 ? header.substr(kBearer.size()) : std::string();
-  auto md = Sha256(got);
-  return CRYPTO_memcmp(md.data(), want.data(), md.size()) == 0 && !got.empty();
 }
 
 void PrintDiagnostics(const std::vector<Diagnostic>& diags) {
@@ -253,55 +119,6 @@ void PrintDiagnostics(const std::vector<Diagnostic>& diags) {
     std::cerr << (d.file.empty() ? "lexgate" : d.file) << ":" << d.line << ":" << d.column << ": " << sev << "["
               << d.code << "]: " << d.message << "\n";
   }
-}
-
-// Splits a top-level JSON array into the text of its elements, without interpreting them, so that each
-// case is read by the same strict reader as /v1/check (duplicate keys, 64-bit numbers). Returns false
-// when the text is not an array of balanced values.
-bool SplitArray(const std::string& s, std::vector<std::string>& out) {
-  size_t i = 0, n = s.size();
-  auto ws = [&] { while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i; };
-  ws();
-  if (i >= n || s[i] != '[') return false;
-  ++i;
-  ws();
-  if (i < n && s[i] == ']') {
-    ++i;
-    ws();
-    return i == n;
-  }
-  while (i < n) {
-    size_t start = i;
-    int depth = 0;
-    bool in_str = false;
-    for (; i < n; ++i) {
-      char c = s[i];
-      if (in_str) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_str = false;
-        continue;
-      }
-      if (c == '"') in_str = true;
-      else if (c == '{' || c == '[') ++depth;
-      else if (c == '}' || c == ']') {
-        if (depth == 0) break;
-        --depth;
-      } else if (c == ',' && depth == 0) break;
-    }
-    if (i >= n || in_str) return false;
-    size_t end = i;
-    while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\n' || s[end - 1] == '\r')) --end;
-    if (end == start) return false;
-    out.push_back(s.substr(start, end - start));
-    if (s[i] == ']') {
-      ++i;
-      ws();
-      return i == n;
-    }
-    ++i;  // ','
-    ws();
-  }
-  return false;
 }
 
 int Serve(const Common& common, const ServeOptions& o) {
@@ -363,7 +180,6 @@ int Serve(const Common& common, const ServeOptions& o) {
     return static_cast<int>(first.status().code());
   }
   std::atomic<std::shared_ptr<const Engine>> current(std::make_shared<const Engine>(std::move(first).value()));
-  const std::string default_locale = LocaleOf(common);
 
   // Signals are handled by sigwait in this thread only: block them before any other thread starts.
   sigset_t sigs;
@@ -374,18 +190,40 @@ int Serve(const Common& common, const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  ServeConfig cfg;
+  cfg.token = token;
+  cfg.default_locale = LocaleOf(common);
+  cfg.pool = pool.get();
   httplib::Server svr;
+  const size_t workers = std::min<size_t>(o.max_connections, 8);
+  svr.new_task_queue = [&] { return new BoundedPool(workers, o.max_connections); };
   svr.set_payload_max_length(o.max_body);
   svr.set_read_timeout(o.timeout, 0);
   svr.set_write_timeout(o.timeout, 0);
   svr.set_keep_alive_timeout(5);
   svr.set_tcp_nodelay(true);  // small JSON answers: no Nagle delay
+  auto to_request = [](const httplib::Request& req) {
+    HttpRequest r;
+    r.method = req.method;
+    r.path = req.path;
+    r.params.insert(req.params.begin(), req.params.end());
+    r.authorization = req.get_header_value("Authorization");
+    r.body = req.body;
+    return r;
+  };
+  auto send = [](const HttpResponse& in, httplib::Response& res) {
+    res.status = in.status;
+    for (const auto& [k, v] : in.headers) res.set_header(k, v);
+    res.set_content(in.body, in.content_type.c_str());
+  };
+  // The token is checked before the body is read (cpp-httplib runs this before reading it).
   svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
-    if (!token || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
-    if (TokenMatches(*token, req.get_header_value("Authorization"))) return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Bearer");
-    res.set_content(ErrorBody(401, "missing or wrong bearer token"), "application/json");
+    HttpRequest r;
+    r.path = req.path;
+    r.authorization = req.get_header_value("Authorization");
+    auto denied = Authorize(cfg, r);
+    if (!denied) return httplib::Server::HandlerResponse::Unhandled;
+    send(*denied, res);
     return httplib::Server::HandlerResponse::Handled;
   });
   svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
@@ -397,90 +235,16 @@ int Serve(const Common& common, const ServeOptions& o) {
     res.set_content(ErrorBody(res.status, msg), "application/json");
     return httplib::Server::HandlerResponse::Handled;
   }));
-  auto options_of = [&](const httplib::Request& req, EvaluateOptions& opts) {
-    opts.as_of = req.has_param("as_of") ? req.get_param_value("as_of") : "";
-    opts.locale = req.has_param("locale") ? req.get_param_value("locale") : default_locale;
-  };
-  // ?record=true|false (also 1|0); an error body when it is something else or there is no --state.
-  auto record_of = [&](const httplib::Request& req, bool& record, std::string& error) {
-    std::string v = req.has_param("record") ? req.get_param_value("record") : "false";
-    if (v == "true" || v == "1") record = true;
-    else if (v == "false" || v == "0") record = false;
-    else error = ErrorBody(ExitCode::kUsage, "record '" + v + "' is not true or false");
-    if (record && !pool) error = ErrorBody(ExitCode::kUsage, "record=true needs a ledger: run lexgate serve with --state");
-    return error.empty();
-  };
-  auto status_http = [](StatusCode c) { return c == StatusCode::kInternal ? 500 : 400; };
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\"}\n", "application/json");
-  });
-  svr.Get("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(kOpenApi, "application/json");
-  });
-  svr.Get("/v1/rulesets", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(current.load()->RulesetsJson(), "application/json");
-  });
-  svr.Post("/v1/check", [&](const httplib::Request& req, httplib::Response& res) {
+  // Every route goes through Route() (serve_handler.cc), the function the fuzzer calls.
+  auto handle = [&](const httplib::Request& req, httplib::Response& res) {
     std::shared_ptr<const Engine> engine = current.load();  // one snapshot for the whole request
-    EvaluateOptions opts;
-    options_of(req, opts);
-    bool record = false;
-    if (std::string bad; !record_of(req, record, bad)) {
-      res.status = 400;
-      res.set_content(bad, "application/json");
-      return;
-    }
-    if (pool) {
-      Answer a = DecideWithState(*engine, *pool, req.body, opts, record);
-      res.status = a.http;
-      if (!a.verdict.empty()) res.set_header("X-Lexgate-Verdict", a.verdict);
-      if (a.recorded) res.set_header("X-Lexgate-Recorded", *a.recorded ? "true" : "false");
-      res.set_content(a.body, "application/json");
-      return;
-    }
-    auto r = engine->Evaluate(req.body, opts);
-    if (!r.ok()) {
-      res.status = status_http(r.status().code());
-      res.set_content(ErrorBody(static_cast<int>(r.status().code()), r.status().message(), r.status().path()),
-                      "application/json");
-      return;
-    }
-    res.set_header("X-Lexgate-Verdict", VerdictName(r->verdict()));
-    res.set_content(r->json(), "application/json");
-  });
-  svr.Post("/v1/batch", [&](const httplib::Request& req, httplib::Response& res) {
-    std::shared_ptr<const Engine> engine = current.load();
-    EvaluateOptions opts;
-    options_of(req, opts);
-    bool record = false;
-    if (std::string bad; !record_of(req, record, bad)) {
-      res.status = 400;
-      res.set_content(bad, "application/json");
-      return;
-    }
-    std::vector<std::string> cases;
-    if (!SplitArray(req.body, cases)) {
-      res.status = 400;
-      res.set_content(ErrorBody(ExitCode::kBadCase, "the body is not a JSON array of cases", "$"), "application/json");
-      return;
-    }
-    std::string out = "[";
-    for (size_t i = 0; i < cases.size(); ++i) {
-      std::string one;
-      if (pool) {
-        one = DecideWithState(*engine, *pool, cases[i], opts, record, static_cast<int>(i)).body;
-      } else {
-        auto r = engine->Evaluate(cases[i], opts);
-        one = r.ok() ? r->json()
-                     : ErrorBody(static_cast<int>(r.status().code()), r.status().message(), r.status().path(),
-                                 static_cast<int>(i));
-      }
-      if (!one.empty() && one.back() == '\n') one.pop_back();
-      out += (i ? ",\n" : "\n") + one;
-    }
-    out += cases.empty() ? "]\n" : "\n]\n";
-    res.set_content(out, "application/json");
-  });
+    send(Route(*engine, cfg, to_request(req)), res);
+  };
+  svr.Get(".*", handle);
+  svr.Post(".*", handle);
+  svr.Put(".*", handle);
+  svr.Patch(".*", handle);
+  svr.Delete(".*", handle);
 
   int bound = port == 0 ? svr.bind_to_any_port(host) : (svr.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
@@ -544,6 +308,9 @@ Runner AddServeCommand(CLI::App& app, Common& common) {
   sub->add_option("--token-file", o->token_file, "file holding the bearer token every request but /healthz must carry");
   sub->add_option("--max-body", o->max_body, "largest request body in bytes (default 1048576; larger gets 413)")
       ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
+  sub->add_option("--max-connections", o->max_connections,
+                  "connections held at once, served or waiting (default 64; 8 are served at a time); more clients wait in the listen backlog")
+      ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(4096)));
   sub->add_option("--timeout", o->timeout, "socket read/write timeout in seconds (default 10)")->check(CLI::Range(1, 3600));
   sub->add_option("--state", o->state,
                   "state file (SQLite) or postgresql://… URI: unknown history comes from its ledger; ?record=true records. "

@@ -89,6 +89,11 @@ bool ParsePeriod(const std::string& option, const std::string& text, int64_t& n,
   std::istringstream in(text);
   n = -1;
   in >> n >> unit;
+  // The engine bounds a period at 100000 units (time/calendar.cc): a longer one is refused, not clamped.
+  if (n > 100000) {
+    std::cerr << "lexgate: " << option << " '" << text << "' is too large (at most 100000 " << unit << ")\n";
+    return false;
+  }
   if (n >= 0 && (unit == "working_days" || unit == "days" || unit == "months" || unit == "years")) return true;
   std::cerr << "lexgate: " << option << " '" << text << "' must be like \"10 working_days\", \"30 days\" or \"6 months\"\n";
   return false;

@@ -10,6 +10,7 @@ apt-get install -y -qq --no-install-recommends \
   curl python3 jq sqlite3 \
   libpq-dev postgresql \
   tmux \
+  clang libclang-rt-14-dev valgrind ccache \
   >/dev/null
 # Oniguruma, the regex engine of TextMate grammars: tests/editors/textmate_test.py runs the grammar with it.
 apt-get install -y -qq --no-install-recommends libonig5 >/dev/null

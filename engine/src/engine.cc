@@ -61,7 +61,8 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
   return r;
 }
 
-std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error, const LoadOptions& options) {
+std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error, const LoadOptions& options,
+                                   std::vector<EscapingLink>* escapes) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
     std::error_code ec;
@@ -74,10 +75,22 @@ std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::s
       return {};
     }
     std::vector<std::string> found;
-    // Symbolic links are not followed: rule loading stays inside the given directories.
+    // Symbolic links are not followed: rule loading stays inside the given directories. One that points
+    // outside them is refused with LG1014 (a link inside is skipped: its target is read where it is).
+    const fs::path dir = fs::weakly_canonical(p, ec);
     for (auto it = fs::recursive_directory_iterator(p, fs::directory_options::none, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_symlink()) continue;
+      std::error_code lec;
+      if (it->is_symlink(lec)) {
+        fs::path target = fs::weakly_canonical(it->path(), lec);
+        auto rel = target.lexically_relative(dir);
+        if (escapes && (lec || rel.empty() || *rel.begin() == "..")) {
+          std::error_code rec;
+          fs::path shown = fs::read_symlink(it->path(), rec);
+          escapes->push_back({it->path().string(), rec ? target.string() : shown.string(), p});
+        }
+        continue;
+      }
       if (!options.tests && it->is_directory() && it->path().filename() == "tests") {
         it.disable_recursion_pending();
         continue;
@@ -102,8 +115,13 @@ std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::s
 LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& options) {
   LoadResult r;
   r.sources = std::make_shared<SourceManager>();
-  std::vector<std::string> files = GateFiles(paths, r.error, options);
+  std::vector<EscapingLink> escapes;
+  std::vector<std::string> files = GateFiles(paths, r.error, options, &escapes);
   if (!r.error.empty()) return r;
+  for (const auto& e : escapes) {
+    uint32_t id = r.sources->Add(e.link, "");
+    r.diagnostics.Report(diag::Code::LG1014, Span{id, 0, 0, 1, 1}, {{"link", e.link}, {"target", e.target}, {"dir", e.dir}});
+  }
   std::vector<std::unique_ptr<ast::File>> asts;
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);

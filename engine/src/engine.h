@@ -38,8 +38,12 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
                        std::vector<std::unique_ptr<ast::File>>& asts);
 // Every *.gate file below each directory (or the file itself), as LoadRules reads them: sorted within a
 // directory, symbolic links not followed, each file once. A path that is neither goes to `error`.
+// A symbolic link below a rules directory that points outside it (LoadRules reports LG1014 for each).
+struct EscapingLink {
+  std::string link, target, dir;
+};
 std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error,
-                                   const LoadOptions& options = {});
+                                   const LoadOptions& options = {}, std::vector<EscapingLink>* escapes = nullptr);
 
 // Where the shipped rulesets/ and jurisdictions/ live: $LEXGATE_HOME, next to the executable
 // (../share/lexgate), or the source tree the binary was built from.

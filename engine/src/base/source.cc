@@ -3,12 +3,14 @@
 namespace lexgate {
 
 std::string_view SourceFile::Line(uint32_t line) const {
-  size_t pos = 0;
-  for (uint32_t l = 1; l < line; ++l) {
-    pos = text.find('\n', pos);
-    if (pos == std::string::npos) return {};
-    ++pos;
-  }
+  std::call_once(lines_once_, [this] {
+    line_starts_.push_back(0);
+    for (size_t pos = text.find('\n'); pos != std::string::npos; pos = text.find('\n', pos + 1))
+      line_starts_.push_back(pos + 1);
+  });
+  if (line == 0) line = 1;
+  if (line > line_starts_.size()) return {};
+  size_t pos = line_starts_[line - 1];
   size_t end = text.find('\n', pos);
   if (end == std::string::npos) end = text.size();
   std::string_view v(text.data() + pos, end - pos);

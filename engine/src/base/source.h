@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,12 @@ struct SourceFile {
   std::string text;
   // Returns the text of 1-based line `line`, without its newline.
   std::string_view Line(uint32_t line) const;
+
+ private:
+  // Where each line starts, computed on the first Line() call (thread-safe): rendering one diagnostic
+  // per line of a 10^5-line file must not rescan the file each time.
+  mutable std::once_flag lines_once_;
+  mutable std::vector<size_t> line_starts_;
 };
 
 // Owns the text of every file read in one run; index 0 is reserved for "no file".

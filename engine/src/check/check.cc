@@ -357,6 +357,8 @@ class Checker {
             if (w.text == kDays[d] || w.text == kDaysZh[d]) { cal.weekend_mask |= static_cast<uint8_t>(1u << d); ok = true; }
           if (!ok) Unknown(Code::LG2001, w, {kDays, kDays + 7}, "name");
         }
+        // Counting working days on such a calendar would never end (time/calendar.cc).
+        if (cal.weekend_mask == 0x7F) sink_.Report(Code::LG1015, c.name.span, {{"calendar", c.name.text}});
         for (auto& y : c.years) {
           cal.years[y.year] = y.notice;
           auto in_year = [&](int32_t d, const Span& s) {

@@ -3,6 +3,7 @@
 #include <unicode/unistr.h>
 
 #include <cmath>
+#include <unordered_set>
 
 #include "base/date.h"
 #include "diag/diagnostic.h"
@@ -287,6 +288,68 @@ bool TooDeep(std::string_view s, int max) {
   return false;
 }
 
+// SAX handler that finds the first key repeated within one object, and the JSON path of that object.
+// keys[i]: the keys seen so far in the i-th open object; names[i]: how that object is reached.
+struct DuplicateKeys : nlohmann::json_sax<json> {
+  std::vector<std::unordered_set<std::string>> keys;  // a set: an object may have 10^5 keys
+  std::vector<std::string> names;
+  std::string last_key, dup, dup_path;
+  std::vector<bool> in_array;  // per open container: is it an array
+  std::vector<size_t> index;   // per open array: the next element's index
+
+  std::string Step() {
+    if (!in_array.empty() && in_array.back()) return "[" + std::to_string(index.back()++) + "]";
+    return in_array.empty() ? std::string() : "." + last_key;
+  }
+  void Open(bool array) {
+    std::string parent = names.empty() ? "$" : names.back();
+    names.push_back(in_array.empty() ? "$" : parent + Step());
+    in_array.push_back(array);
+    if (array) index.push_back(0);
+    else keys.emplace_back();
+  }
+  bool Close() {
+    if (!in_array.empty()) {
+      if (in_array.back()) index.pop_back();
+      else if (!keys.empty()) keys.pop_back();
+      in_array.pop_back();
+    }
+    if (!names.empty()) names.pop_back();
+    return true;
+  }
+  bool Scalar() {
+    if (!in_array.empty() && in_array.back()) ++index.back();
+    return true;
+  }
+  bool null() override { return Scalar(); }
+  bool boolean(bool) override { return Scalar(); }
+  bool number_integer(number_integer_t) override { return Scalar(); }
+  bool number_unsigned(number_unsigned_t) override { return Scalar(); }
+  bool number_float(number_float_t, const string_t&) override { return Scalar(); }
+  bool string(string_t&) override { return Scalar(); }
+  bool binary(binary_t&) override { return Scalar(); }
+  bool start_object(std::size_t) override {
+    Open(false);
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (keys.empty()) return true;
+    if (!keys.back().insert(k).second && dup.empty()) {
+      dup = k;
+      dup_path = names.back();
+    }
+    last_key = k;
+    return true;
+  }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override {
+    Open(true);
+    return true;
+  }
+  bool end_array() override { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+};
+
 }  // namespace
 
 std::optional<Case> ReadCaseValue(const ir::Program& prog, const json& value, CaseError& err) {
@@ -319,50 +382,14 @@ std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, Cas
     err = {"$", "the JSON is nested more than " + std::to_string(kMaxDepth) + " levels deep"};
     return std::nullopt;
   }
-  // Duplicate keys are an error: JSON parsers disagree on which one wins, so we refuse to guess.
-  // keys[i]: the keys seen so far in the i-th open object; names[i]: how that object is reached.
-  std::vector<std::vector<std::string>> keys;
-  std::vector<std::string> names;
-  std::string last_key, dup, dup_path;
-  std::vector<bool> in_array;  // per open container: is it an array
-  std::vector<size_t> index;   // per open array: the next element's index
-  json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) {
-    (void)depth;
-    auto step = [&]() -> std::string {
-      if (!in_array.empty() && in_array.back()) return "[" + std::to_string(index.back()++) + "]";
-      return in_array.empty() ? std::string() : "." + last_key;
-    };
-    if (ev == json::parse_event_t::object_start) {
-      std::string parent = names.empty() ? "$" : names.back();
-      names.push_back(in_array.empty() ? "$" : parent + step());
-      keys.emplace_back();
-      in_array.push_back(false);
-    } else if (ev == json::parse_event_t::array_start) {
-      std::string parent = names.empty() ? "$" : names.back();
-      names.push_back(in_array.empty() ? "$" : parent + step());
-      in_array.push_back(true);
-      index.push_back(0);
-    } else if (ev == json::parse_event_t::object_end || ev == json::parse_event_t::array_end) {
-      if (!in_array.empty()) {
-        if (in_array.back()) index.pop_back();
-        else if (!keys.empty()) keys.pop_back();
-        in_array.pop_back();
-      }
-      if (!names.empty()) names.pop_back();
-    } else if (ev == json::parse_event_t::key && !keys.empty()) {
-      std::string k = parsed.get<std::string>();
-      for (auto& seen : keys.back())
-        if (seen == k && dup.empty()) { dup = k; dup_path = names.back(); }
-      keys.back().push_back(k);
-      last_key = k;
-    } else if (ev == json::parse_event_t::value && !in_array.empty() && in_array.back()) {
-      ++index.back();
-    }
-    return true;
-  };
+  // Duplicate keys are an error: JSON parsers disagree on which one wins, so we refuse to guess. They
+  // are found by a SAX pass (nlohmann's DOM parser with a callback is quadratic in the length of an
+  // array of objects); the DOM is then built without a callback.
+  DuplicateKeys dups;
+  json::sax_parse(text.begin(), text.end(), &dups, nlohmann::detail::input_format_t::json, true, false);
   json value;
   try {
-    value = json::parse(text.begin(), text.end(), cb, true, false);
+    value = json::parse(text.begin(), text.end(), nullptr, true, false);
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     auto pos = what.find("parse error");
@@ -372,6 +399,8 @@ std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, Cas
     err = {"$", std::string("malformed JSON: ") + e.what()};
     return std::nullopt;
   }
+  const std::string& dup = dups.dup;
+  const std::string& dup_path = dups.dup_path;
   if (!dup.empty()) {
     err = {dup_path, "the key '" + dup + "' appears twice in one object"};
     return std::nullopt;

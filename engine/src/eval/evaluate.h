@@ -91,6 +91,10 @@ struct Scratch {
   std::vector<int> touched, touched_by_rank;
   std::vector<int> actions;
   std::vector<int> match_of_list;
+  // Step 4 (precedence): for each (ruleset, action), the earliest live rule surely in effect; the
+  // rulesets among them. Reused between cases, so the hot path stays allocation-free.
+  std::vector<std::pair<int64_t, int>> govern_first;
+  std::vector<int> govern_rulesets;
 };
 
 struct Outcome {

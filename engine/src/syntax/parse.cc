@@ -899,6 +899,58 @@ bool NestingTooDeep(const std::string& t, uint32_t& line_out, uint32_t& col_out,
   return false;
 }
 
+// How deep the parser and the AST would nest, from the tokens: brackets (full-width ones too, which the
+// text scan above does not see), plus chains of prefix 'not' / '-' and of binary '+' / '-' (each link
+// is one more level of recursion in the parser, the AST builder, the checker and the AST's destructor).
+// 'and', 'or', ',', ':' and comparisons start a fresh chain: they build flat or shallow nodes.
+const antlr4::Token* TokensTooDeep(antlr4::CommonTokenStream& tokens) {
+  std::vector<int> chain{0};  // per open bracket: the chain length at that level
+  int total = 0;              // brackets open + sum of chain lengths
+  for (antlr4::Token* t : tokens.getTokens()) {
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    switch (t->getType()) {
+      case LexgateLexer::LPAREN:
+      case LexgateLexer::LBRACE:
+      case LexgateLexer::LBRACK:
+        chain.push_back(0);
+        ++total;
+        break;
+      case LexgateLexer::RPAREN:
+      case LexgateLexer::RBRACE:
+      case LexgateLexer::RBRACK:
+        if (chain.size() > 1) {
+          total -= chain.back() + 1;
+          chain.pop_back();
+        }
+        break;
+      case LexgateLexer::NOT:
+      case LexgateLexer::MINUS:
+      case LexgateLexer::PLUS:
+        ++chain.back();
+        ++total;
+        break;
+      case LexgateLexer::AND:
+      case LexgateLexer::OR:
+      case LexgateLexer::COMMA:
+      case LexgateLexer::COLON:
+      case LexgateLexer::EQ:
+      case LexgateLexer::NE:
+      case LexgateLexer::LE:
+      case LexgateLexer::GE:
+      case LexgateLexer::LT:
+      case LexgateLexer::GT:
+      case LexgateLexer::IN:
+        total -= chain.back();
+        chain.back() = 0;
+        break;
+      default:
+        break;
+    }
+    if (total > kMaxNesting) return t;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
@@ -931,6 +983,15 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
     LexgateLexer lexer(&input);
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
+    tokens.fill();
+    if (const antlr4::Token* deep = TokensTooDeep(tokens)) {
+      uint32_t at = off.Byte(deep->getStartIndex());
+      sink.Report(diag::Code::LG1013,
+                  Span{file_id, at, off.Byte(deep->getStopIndex() + 1), static_cast<uint32_t>(deep->getLine()),
+                       static_cast<uint32_t>(deep->getCharPositionInLine() + 1)},
+                  {{"max", std::to_string(kMaxNesting)}});
+      return file;
+    }
     LexgateParser parser(&tokens);
     parser.removeErrorListeners();
     ErrorListener listener(sink, file_id, off);

@@ -1,0 +1,32 @@
+// The per-line work of `lexgate batch`, as functions the command, the fuzzer (fuzz/fuzz_batch.cc) and
+// tests share: reading one bounded line from a stream, and deciding one line.
+#pragma once
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <string>
+
+#include "eval/render.h"
+#include "ir/program.h"
+
+namespace lexgate::cli {
+
+// The longest line `lexgate batch` reads as a case by default (--max-line); the same as serve's --max-body.
+inline constexpr size_t kDefaultMaxLine = size_t{1} << 20;
+
+// Reads the next line (without its '\n') into `line`. A line longer than `max` bytes is consumed but
+// not kept (`line` is left empty and `too_long` set), so memory stays bounded whatever the input.
+// `bytes` counts every byte consumed. Returns false at the end of the input.
+bool ReadBoundedLine(std::istream& in, std::string& line, size_t max, bool& too_long, size_t& bytes);
+
+// What one line became: 0–3 a verdict (permitted … indeterminate), 4 an error record.
+inline constexpr int kLineError = 4;
+
+// Decides one JSONL line: the compact decision JSON, or {"line":N,"error":{"code":65,"path":…,"message":…}},
+// each ending in '\n'. `kind` is the verdict index or kLineError.
+std::string DecideLine(const ir::Program& prog, const std::string& line, size_t line_no, std::optional<int32_t> as_of,
+                       const eval::RenderOptions& ro, int& kind);
+// The error record of a line longer than the limit.
+std::string TooLongLine(size_t line_no, size_t max);
+
+}  // namespace lexgate::cli

@@ -47,5 +47,7 @@ Runner AddServeCommand(CLI::App& app, Common& common);
 Runner AddDueCommand(CLI::App& app, Common& common);
 Runner AddDoneCommand(CLI::App& app, Common& common);
 Runner AddAuditCommand(CLI::App& app, Common& common);
+Runner AddFmtCommand(CLI::App& app, Common& common);
+Runner AddLintCommand(CLI::App& app, Common& common);
 
 }  // namespace lexgate::cli

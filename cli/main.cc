@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
       AddDueCommand(app, common),
       AddDoneCommand(app, common),
       AddAuditCommand(app, common),
+      AddFmtCommand(app, common),
+      AddLintCommand(app, common),
   };
   try {
     app.parse(argc, argv);

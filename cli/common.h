@@ -51,5 +51,7 @@ Runner AddAuditCommand(CLI::App& app, Common& common);
 Runner AddLspCommand(CLI::App& app, Common& common);
 Runner AddExplainCommand(CLI::App& app, Common& common);
 Runner AddAskCommand(CLI::App& app, Common& common);
+Runner AddFmtCommand(CLI::App& app, Common& common);
+Runner AddLintCommand(CLI::App& app, Common& common);
 
 }  // namespace lexgate::cli

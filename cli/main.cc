@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
       AddLspCommand(app, common),
       AddExplainCommand(app, common),
       AddAskCommand(app, common),
+      AddFmtCommand(app, common),
+      AddLintCommand(app, common),
   };
   try {
     app.parse(argc, argv);

@@ -402,6 +402,7 @@ class Checker {
       Ruleset rs;
       rs.id = d.id.text;
       rs.span = d.span;
+      rs.expires_span = d.expires_span;
       rs.file = it.file->source;
       rs.sha256 = Sha256(sm_.Get(rs.file).text);
       rs.title = TextMap(d.title);
@@ -509,6 +510,7 @@ class Checker {
         r.name = d.name.text;
         r.id = p_->rulesets[rsi].id + "/" + d.name.text;
         r.span = d.span;
+        r.name_span = d.name.span;
         rule_index_[r.id] = static_cast<int>(p_->rules.size());
         rule_decls_.push_back(&d);
         p_->rulesets[rsi].rules.push_back(static_cast<int>(p_->rules.size()));

@@ -143,6 +143,7 @@ struct Rule {
   std::vector<std::pair<std::string, TExprPtr>> message_args;  // named arguments for the messages
   std::vector<int> exception_to;  // rules this one overrides
   std::vector<int> exceptions;    // rules that override this one
+  Span name_span;                 // the rule's name, where lint findings point
 };
 
 struct Ruleset {
@@ -165,6 +166,7 @@ struct Ruleset {
   std::vector<int> rules;
   uint32_t file = 0;
   Span span;
+  Span expires_span;  // the `expires` date, where lint points when the ruleset is past it
 };
 
 struct Expectation {

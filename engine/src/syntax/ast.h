@@ -231,3 +231,11 @@ struct File {
 std::string Dump(const Expr& e);
 
 }  // namespace lexgate::ast
+
+namespace lexgate::ast {
+
+// A deterministic dump of a whole file that leaves out every span (so that a reformatted file dumps the
+// same): the formatter's round-trip test compares these.
+std::string DumpFile(const File& f);
+
+}  // namespace lexgate::ast

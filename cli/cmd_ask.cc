@@ -72,6 +72,7 @@ class Asker {
 
   // The hint shown under a question: the answers it takes.
   std::string Hint(const eval::Question& q) const {
+    if (q.type.list) return loc_.Text("ask/hint_list");
     switch (q.type.kind) {
       case TypeKind::Bool: return loc_.Text("ask/hint_bool");
       case TypeKind::Enum: {
@@ -94,6 +95,10 @@ class Asker {
 
   // The answer as a JSON value for the case, or nothing when it is not understood.
   std::optional<json> Parse(const eval::Question& q, const std::string& a) const {
+    if (q.type.list) {  // only "there are none" can be entered here
+      if (InWords(a, loc_.Text("ask/no"))) return json::array();
+      return std::nullopt;
+    }
     switch (q.type.kind) {
       case TypeKind::Bool:
         if (InWords(a, loc_.Text("ask/yes"))) return json(true);

@@ -22,7 +22,8 @@ answer() {
     history.since_year_start.personal|history.since_year_start.sensitive_personal) echo 0 ;;
     exporter.ciio|data.important|exporter.in_ftz|data.collected_abroad_returned) echo no ;;
     exporter.us_person|exporter.padfa_data_broker) echo no ;;
-    pia_done|notice_given|separate_consent) echo yes ;;
+    pia_done|notice_given|separate_consent|pia_records_kept) echo yes ;;
+    safeguards) echo no ;;
     purpose) echo other ;;
     *) echo '?' ;;
   esac

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -154,7 +155,18 @@ std::vector<std::string> KnownPaths() {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string text = ss.str();
-    for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) out.push_back((*it)[1]);
+    // `some s in safeguards where … known(s.expires)`: the variable stands for an element of the list,
+    // so the fact is safeguards.expires (every list a variable of that name ranges over in the file).
+    std::multimap<std::string, std::string> lists;
+    const std::regex some(R"(some\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+([A-Za-z_][A-Za-z0-9_.]*))");
+    for (std::sregex_iterator it(text.begin(), text.end(), some), end; it != end; ++it) lists.emplace((*it)[1], (*it)[2]);
+    for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
+      const std::string path = (*it)[1];
+      const std::string head = path.substr(0, path.find('.'));
+      auto [from, to] = lists.equal_range(head);
+      if (from == to) out.push_back(path);
+      for (auto l = from; l != to; ++l) out.push_back(l->second + path.substr(head.size()));
+    }
   }
   return out;
 }

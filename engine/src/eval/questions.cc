@@ -15,8 +15,10 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
+// A list is asked only whether it is empty (ask cannot take its elements; "none" is the answer that
+// matters most, e.g. no safeguard yet): its one representative value is the empty list.
 bool Askable(const check::Type& t) {
-  if (t.list) return false;
+  if (t.list) return true;
   switch (t.kind) {
     case TypeKind::Bool:
     case TypeKind::Enum:
@@ -172,11 +174,11 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
     qu.slot = slot;
     qu.fact = info.path;
     qu.type = info.type;
-    qu.values = Domain(prog, info.type, scan.values(slot));
+    qu.values = info.type.list ? std::vector<int64_t>{0} : Domain(prog, info.type, scan.values(slot));
     bool obligations = false;
     std::vector<bool> asked(p.rules.size(), false);
     for (int64_t v : qu.values) {
-      work.slots[slot] = ir::Val{v, v, true};
+      work.slots[slot] = info.type.list ? ir::Val{0, 0, true} : ir::Val{v, v, true};  // a list: empty
       Outcome w = Decide(prog, work, fixed, s);
       if (w.verdict != o.verdict) qu.decides_verdict = true;
       if (Sorted(w.actions) != base_actions) obligations = true;

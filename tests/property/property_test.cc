@@ -14,11 +14,11 @@
 //  - every verdict maps to the exit code of the same name (cli/exit_codes.h).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -148,7 +148,6 @@ void ForEachRemoval(const json& root, const std::function<void(const std::string
 // The fact paths the shipped rules test with known(…), e.g. "exporter.targets_or_monitors_eu".
 std::vector<std::string> KnownPaths() {
   std::vector<std::string> out;
-  const std::regex re(R"(known\(\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\))");
   for (auto& e : fs::recursive_directory_iterator(std::string(LEXGATE_TEST_ROOT) + "/rulesets")) {
     if (e.path().extension() != ".gate") continue;
     std::ifstream in(e.path());
@@ -157,11 +156,36 @@ std::vector<std::string> KnownPaths() {
     std::string text = ss.str();
     // `some s in safeguards where … known(s.expires)`: the variable stands for an element of the list,
     // so the fact is safeguards.expires (every list a variable of that name ranges over in the file).
+    // (Read by hand, not with std::regex: <regex> trips GCC 12's -Wmaybe-uninitialized at -O1 (ASan build).)
     std::multimap<std::string, std::string> lists;
-    const std::regex some(R"(some\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\s+([A-Za-z_][A-Za-z0-9_.]*))");
-    for (std::sregex_iterator it(text.begin(), text.end(), some), end; it != end; ++it) lists.emplace((*it)[1], (*it)[2]);
-    for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
-      const std::string path = (*it)[1];
+    auto word = [&](size_t& i, bool dots) {
+      size_t start = i;
+      while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_' || (dots && text[i] == '.'))) ++i;
+      return text.substr(start, i - start);
+    };
+    auto spaces = [&](size_t& i) {
+      size_t start = i;
+      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      return i > start;
+    };
+    for (size_t at = text.find("some"); at != std::string::npos; at = text.find("some", at + 4)) {
+      size_t i = at + 4;
+      if (at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_')) continue;
+      if (!spaces(i)) continue;
+      std::string var = word(i, false);
+      if (var.empty() || !spaces(i) || text.compare(i, 2, "in") != 0) continue;
+      i += 2;
+      if (!spaces(i)) continue;
+      std::string list = word(i, true);
+      if (!list.empty()) lists.emplace(var, list);
+    }
+    for (size_t at = text.find("known("); at != std::string::npos; at = text.find("known(", at + 6)) {
+      if (at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '_')) continue;
+      size_t i = at + 6;
+      spaces(i);
+      const std::string path = word(i, true);
+      spaces(i);
+      if (path.empty() || i >= text.size() || text[i] != ')') continue;
       const std::string head = path.substr(0, path.find('.'));
       auto [from, to] = lists.equal_range(head);
       if (from == to) out.push_back(path);

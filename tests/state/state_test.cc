@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -157,14 +158,28 @@ TEST(StateOpen, CreatesCurrentSchema) {
 }
 
 TEST(StateOpen, ConcurrentFirstOpensCreateOneSchema) {
+  // Eight processes open the same new state at the same instant: they wait on a pipe that the parent
+  // closes once all are forked. Two first opens that both switch the file to WAL used to race (one
+  // got "database is locked" at once, without waiting).
   TempFile f("first");
+  int gate[2];
+  ASSERT_EQ(pipe(gate), 0);
   std::vector<pid_t> kids;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 8; ++i) {
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
-    if (pid == 0) _exit(state::Store::Open(f.path, state::OpenMode::ReadWrite).ok() ? 0 : 1);
+    if (pid == 0) {
+      close(gate[1]);
+      char byte;
+      (void)!read(gate[0], &byte, 1);
+      auto opened = state::Store::Open(f.path, state::OpenMode::ReadWrite);
+      if (!opened.ok()) std::fprintf(stderr, "child %d: %s\n", i, opened.status.message.c_str());
+      _exit(opened.ok() ? 0 : 1);
+    }
     kids.push_back(pid);
   }
+  close(gate[0]);
+  close(gate[1]);
   for (pid_t pid : kids) {
     int status = 0;
     waitpid(pid, &status, 0);

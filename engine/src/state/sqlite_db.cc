@@ -2,7 +2,9 @@
 // apart by its application_id ("LXGT"); writers are serialised by BEGIN IMMEDIATE.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "state/db.h"
 
@@ -131,12 +133,25 @@ class SqliteDb final : public Db {
   Status Configure(OpenMode mode) override {
     if (mode == OpenMode::ReadWrite) {
       // WAL persists in the file; it cannot change inside a transaction, so it comes before migrating.
-      if (Status s = Run("PRAGMA journal_mode = WAL", {}, nullptr, nullptr); !s.ok()) return Status{s.code, where_ + ": " + s.message};
+      if (Status s = SwitchToWal(); !s.ok()) return Status{s.code, where_ + ": " + s.message};
     }
     return Script("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", where_);
   }
 
  private:
+  // Switching a new file to WAL reads the header and then upgrades to a write lock. When two first
+  // opens do that at once, SQLite refuses one of them with SQLITE_BUSY at once instead of calling the
+  // busy handler (waiting could deadlock). The refused one has released its locks, so it tries again,
+  // for as long as the busy timeout.
+  Status SwitchToWal() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+      int rc = sqlite3_exec(db_, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return Status::Ok();
+      if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) return FromSqlite(db_, rc, "cannot switch to WAL");
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   Result<Found> Fail(Result<Found>& r, const Status& s) {
     r.status = Status{s.code, where_ + ": " + s.message};
     return std::move(r);

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "base/date.h"
+#include "base/file.h"
 #include "common.h"
 #include "eval/questions.h"
 #include "eval/render.h"
@@ -151,25 +152,6 @@ class Asker {
   i18n::Localizer loc_;
 };
 
-bool SaveAtomically(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) fs::remove(tmp, ec);
-  return !ec;
-}
-
 int Ask(const Common& common, const std::string& kind, const std::string& date, const std::string& save) {
   int code = 0;
   std::optional<int32_t> day;
@@ -246,7 +228,7 @@ int Ask(const Common& common, const std::string& kind, const std::string& date, 
     }
   }
   if (!save.empty()) {
-    if (!SaveAtomically(save, kase.dump(2) + "\n")) {
+    if (!base::WriteFileAtomically(save, kase.dump(2) + "\n")) {
       std::cerr << "lexgate: cannot write '" << save << "'\n";
       return ExitCode::kNotFound;
     }

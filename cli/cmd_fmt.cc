@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/file.h"
 #include "common.h"
 #include "syntax/format.h"
 
@@ -27,30 +28,6 @@ constexpr const char* kFmtExitHelp =
     "  1  --check: some files are not formatted (they are listed on stdout)\n"
     "  64 usage error     66 a file or directory does not exist\n"
     "  78 a file has syntax errors (diagnostics on stderr; it is left as it is)\n";
-
-bool WriteAtomically(const std::string& path, const std::string& text) {
-  fs::path p(path);
-  std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".fmt-XXXXXX")).string();
-  std::vector<char> name(tmp.begin(), tmp.end());
-  name.push_back('\0');
-  int fd = mkstemp(name.data());
-  if (fd < 0) return false;
-  size_t done = 0;
-  bool ok = true;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) { ok = false; break; }
-    done += static_cast<size_t>(n);
-  }
-  if (ok) ok = ::fsync(fd) == 0;
-  std::error_code ec;
-  auto perms = fs::status(p, ec).permissions();
-  if (!ec) ::fchmod(fd, static_cast<mode_t>(perms));
-  ok = ::close(fd) == 0 && ok;
-  if (ok) ok = ::rename(name.data(), path.c_str()) == 0;
-  if (!ok) ::unlink(name.data());
-  return ok;
-}
 
 int Fmt(const Common& c, const std::vector<std::string>& paths, bool check, bool write) {
   // Expand directories into their *.gate files, sorted; keep the order of the arguments.
@@ -103,7 +80,7 @@ int Fmt(const Common& c, const std::vector<std::string>& paths, bool check, bool
         unformatted = true;
       }
     } else if (write) {
-      if (*out != text && !WriteAtomically(f, *out)) {
+      if (*out != text && !base::WriteFileAtomically(f, *out)) {
         std::cerr << "lexgate: cannot write '" << f << "'\n";
         code = ExitCode::kInternal;
       }

@@ -393,6 +393,7 @@ class Checker {
       for (auto& r : f->rulesets) items.push_back({&r, f});
     std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.decl->id.text < b.decl->id.text; });
     std::set<std::string> seen;
+    std::map<uint32_t, std::string> file_sha256;
     for (auto& it : items) {
       const auto& d = *it.decl;
       if (!seen.insert(d.id.text).second) {
@@ -404,7 +405,9 @@ class Checker {
       rs.span = d.span;
       rs.expires_span = d.expires_span;
       rs.file = it.file->source;
-      rs.sha256 = Sha256(sm_.Get(rs.file).text);
+      auto [hash, fresh] = file_sha256.try_emplace(rs.file);  // a file of many rulesets is hashed once
+      if (fresh) hash->second = Sha256(sm_.Get(rs.file).text);
+      rs.sha256 = hash->second;
       rs.title = TextMap(d.title);
       CheckLocales(d.title);
       rs.binding = d.binding;

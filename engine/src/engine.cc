@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "cache/cache.h"
@@ -102,13 +103,12 @@ std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::s
     files.insert(files.end(), found.begin(), found.end());
   }
   // The same file named twice (a directory and a file inside it) is read once.
+  // Each path is made canonical once (every call costs a readlink per path component).
   std::vector<std::string> unique;
+  std::set<std::string> seen;
   for (const auto& f : files) {
     std::error_code ec2;
-    std::string canon = fs::weakly_canonical(f, ec2).string();
-    bool dup = false;
-    for (const auto& u : unique) dup |= fs::weakly_canonical(u, ec2).string() == canon;
-    if (!dup) unique.push_back(f);
+    if (seen.insert(fs::weakly_canonical(f, ec2).string()).second) unique.push_back(f);
   }
   return unique;
 }

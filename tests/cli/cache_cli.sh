@@ -47,6 +47,19 @@ done
 modes "explain" explain "$ROOT/examples/cn-transfer-120k-scc.json" cn.cac_cross_border_2024/contract_by_volume --format text
 modes "deadline" deadline --from 2025-09-29 --add "10 working_days" --calendar CN --explain
 
+# Rules that load with a warning (LG3002, no citation): the warning is kept in the entry and printed
+# the same, as text and as JSON, by a warm run.
+mkdir -p "$TMP/warnrules"
+cp "$ROOT/tests/lint/LG3002-no-citation.gate" "$TMP/warnrules/"
+for d in text json; do
+  rm -rf "$LEXGATE_CACHE_DIR"
+  "$LEXGATE" check "$ROOT/examples/cn-transfer-120k-scc.json" --rules "$TMP/warnrules" --diagnostics $d >"$TMP/o1" 2>"$TMP/e1"; rc1=$?
+  "$LEXGATE" check "$ROOT/examples/cn-transfer-120k-scc.json" --rules "$TMP/warnrules" --diagnostics $d >"$TMP/o2" 2>"$TMP/e2"; rc2=$?
+  if [ "$(entries)" = 1 ] && [ "$rc1" = "$rc2" ] && cmp -s "$TMP/o1" "$TMP/o2" && cmp -s "$TMP/e1" "$TMP/e2" && grep -q LG3002 "$TMP/e2"
+  then ok "warning ($d) printed the same by a warm run"
+  else fail "warning ($d)" "exit $rc1/$rc2; $(diff "$TMP/e1" "$TMP/e2" | head -3 | tr '\n' ' ')"; fi
+done
+
 # A corrupt entry (truncated, then garbage) is ignored with the right answer and rewritten.
 rm -rf "$LEXGATE_CACHE_DIR"
 "$LEXGATE" check "$ROOT/examples/cn-transfer-120k-scc.json" >"$TMP/want"; want_rc=$?

@@ -22,7 +22,7 @@ struct LoadResult {
   std::string error;                            // a path that could not be read at all
 };
 
-struct LoadOptions {
+struct LoadOptions {  // a field that changes what a load gives must go into LoadRules' cache key
   // Files below a directory named `tests` hold in-language tests only (a convention the checker
   // enforces nowhere else). Deciding cases never needs them, and they are about half of the shipped
   // text, so everything but `lexgate test` leaves them out. A file named explicitly is always read.

@@ -24,7 +24,7 @@ namespace {
 
 constexpr char kMagic[4] = {'L', 'X', 'G', 'C'};
 constexpr size_t kHeader = 4 + 4 + 32 + 8 + 32;  // magic, version, key, payload size, payload SHA-256
-constexpr size_t kMaxEntryBytes = size_t{1} << 30;
+constexpr size_t kMaxEntryBytes = size_t{256} << 20;  // larger projects are not cached
 constexpr const char* kTempPrefix = ".tmp-";
 
 bool Sha256(std::string_view data, unsigned char out[32]) {
@@ -151,6 +151,10 @@ void Prune(const std::string& dir) {
   for (size_t i = kMaxEntries; i < entries.size(); ++i) fs::remove(entries[i].second, ec);
 }
 
+bool LookupOrThrow(const std::string& dir, const std::string& key, Hit& out);
+void StoreOrThrow(const std::string& dir, const std::string& key, const check::Project& p,
+                  const std::vector<diag::Diagnostic>& diags);
+
 }  // namespace
 
 KeyBuilder::KeyBuilder() : ctx_(EVP_MD_CTX_new()) {
@@ -214,6 +218,25 @@ std::string DefaultDir() {
 std::string EntryPath(const std::string& dir, const std::string& key) { return dir + "/" + key + ".lgc"; }
 
 bool Lookup(const std::string& dir, const std::string& key, Hit& out) {
+  try {
+    return LookupOrThrow(dir, key, out);
+  } catch (...) {  // out of memory decoding: a miss, the rules are parsed
+    out = Hit();
+    return false;
+  }
+}
+
+void Store(const std::string& dir, const std::string& key, const check::Project& p,
+           const std::vector<diag::Diagnostic>& diags) {
+  try {
+    StoreOrThrow(dir, key, p, diags);
+  } catch (...) {  // out of memory encoding, a file system error: no entry, the load stands
+  }
+}
+
+namespace {
+
+bool LookupOrThrow(const std::string& dir, const std::string& key, Hit& out) {
   unsigned char want[32];
   if (dir.empty() || !KeyBytes(key, want)) return false;
   const std::string path = EntryPath(dir, key);
@@ -237,12 +260,12 @@ bool Lookup(const std::string& dir, const std::string& key, Hit& out) {
   return true;
 }
 
-void Store(const std::string& dir, const std::string& key, const check::Project& p,
-           const std::vector<diag::Diagnostic>& diags) {
+void StoreOrThrow(const std::string& dir, const std::string& key, const check::Project& p,
+                  const std::vector<diag::Diagnostic>& diags) {
   unsigned char k[32], sum[32];
   if (dir.empty() || !KeyBytes(key, k)) return;
   std::string payload;
-  if (!EncodeProject(p, diags, payload) || !Sha256(payload, sum)) return;
+  if (!EncodeProject(p, diags, payload) || payload.size() > kMaxEntryBytes - kHeader || !Sha256(payload, sum)) return;
   std::string head(kMagic, 4);
   uint32_t version = kFormatVersion;
   uint64_t size = payload.size();
@@ -267,5 +290,7 @@ void Store(const std::string& dir, const std::string& key, const check::Project&
   }
   Prune(dir);
 }
+
+}  // namespace
 
 }  // namespace lexgate::cache

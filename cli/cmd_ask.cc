@@ -251,6 +251,7 @@ Runner AddAskCommand(CLI::App& app, Common& common) {
   sub->add_option("--date", o->date, "the case's date (YYYY-MM-DD; default: today)");
   sub->add_option("--save", o->save, "write the case JSON to this file at the end (valid input for lexgate check)");
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Ask(common, o->kind, o->date, o->save) : -1; };
 }
 

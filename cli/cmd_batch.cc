@@ -210,6 +210,7 @@ Runner AddBatchCommand(CLI::App& app, Common& common) {
       ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
   sub->add_flag("--progress", o->progress, "show a progress bar even when stderr is not a terminal");
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress, o->max_line) : -1; };
 }
 

@@ -74,6 +74,7 @@ Runner AddCheckCommand(CLI::App& app, Common& common) {
   sub->add_flag("--questions", o->questions, "print, as JSON, the missing facts that can still change the verdict, with their questions")
       ->excludes(ex);
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() {
     return sub->parsed() ? Check(common, o->case_path, o->as_of, o->format, o->state, o->record, o->explain, o->questions) : -1;
   };

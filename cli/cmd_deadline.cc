@@ -75,6 +75,7 @@ Runner AddDeadlineCommand(CLI::App& app, Common& common) {
   sub->add_option("--calendar", o->calendar, "calendar name (default CN)");
   sub->add_flag("--explain", o->explain, "list the days skipped and why");
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Deadline(common, o->from, o->add, o->calendar, o->explain) : -1; };
 }
 

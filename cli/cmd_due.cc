@@ -106,6 +106,7 @@ Runner AddDueCommand(CLI::App& app, Common& common) {
   sub->add_option("--calendar", o->calendar, "working-day calendar (default CN)");
   sub->add_option("--format", o->format, "text or json (default text)")->check(CLI::IsMember({"text", "json"}));
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Due(common, o->state, o->within, o->as_of, o->calendar, o->format) : -1; };
 }
 

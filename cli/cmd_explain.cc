@@ -99,6 +99,7 @@ Runner AddExplainCommand(CLI::App& app, Common& common) {
   sub->add_option("--format", o->format, "text or json (default: text on a terminal, json otherwise)")
       ->check(CLI::IsMember({"text", "json"}));
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Explain(common, o->case_path, o->rule, o->as_of, o->format) : -1; };
 }
 

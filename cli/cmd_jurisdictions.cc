@@ -61,6 +61,7 @@ Runner AddJurisdictionsCommand(CLI::App& app, Common& common) {
   sub->add_option("--group", o->group, "only the members of this group (EU, EEA, EU_ADEQUATE, …)");
   sub->add_option("--as-of", o->as_of, "group membership on this date (YYYY-MM-DD)");
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Jurisdictions(common, o->group, o->as_of) : -1; };
 }
 

@@ -35,6 +35,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api/engine_impl.h"
 #include "common.h"
 #include "lexgate/lexgate.hpp"
 #include "serve_handler.h"
@@ -172,7 +173,17 @@ int Serve(const Common& common, const ServeOptions& o) {
 
   const std::string root = ShippedRoot();
   const std::vector<std::string> rules = common.rules;
-  auto load = [&]() { return Engine::LoadInstalled(root, rules); };
+  // The compiled-rules cache as for check (a reload after SIGHUP reads the files again and misses it
+  // when they changed).
+  LoadOptions options{.tests = false};
+  if (!common.no_cache) options.cache_dir = DefaultCacheDir();
+  auto load = [&]() -> Result<Engine> {
+    try {
+      return Engine::Impl::Make(LoadRules(InstalledPaths(root, rules), options));
+    } catch (const std::exception& e) {
+      return Result<Engine>(Status(StatusCode::kInternal, std::string("internal error: ") + e.what()));
+    }
+  };
   auto first = load();
   PrintDiagnostics(first.diagnostics());
   if (!first.ok()) {
@@ -316,6 +327,7 @@ Runner AddServeCommand(CLI::App& app, Common& common) {
                   "state file (SQLite) or postgresql://… URI: unknown history comes from its ledger; ?record=true records. "
                   "Several servers can share one PostgreSQL ledger");
   AddCommonOptions(sub, common);
+  AddCacheOption(sub, common);
   return [sub, o, &common]() { return sub->parsed() ? Serve(common, *o) : -1; };
 }
 

@@ -33,7 +33,9 @@ std::optional<LoadResult> Load(const Common& c, int& exit_code, bool with_tests)
   std::vector<std::string> paths = {root + "/jurisdictions", root + "/rulesets/schema.gate"};
   if (c.rules.empty()) paths.push_back(root + "/rulesets");
   else paths.insert(paths.end(), c.rules.begin(), c.rules.end());
-  LoadResult r = LoadRules(paths, LoadOptions{.tests = with_tests});
+  LoadOptions options{.tests = with_tests};
+  if (!c.no_cache && !with_tests) options.cache_dir = DefaultCacheDir();
+  LoadResult r = LoadRules(paths, options);
   if (!r.error.empty()) {
     std::cerr << "lexgate: cannot read rules at '" << r.error << "': no such file or directory\n";
     exit_code = ExitCode::kNotFound;
@@ -113,6 +115,11 @@ void AddCommonOptions(CLI::App* sub, Common& common) {
   sub->add_option("--diagnostics", common.diagnostics, "how rule diagnostics are printed")
       ->check(CLI::IsMember({"text", "json"}));
   sub->add_option("--locale", common.locale, "locale for messages, e.g. zh_CN, en, de (default: LC_ALL/LANG)");
+}
+
+void AddCacheOption(CLI::App* sub, Common& common) {
+  sub->add_flag("--no-cache", common.no_cache,
+                "parse the rules even if the compiled-rules cache holds them (and do not write it)");
 }
 
 }  // namespace lexgate::cli

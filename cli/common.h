@@ -16,6 +16,7 @@ struct Common {
   std::vector<std::string> rules;
   std::string diagnostics = "text";
   std::string locale;
+  bool no_cache = false;  // --no-cache (commands that decide cases; see AddCacheOption)
 };
 
 // The locale from --locale, else LC_ALL / LC_MESSAGES / LANG, else en.
@@ -36,6 +37,9 @@ bool ParsePeriod(const std::string& option, const std::string& text, int64_t& n,
 const check::Calendar* FindCalendar(const check::Project& p, const std::string& name);
 // Adds --rules, --diagnostics and --locale to a subcommand.
 void AddCommonOptions(CLI::App* sub, Common& common);
+// Adds --no-cache to a command that decides cases. Load() reads and writes the compiled-rules cache
+// (DefaultCacheDir()) unless --no-cache, LEXGATE_NO_CACHE=1 or with_tests (`lexgate test`).
+void AddCacheOption(CLI::App* sub, Common& common);
 
 // A command: registered on the app, run when its subcommand was parsed.
 using Runner = std::function<int()>;

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "cache/cache.h"
 #include "check/check.h"
 #include "ir/lower.h"
 #include "syntax/parse.h"
@@ -101,13 +103,12 @@ std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::s
     files.insert(files.end(), found.begin(), found.end());
   }
   // The same file named twice (a directory and a file inside it) is read once.
+  // Each path is made canonical once (every call costs a readlink per path component).
   std::vector<std::string> unique;
+  std::set<std::string> seen;
   for (const auto& f : files) {
     std::error_code ec2;
-    std::string canon = fs::weakly_canonical(f, ec2).string();
-    bool dup = false;
-    for (const auto& u : unique) dup |= fs::weakly_canonical(u, ec2).string() == canon;
-    if (!dup) unique.push_back(f);
+    if (seen.insert(fs::weakly_canonical(f, ec2).string()).second) unique.push_back(f);
   }
   return unique;
 }
@@ -122,7 +123,7 @@ LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& o
     uint32_t id = r.sources->Add(e.link, "");
     r.diagnostics.Report(diag::Code::LG1014, Span{id, 0, 0, 1, 1}, {{"link", e.link}, {"target", e.target}, {"dir", e.dir}});
   }
-  std::vector<std::unique_ptr<ast::File>> asts;
+  std::vector<uint32_t> ids;
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     if (!in) {
@@ -131,13 +132,42 @@ LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& o
     }
     std::stringstream ss;
     ss << in.rdbuf();
-    uint32_t id = r.sources->Add(f, ss.str());
+    ids.push_back(r.sources->Add(f, ss.str()));
     r.files.push_back(f);
-    asts.push_back(syntax::Parse(*r.sources, id, r.diagnostics));
   }
+  // The cache key: the tool, the options, and every file's path and bytes in load order (escaping links
+  // too: they are diagnostics of this load).
+  std::string key;
+  if (!options.cache_dir.empty() && !cache::ToolFingerprint().empty()) {
+    cache::KeyBuilder kb;
+    kb.Add(cache::ToolFingerprint());
+    kb.Add(options.tests ? "tests" : "no-tests");
+    kb.Add(std::to_string(escapes.size()));
+    for (const auto& e : escapes) kb.Add(e.link), kb.Add(e.target), kb.Add(e.dir);
+    kb.Add(std::to_string(ids.size()));
+    for (uint32_t id : ids) kb.Add(r.sources->Get(id).path), kb.Add(r.sources->Get(id).text);
+    key = kb.Finish();
+  }
+  if (cache::Hit hit; !key.empty() && cache::Lookup(options.cache_dir, key, hit)) {
+    diag::DiagnosticSink sink;
+    for (auto& d : hit.diagnostics) {
+      diag::Diagnostic& out = sink.Report(d.code, d.span, std::move(d.args));
+      out.severity = d.severity;
+      out.help = std::move(d.help);
+      out.notes = std::move(d.notes);
+    }
+    r.diagnostics = std::move(sink);
+    r.program = ir::Lower(hit.project);
+    return r;
+  }
+  std::vector<std::unique_ptr<ast::File>> asts;
+  for (uint32_t id : ids) asts.push_back(syntax::Parse(*r.sources, id, r.diagnostics));
   Finish(r, asts);
+  if (!key.empty() && r.program) cache::Store(options.cache_dir, key, *r.program->project, r.diagnostics.all());
   return r;
 }
+
+std::string DefaultCacheDir() { return cache::DefaultDir(); }
 
 std::string ShippedRoot() {
   if (const char* home = std::getenv("LEXGATE_HOME"); home && *home) return home;

@@ -22,11 +22,14 @@ struct LoadResult {
   std::string error;                            // a path that could not be read at all
 };
 
-struct LoadOptions {
+struct LoadOptions {  // a field that changes what a load gives must go into LoadRules' cache key
   // Files below a directory named `tests` hold in-language tests only (a convention the checker
   // enforces nowhere else). Deciding cases never needs them, and they are about half of the shipped
   // text, so everything but `lexgate test` leaves them out. A file named explicitly is always read.
   bool tests = true;
+  // The compiled-rules cache directory (cache/cache.h); empty = no cache. With one, a load whose files
+  // (paths and bytes) match an entry skips parsing and checking; a load without errors writes one.
+  std::string cache_dir = {};
 };
 
 // Reads every *.gate file below each directory (or the file itself), in sorted path order.
@@ -44,6 +47,10 @@ struct EscapingLink {
 };
 std::vector<std::string> GateFiles(const std::vector<std::string>& paths, std::string& error,
                                    const LoadOptions& options = {}, std::vector<EscapingLink>* escapes = nullptr);
+
+// The cache directory commands that decide cases use: $LEXGATE_CACHE_DIR, else $XDG_CACHE_HOME/lexgate,
+// else ~/.cache/lexgate; empty when LEXGATE_NO_CACHE=1.
+std::string DefaultCacheDir();
 
 // Where the shipped rulesets/ and jurisdictions/ live: $LEXGATE_HOME, next to the executable
 // (../share/lexgate), or the source tree the binary was built from.

@@ -12,6 +12,7 @@ unset LC_ALL LC_MESSAGES LANG LANGUAGE
 cd "$ROOT" || exit 2
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lexgate-golden.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+export LEXGATE_CACHE_DIR="$TMP/cache"  # the compiled-rules cache: this run's own, never the user's
 passed=0
 failed=0
 while read -r name args; do

@@ -11,6 +11,9 @@ unset LC_ALL LC_MESSAGES LANG LANGUAGE
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/lexgate-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# The compiled-rules cache: one of this run's own, never the user's (the first check writes it).
+export LEXGATE_CACHE_DIR="$TMP/cache"
+unset LEXGATE_NO_CACHE
 passed=0
 failed=0
 ok()   { passed=$((passed + 1)); echo "PASS $1"; }

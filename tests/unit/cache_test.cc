@@ -286,11 +286,11 @@ TEST(Cache, KeepsTheNewestEntries) {
     WriteFile(old, "old");
     fs::last_write_time(old, fs::file_time_type::clock::now() - std::chrono::hours(1 + i));
   }
-  WriteFile(dir.path() + "/.tmp-dead-writer", "x");
-  fs::last_write_time(dir.path() + "/.tmp-dead-writer", fs::file_time_type::clock::now() - std::chrono::hours(2));
+  WriteFile(dir.path() + "/.0123456789abcdef.lgc.tmp-Ab12Cd", "x");
+  fs::last_write_time(dir.path() + "/.0123456789abcdef.lgc.tmp-Ab12Cd", fs::file_time_type::clock::now() - std::chrono::hours(2));
   ASSERT_TRUE(LoadCached(dir.path()).program);
   EXPECT_EQ(Entries(dir.path()).size(), cache::kMaxEntries);
-  EXPECT_FALSE(fs::exists(dir.path() + "/.tmp-dead-writer"));
+  EXPECT_FALSE(fs::exists(dir.path() + "/.0123456789abcdef.lgc.tmp-Ab12Cd"));
   // The entry just written is among those kept, and is read.
   LoadResult warm = LoadCached(dir.path());
   ASSERT_TRUE(warm.program);

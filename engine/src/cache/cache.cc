@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <ctime>
 
+#include "base/file.h"
+
 namespace lexgate::cache {
 
 namespace fs = std::filesystem;
@@ -25,7 +27,8 @@ namespace {
 constexpr char kMagic[4] = {'L', 'X', 'G', 'C'};
 constexpr size_t kHeader = 4 + 4 + 32 + 8 + 32;  // magic, version, key, payload size, payload SHA-256
 constexpr size_t kMaxEntryBytes = size_t{256} << 20;  // larger projects are not cached
-constexpr const char* kTempPrefix = ".tmp-";
+// base::WriteFileAtomically names its temporary files ".<target>.tmp-<pid>-<n>-<ns>".
+constexpr const char* kTempInfix = ".lgc.tmp-";
 
 bool Sha256(std::string_view data, unsigned char out[32]) {
   unsigned int n = 0;
@@ -119,16 +122,6 @@ bool ReadAll(const std::string& path, std::string& out) {
   return read(f.fd, &extra, 1) == 0;  // grew while we read: not what fstat promised
 }
 
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // Keeps the kMaxEntries newest entries; drops temporary files a dead writer left (older than an hour).
 void Prune(const std::string& dir) {
   std::error_code ec;
@@ -140,7 +133,7 @@ void Prune(const std::string& dir) {
     auto t = it->last_write_time(fec);
     if (fec) continue;
     std::string name = it->path().filename().string();
-    if (name.rfind(kTempPrefix, 0) == 0) {
+    if (name.front() == '.' && name.find(kTempInfix) != std::string::npos) {
       if (now - t > std::chrono::hours(1)) fs::remove(it->path(), fec);
     } else if (it->path().extension() == ".lgc") {
       entries.emplace_back(t, it->path());
@@ -276,18 +269,8 @@ void StoreOrThrow(const std::string& dir, const std::string& key, const check::P
 
   std::error_code ec;
   fs::create_directories(dir, ec);
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  const std::string tmp = dir + "/" + kTempPrefix + key.substr(0, 16) + "-" + std::to_string(getpid()) + "-" +
-                          std::to_string(ts.tv_nsec);
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  bool ok = WriteAll(fd, head) && WriteAll(fd, payload) && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp.c_str(), EntryPath(dir, key).c_str()) != 0) {
-    unlink(tmp.c_str());
-    return;
-  }
+  head += payload;
+  if (!base::WriteFileAtomically(EntryPath(dir, key), head)) return;
   Prune(dir);
 }
 

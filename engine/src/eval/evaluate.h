@@ -82,6 +82,7 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
 struct Scratch {
   explicit Scratch(const ir::Program& prog);
   std::vector<Tri> rs_applies, cond, effect;
+  std::vector<int32_t> rs_order;  // the rulesets this case tested, ascending (only they are reset next time)
   std::vector<Status> status;
   std::vector<int> governed_by;
   std::vector<uint8_t> reason;  // 1 force, 2 specificity, 3 later

@@ -192,6 +192,143 @@ void BuildRulesetIndex(Program& prog) {
   std::sort(prog.ruleset_index.begin(), prog.ruleset_index.end());
 }
 
+// Flat condition code (program.h): compiles one root condition to a linear instruction array.
+class CodeGen {
+ public:
+  explicit CodeGen(Program& prog) : prog_(prog) {}
+
+  int32_t Compile(int32_t node) {
+    if (node < 0) return -1;
+    const int32_t entry = static_cast<int32_t>(prog_.code.size());
+    Emit(node, 0);
+    prog_.code.push_back(FInstr{});  // Ret
+    // Jump threading: a jump taken with t false lands on the enclosing and's step (or end), which
+    // would jump (or fall through with false) again; go there at once. The same for or and true.
+    for (size_t i = static_cast<size_t>(entry); i < prog_.code.size(); ++i) {
+      FInstr& in = prog_.code[i];
+      const bool on_false = in.op == FOp::AndFirst || in.op == FOp::AndStep;
+      const bool on_true = in.op == FOp::OrFirst || in.op == FOp::OrStep;
+      if (!on_false && !on_true) continue;
+      int32_t t = in.a;
+      for (;;) {
+        const FOp op = prog_.code[static_cast<size_t>(t)].op;
+        if (on_false && (op == FOp::AndFirst || op == FOp::AndStep)) t = prog_.code[static_cast<size_t>(t)].a;
+        else if (on_true && (op == FOp::OrFirst || op == FOp::OrStep)) t = prog_.code[static_cast<size_t>(t)].a;
+        else if ((on_false && op == FOp::AndEnd) || (on_true && op == FOp::OrEnd)) ++t;
+        else break;
+      }
+      in.a = t;
+    }
+    return entry;
+  }
+
+ private:
+  static bool Interval(check::TypeKind k) {
+    return k == TypeKind::Int || k == TypeKind::Count || k == TypeKind::Decimal || k == TypeKind::Date ||
+           k == TypeKind::Timestamp;
+  }
+  const Node& N(uint32_t id) const { return prog_.nodes[id]; }
+  bool RootSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < 0; }
+  void Push(FOp op, int32_t a = 0, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0, uint8_t depth = 0) {
+    FInstr in;
+    in.op = op;
+    in.a = a;
+    in.b = b;
+    in.imm = imm;
+    in.cmp = cmp;
+    in.interval = interval;
+    in.depth = depth;
+    prog_.code.push_back(in);
+  }
+  // A bitset of `nbits` bits in code_bits; returns its first word.
+  int32_t Bits(const std::vector<int64_t>& members, int64_t nbits) {
+    const int32_t first = static_cast<int32_t>(prog_.code_bits.size());
+    prog_.code_bits.resize(prog_.code_bits.size() + static_cast<size_t>((nbits + 63) / 64), 0);
+    for (int64_t v : members) prog_.code_bits[static_cast<size_t>(first + v / 64)] |= uint64_t{1} << (v % 64);
+    return first;
+  }
+
+  void Emit(int32_t id, int depth) {
+    const Node& n = prog_.nodes[static_cast<size_t>(id)];
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    switch (n.op) {
+      case NOp::And:
+      case NOp::Or: {
+        if (n.nkids == 0 || depth >= kMaxCodeDepth) break;
+        if (n.nkids == 1) return Emit(static_cast<int32_t>(k[0]), depth);
+        const bool is_and = n.op == NOp::And;
+        std::vector<size_t> jumps;
+        for (uint32_t i = 0; i < n.nkids; ++i) {
+          Emit(static_cast<int32_t>(k[i]), depth + 1);
+          if (i + 1 == n.nkids) break;
+          jumps.push_back(prog_.code.size());
+          Push(i == 0 ? (is_and ? FOp::AndFirst : FOp::OrFirst) : (is_and ? FOp::AndStep : FOp::OrStep), 0, 0, 0, 0, 0,
+               static_cast<uint8_t>(depth));
+        }
+        Push(is_and ? FOp::AndEnd : FOp::OrEnd, 0, 0, 0, 0, 0, static_cast<uint8_t>(depth));
+        for (size_t j : jumps) prog_.code[j].a = static_cast<int32_t>(prog_.code.size());
+        return;
+      }
+      case NOp::Not:
+        Emit(static_cast<int32_t>(k[0]), depth);
+        return Push(FOp::Not);
+      case NOp::Const:
+        return Push(FOp::Const, 0, 0, n.imm ? 1 : 0);
+      case NOp::Slot:
+        if (n.var < 0) return Push(FOp::SlotTri, n.slot);
+        break;
+      case NOp::Known:
+        if (RootSlot(k[0])) return Push(FOp::KnownSlot, N(k[0]).slot);
+        break;
+      case NOp::Cmp: {
+        const Node& a = N(k[0]);
+        const Node& b = N(k[1]);
+        const bool interval = Interval(n.type);
+        if (RootSlot(k[0]) && b.op == NOp::Const) {
+          static constexpr FOp kI[6] = {FOp::IEq, FOp::INe, FOp::ILt, FOp::ILe, FOp::IGt, FOp::IGe};
+          if (interval && n.cmp < 6) return Push(kI[n.cmp], a.slot, 0, b.imm);
+          if (!interval) return Push(n.cmp == 0 ? FOp::KEq : FOp::KNe, a.slot, 0, b.imm);
+        }
+        if (interval && a.op == NOp::Add && b.op == NOp::Const && RootSlot(prog_.kid_list[a.kids]) &&
+            RootSlot(prog_.kid_list[a.kids + 1]))
+          return Push(FOp::CmpAdd, N(prog_.kid_list[a.kids]).slot, N(prog_.kid_list[a.kids + 1]).slot, b.imm, n.cmp, 1);
+        if (RootSlot(k[0]) && RootSlot(k[1]))
+          return Push(FOp::CmpSlots, a.slot, b.slot, 0, n.cmp, interval ? 1 : 0);
+        break;
+      }
+      case NOp::InJuris: {
+        if (!RootSlot(k[0])) break;
+        std::vector<int64_t> members;
+        for (size_t j = 0; j < prog_.ancestors.size(); ++j)
+          for (int32_t anc : prog_.ancestors[j])
+            if (anc == n.imm) members.push_back(static_cast<int64_t>(j));
+        const int64_t nbits = static_cast<int64_t>(prog_.ancestors.size());
+        return Push(FOp::InBits, N(k[0]).slot, Bits(members, nbits), nbits);
+      }
+      case NOp::InSet: {
+        if (!RootSlot(k[0])) break;
+        std::vector<int64_t> members(prog_.sets.begin() + n.set, prog_.sets.begin() + n.set + n.nset);
+        int64_t max = -1;
+        bool small = true;
+        for (int64_t v : members) {
+          small &= v >= 0 && v < 4096;
+          max = std::max(max, v);
+        }
+        if (small) return Push(FOp::InBits, N(k[0]).slot, Bits(members, max + 1), max + 1);
+        return Push(FOp::InList, N(k[0]).slot, static_cast<int32_t>(n.set), n.nset);
+      }
+      case NOp::InGroup:
+        if (RootSlot(k[0])) return Push(FOp::InGroup, N(k[0]).slot, 0, n.imm);
+        break;
+      default:
+        break;
+    }
+    Push(FOp::Tree, id);
+  }
+
+  Program& prog_;
+};
+
 }  // namespace
 
 std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> project) {
@@ -305,6 +442,23 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->membership[g].resize(p.jurisdictions.size());
     for (auto& m : p.groups[g].members) prog->membership[g][m.jurisdiction].push_back({m.from, m.until});
   }
+
+  // Flat code for every root condition (after `ancestors`, which jurisdiction bitsets read).
+  CodeGen cg(*prog);
+  for (int32_t node : prog->ruleset_applies) prog->ruleset_applies_code.push_back(cg.Compile(node));
+  for (int32_t node : prog->rule_when) prog->rule_when_code.push_back(cg.Compile(node));
+  for (int32_t node : prog->rule_satisfied) prog->rule_satisfied_code.push_back(cg.Compile(node));
+  // Orders the core would otherwise sort per case.
+  prog->ruleset_rules_by_rank = prog->ruleset_rules;
+  for (size_t i = 0; i < p.rulesets.size(); ++i)
+    std::sort(prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i],
+              prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i + 1],
+              [&](int32_t a, int32_t b) { return prog->rule_rank[a] < prog->rule_rank[b]; });
+  for (const auto& r : p.rules)
+    for (int x : r.exceptions)
+      if (p.rules[x].ruleset != r.ruleset) prog->exceptions_within_ruleset = false;
+  for (size_t k = 1; k < prog->ruleset_rules.size(); ++k)
+    if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
   return prog;
 }
 

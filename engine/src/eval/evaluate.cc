@@ -530,6 +530,13 @@ Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t 
   return ToTri(m.Eval(node));
 }
 
+Tri EvalCompiled(const ir::Program& prog, const Case& c, int32_t entry, int32_t as_of) {
+  if (entry < 0) return Tri::True;
+  std::vector<int> buf(prog.root.slots.size());
+  Machine m(prog, c, as_of, buf);
+  return m.Run(entry);
+}
+
 Val TraceCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of, Tracer& tracer) {
   std::vector<int> buf(prog.root.slots.size());
   Machine m(prog, c, as_of, buf);
@@ -618,19 +625,21 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   // rulesets the previous case tested are reset; s.rs_order lists this case's, ascending.
   for (int32_t i : s.rs_order) s.rs_applies[i] = Tri::False;
   s.rs_order.clear();
-  auto test = [&](int32_t i) {
+  auto test = [&](int32_t i, bool keyed) {
     const auto [effective, expires] = prog.ruleset_in_force[i];
+    const int32_t code = keyed && prog.ruleset_applies_keyed_code[i] >= 0 ? prog.ruleset_applies_keyed_code[i]
+                                                                          : prog.ruleset_applies_code[i];
     s.rs_applies[i] = (as_of < effective || as_of > expires) ? Tri::False
                       : prog.ruleset_applies[i] < 0         ? Tri::True
-                                                            : m.Run(prog.ruleset_applies_code[i]);
+                                                            : m.Run(code);
   };
   const int32_t key_slot = prog.ruleset_index_slot;
   if (key_slot >= 0 && c.slots[key_slot].known && c.slots[key_slot].lo == c.slots[key_slot].hi) {
-    for (int32_t i : prog.ruleset_unindexed) test(i);
+    for (int32_t i : prog.ruleset_unindexed) test(i, false);
     const int64_t key = c.slots[key_slot].lo;
     auto it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
     auto end = it;
-    for (; end != prog.ruleset_index.end() && end->first == key; ++end) test(end->second);
+    for (; end != prog.ruleset_index.end() && end->first == key; ++end) test(end->second, true);
     // Both lists ascend: merge them into s.rs_order.
     auto u = prog.ruleset_unindexed.begin();
     while (u != prog.ruleset_unindexed.end() || it != end) {
@@ -639,7 +648,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
     }
   } else {
     for (size_t i = 0; i < p.rulesets.size(); ++i) {
-      test(static_cast<int32_t>(i));
+      test(static_cast<int32_t>(i), false);
       s.rs_order.push_back(static_cast<int32_t>(i));
     }
   }
@@ -660,21 +669,34 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   if (!prog.rulesets_in_rule_order) std::sort(s.touched.begin(), s.touched.end());
   auto effect_of = [&](int r) {
     Tri e = s.cond[r];
-    for (int x : p.rules[r].exceptions) e = And(e, Not(s.effect[x]));
+    for (uint32_t k = prog.rule_exceptions_begin[r]; k < prog.rule_exceptions_begin[r + 1]; ++k)
+      e = And(e, Not(s.effect[prog.rule_exceptions[k]]));
     s.effect[r] = e;
   };
   s.touched_by_rank.clear();
-  if (by_rank || !prog.exceptions_within_ruleset) {
+  if (by_rank) {
     s.touched_by_rank.assign(s.touched.begin(), s.touched.end());
     std::sort(s.touched_by_rank.begin(), s.touched_by_rank.end(),
               [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
     for (int r : s.touched_by_rank) effect_of(r);
   } else {
-    // Exceptions stay inside their ruleset: each ruleset's rules in their precomputed exception order.
+    // A ruleset whose exceptions stay inside it: its rules in their precomputed exception order. The
+    // rules of rulesets linked to others by `exception to` are sorted together by rank.
     for (int32_t i : s.rs_order) {
       if (s.rs_applies[i] == Tri::False) continue;
+      if (prog.ruleset_cross_linked[i]) {
+        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+          s.touched_by_rank.push_back(prog.ruleset_rules[k]);
+        continue;
+      }
       for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
         effect_of(prog.ruleset_rules_by_rank[k]);
+    }
+    if (!s.touched_by_rank.empty()) {
+      std::sort(s.touched_by_rank.begin(), s.touched_by_rank.end(),
+                [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
+      for (int r : s.touched_by_rank) effect_of(r);
+      s.touched_by_rank.clear();
     }
   }
   // 3. Live findings and the status of obligations.
@@ -682,10 +704,11 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   for (int r : s.touched) {
     s.governed_by[r] = -1;
     s.reason[r] = 0;
-    if (s.effect[r] == Tri::False || p.rules[r].modality == check::Modality::Exempt) continue;
+    const auto modality = static_cast<check::Modality>(prog.rule_modality[r]);
+    if (s.effect[r] == Tri::False || modality == check::Modality::Exempt) continue;
     s.live.push_back(static_cast<int>(r));
     s.status[r] = Status::None;
-    if (p.rules[r].modality == check::Modality::Must) {
+    if (modality == check::Modality::Must) {
       if (prog.rule_satisfied[r] < 0) s.status[r] = Status::Outstanding;
       else {
         Tri st = m.Run(prog.rule_satisfied_code[r]);
@@ -706,7 +729,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   int n_distinct = 0;
   bool precedence = false;
   for (int r : s.live) {
-    const int rs = p.rules[r].ruleset;
+    const int rs = prog.rule_ruleset[r];
     bool seen = false;
     for (int k = 0; k < n_distinct && !seen; ++k) seen = distinct[k] == rs;
     if (seen) continue;
@@ -720,12 +743,11 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   // 5. Verdict. Guidance (binding false) is advice: it never decides the verdict.
   bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
   for (int r : s.live) {
-    if (s.governed_by[r] >= 0) continue;
-    const auto& rule = p.rules[r];
-    if (!p.rulesets[rule.ruleset].binding) continue;
-    if (rule.modality == check::Modality::MustNot) {
+    if (s.governed_by[r] >= 0 || !prog.rule_binding[r]) continue;
+    const auto modality = static_cast<check::Modality>(prog.rule_modality[r]);
+    if (modality == check::Modality::MustNot) {
       (s.effect[r] == Tri::True ? prohibited : unknown_prohibition) = true;
-    } else if (rule.modality == check::Modality::Must && s.status[r] != Status::Satisfied) {
+    } else if (modality == check::Modality::Must && s.status[r] != Status::Satisfied) {
       (s.effect[r] == Tri::True ? conditional : unknown_obligation) = true;
     }
   }
@@ -749,15 +771,15 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
   Verdict v = Core(prog, c, as_of, m, s, /*by_rank=*/false);
   // The obligations still to meet: binding, governing, surely applying, not satisfied.
   s.actions.clear();
-  const check::Project& p = *prog.project;
   if (v != Verdict::Prohibited)
     for (int r : s.live) {
-      const auto& rule = p.rules[r];
-      if (rule.modality != check::Modality::Must || s.governed_by[r] >= 0 || s.effect[r] != Tri::True ||
-          s.status[r] == Status::Satisfied || !p.rulesets[rule.ruleset].binding)
+      if (static_cast<check::Modality>(prog.rule_modality[r]) != check::Modality::Must || s.governed_by[r] >= 0 ||
+          s.effect[r] != Tri::True || s.status[r] == Status::Satisfied || !prog.rule_binding[r])
         continue;
-      for (int a : rule.actions)
+      for (uint32_t k = prog.rule_actions_begin[r]; k < prog.rule_actions_begin[r + 1]; ++k) {
+        const int a = prog.rule_actions[k];
         if (std::find(s.actions.begin(), s.actions.end(), a) == s.actions.end()) s.actions.push_back(a);
+      }
     }
   return Outcome{v, s.actions};
 }

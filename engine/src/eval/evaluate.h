@@ -110,6 +110,10 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
 // The three-valued value of one node, for explanations and tests.
 Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of);
 
+// The same value through the flat code (ir::FInstr) starting at `entry` (Program::rule_when_code etc.),
+// as Decide and Evaluate run it; a test compares it with EvalCondition on every shipped condition.
+Tri EvalCompiled(const ir::Program& prog, const Case& c, int32_t entry, int32_t as_of);
+
 // Observes an evaluation node by node (lexgate explain, eval/explain.h): Enter before a node is
 // evaluated, Leave with its value after. A node may be entered again inside itself (a logic node asked
 // for as a value); the evaluator's hot paths run with no tracer at all.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <functional>
@@ -165,6 +166,39 @@ std::vector<std::pair<int32_t, int64_t>> EqualityConjuncts(const Program& prog, 
   return out;
 }
 
+// The first membership conjunct (`slot in J`, `slot in GROUP`, `slot in { … }`) on root slot `slot` at the
+// top of a condition, as the values for which it can be true on some date; nullopt when there is none.
+std::optional<std::vector<int64_t>> MembershipKeys(const Program& prog, int32_t node, int32_t slot) {
+  std::vector<int32_t> stack = {node};
+  while (!stack.empty()) {
+    const Node& n = prog.nodes[stack.back()];
+    stack.pop_back();
+    const uint32_t* k = prog.kid_list.data() + n.kids;
+    if (n.op == NOp::And) {
+      for (uint32_t i = n.nkids; i-- > 0;) stack.push_back(static_cast<int32_t>(k[i]));
+      continue;
+    }
+    if (n.op != NOp::InJuris && n.op != NOp::InGroup && n.op != NOp::InSet) continue;
+    const Node& a = prog.nodes[k[0]];
+    if (a.op != NOp::Slot || a.var >= 0 || a.slot != slot) continue;
+    std::vector<int64_t> keys;
+    if (n.op == NOp::InSet) {
+      keys.assign(prog.sets.begin() + n.set, prog.sets.begin() + n.set + n.nset);
+    } else {
+      for (size_t j = 0; j < prog.ancestors.size(); ++j) {
+        bool in = false;
+        for (int32_t anc : prog.ancestors[j])
+          in |= n.op == NOp::InJuris ? anc == n.imm : !prog.membership[static_cast<size_t>(n.imm)][anc].empty();
+        if (in) keys.push_back(static_cast<int64_t>(j));
+      }
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
+  }
+  return std::nullopt;
+}
+
 void BuildRulesetIndex(Program& prog) {
   const size_t n = prog.ruleset_applies.size();
   std::vector<std::vector<std::pair<int32_t, int64_t>>> eqs(n);
@@ -187,6 +221,11 @@ void BuildRulesetIndex(Program& prog) {
         prog.ruleset_index.emplace_back(c, static_cast<int32_t>(i));
         keyed = true;
       }
+    if (!keyed && prog.ruleset_index_slot >= 0 && prog.ruleset_applies[i] >= 0)
+      if (auto keys = MembershipKeys(prog, prog.ruleset_applies[i], prog.ruleset_index_slot)) {
+        for (int64_t c : *keys) prog.ruleset_index.emplace_back(c, static_cast<int32_t>(i));
+        keyed = true;
+      }
     if (!keyed) prog.ruleset_unindexed.push_back(static_cast<int32_t>(i));
   }
   std::sort(prog.ruleset_index.begin(), prog.ruleset_index.end());
@@ -197,10 +236,13 @@ class CodeGen {
  public:
   explicit CodeGen(Program& prog) : prog_(prog) {}
 
-  int32_t Compile(int32_t node) {
+  // `skip`: a conjunct `root slot == constant` known to be true (the ruleset index's key), left out of
+  // the and-chain at the top of the condition.
+  int32_t Compile(int32_t node, std::optional<std::pair<int32_t, int64_t>> skip = std::nullopt) {
     if (node < 0) return -1;
     const int32_t entry = static_cast<int32_t>(prog_.code.size());
-    Emit(node, 0);
+    skip_ = skip;
+    Emit(node, 0, true);
     prog_.code.push_back(FInstr{});  // Ret
     // Jump threading: a jump taken with t false lands on the enclosing and's step (or end), which
     // would jump (or fall through with false) again; go there at once. The same for or and true.
@@ -248,19 +290,43 @@ class CodeGen {
     return first;
   }
 
-  void Emit(int32_t id, int depth) {
+  bool Skipped(uint32_t id) const {
+    if (!skip_) return false;
+    const Node& n = N(id);
+    if (n.op != NOp::Cmp || n.cmp != 0) return false;
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    return RootSlot(k[0]) && N(k[0]).slot == skip_->first && N(k[1]).op == NOp::Const && N(k[1]).imm == skip_->second;
+  }
+  // The operands of an and (or) with nested ands (ors) spliced in: Kleene and/or are associative and
+  // the operands stay in their order, so the same leaves are evaluated. `top`: this and-chain is at the
+  // top of the condition, where the skipped conjunct is left out.
+  void Operands(uint32_t id, NOp op, bool top, std::vector<uint32_t>& out) const {
+    const Node& n = N(id);
+    for (uint32_t i = 0; i < n.nkids; ++i) {
+      const uint32_t kid = prog_.kid_list[n.kids + i];
+      if (top && op == NOp::And && Skipped(kid)) continue;
+      if (N(kid).op == op && N(kid).nkids > 0) Operands(kid, op, top, out);
+      else out.push_back(kid);
+    }
+  }
+
+  void Emit(int32_t id, int depth, bool top = false) {
     const Node& n = prog_.nodes[static_cast<size_t>(id)];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
+    if (top && Skipped(static_cast<uint32_t>(id))) return Push(FOp::Const, 0, 0, 1);
     switch (n.op) {
       case NOp::And:
       case NOp::Or: {
         if (n.nkids == 0 || depth >= kMaxCodeDepth) break;
-        if (n.nkids == 1) return Emit(static_cast<int32_t>(k[0]), depth);
         const bool is_and = n.op == NOp::And;
+        std::vector<uint32_t> ops;
+        Operands(static_cast<uint32_t>(id), n.op, top && is_and, ops);
+        if (ops.empty()) return Push(FOp::Const, 0, 0, 1);  // every conjunct skipped: true
+        if (ops.size() == 1) return Emit(static_cast<int32_t>(ops[0]), depth);
         std::vector<size_t> jumps;
-        for (uint32_t i = 0; i < n.nkids; ++i) {
-          Emit(static_cast<int32_t>(k[i]), depth + 1);
-          if (i + 1 == n.nkids) break;
+        for (size_t i = 0; i < ops.size(); ++i) {
+          Emit(static_cast<int32_t>(ops[i]), depth + 1);
+          if (i + 1 == ops.size()) break;
           jumps.push_back(prog_.code.size());
           Push(i == 0 ? (is_and ? FOp::AndFirst : FOp::OrFirst) : (is_and ? FOp::AndStep : FOp::OrStep), 0, 0, 0, 0, 0,
                static_cast<uint8_t>(depth));
@@ -327,6 +393,7 @@ class CodeGen {
   }
 
   Program& prog_;
+  std::optional<std::pair<int32_t, int64_t>> skip_;
 };
 
 }  // namespace
@@ -416,7 +483,6 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   for (const auto& r : p.rules) ++prog->ruleset_rule_begin[r.ruleset + 1];
   for (size_t i = 0; i < p.rulesets.size(); ++i) prog->ruleset_rule_begin[i + 1] += prog->ruleset_rule_begin[i];
   for (const auto& rs : p.rulesets) prog->ruleset_in_force.emplace_back(rs.effective, rs.expires);
-  BuildRulesetIndex(*prog);
   prog->ruleset_rules.resize(p.rules.size());
   {
     std::vector<uint32_t> next(prog->ruleset_rule_begin.begin(), prog->ruleset_rule_begin.end() - 1);
@@ -442,10 +508,18 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->membership[g].resize(p.jurisdictions.size());
     for (auto& m : p.groups[g].members) prog->membership[g][m.jurisdiction].push_back({m.from, m.until});
   }
+  BuildRulesetIndex(*prog);  // after `ancestors` and `membership`, which membership keys read
 
   // Flat code for every root condition (after `ancestors`, which jurisdiction bitsets read).
   CodeGen cg(*prog);
   for (int32_t node : prog->ruleset_applies) prog->ruleset_applies_code.push_back(cg.Compile(node));
+  prog->ruleset_applies_keyed_code.assign(p.rulesets.size(), -1);
+  for (const auto& [key, rs] : prog->ruleset_index)
+    for (auto [slot, c] : EqualityConjuncts(*prog, prog->ruleset_applies[rs]))
+      if (slot == prog->ruleset_index_slot && c == key) {  // keyed by this equality: compile without it
+        prog->ruleset_applies_keyed_code[rs] = cg.Compile(prog->ruleset_applies[rs], std::make_pair(slot, c));
+        break;
+      }
   for (int32_t node : prog->rule_when) prog->rule_when_code.push_back(cg.Compile(node));
   for (int32_t node : prog->rule_satisfied) prog->rule_satisfied_code.push_back(cg.Compile(node));
   // Orders the core would otherwise sort per case.
@@ -454,9 +528,21 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     std::sort(prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i],
               prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i + 1],
               [&](int32_t a, int32_t b) { return prog->rule_rank[a] < prog->rule_rank[b]; });
+  prog->ruleset_cross_linked.assign(p.rulesets.size(), 0);
   for (const auto& r : p.rules)
     for (int x : r.exceptions)
-      if (p.rules[x].ruleset != r.ruleset) prog->exceptions_within_ruleset = false;
+      if (p.rules[x].ruleset != r.ruleset) prog->ruleset_cross_linked[r.ruleset] = prog->ruleset_cross_linked[p.rules[x].ruleset] = 1;
+  for (const auto& r : p.rules) {
+    prog->rule_ruleset.push_back(r.ruleset);
+    prog->rule_modality.push_back(static_cast<uint8_t>(r.modality));
+    prog->rule_binding.push_back(p.rulesets[r.ruleset].binding ? 1 : 0);
+    prog->rule_exceptions_begin.push_back(static_cast<uint32_t>(prog->rule_exceptions.size()));
+    prog->rule_exceptions.insert(prog->rule_exceptions.end(), r.exceptions.begin(), r.exceptions.end());
+    prog->rule_actions_begin.push_back(static_cast<uint32_t>(prog->rule_actions.size()));
+    prog->rule_actions.insert(prog->rule_actions.end(), r.actions.begin(), r.actions.end());
+  }
+  prog->rule_exceptions_begin.push_back(static_cast<uint32_t>(prog->rule_exceptions.size()));
+  prog->rule_actions_begin.push_back(static_cast<uint32_t>(prog->rule_actions.size()));
   for (size_t k = 1; k < prog->ruleset_rules.size(); ++k)
     if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
   return prog;

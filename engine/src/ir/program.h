@@ -129,6 +129,9 @@ struct Program {
   int32_t ruleset_index_slot = -1;
   std::vector<std::pair<int64_t, int32_t>> ruleset_index;  // (constant, ruleset), sorted
   std::vector<int32_t> ruleset_unindexed;                  // ascending
+  // A ruleset whose applicability has a conjunct `fact in J` / `fact in GROUP` / `fact in { … }` on the
+  // index fact is keyed too, by every value for which that conjunct can be true on some date (a
+  // group's members over all its history): for any other value the conjunct is false.
   std::vector<int32_t> ruleset_legal_order;  // per ruleset: its top-level jurisdiction, or -2 - group id   // rules so that every rule comes after its exceptions
   std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
   // membership[g][j]: validity intervals during which jurisdiction j is a member of group g
@@ -139,12 +142,24 @@ struct Program {
   std::vector<FInstr> code;
   std::vector<uint64_t> code_bits;  // InBits bitsets
   std::vector<int32_t> rule_when_code, rule_satisfied_code, ruleset_applies_code;
+  // For a ruleset found through the index (its key conjunct is then true): its applicability without
+  // that conjunct; -1 when not keyed.
+  std::vector<int32_t> ruleset_applies_keyed_code;
+  // Per rule, copied out of check::Rule so that the core reads small arrays instead of the large Rule:
+  std::vector<int32_t> rule_ruleset;
+  std::vector<uint8_t> rule_modality;   // check::Modality
+  std::vector<uint8_t> rule_binding;    // its ruleset is binding
+  std::vector<uint32_t> rule_exceptions_begin;  // rule r's exceptions: rule_exceptions[begin[r], begin[r+1])
+  std::vector<int32_t> rule_exceptions;
+  std::vector<uint32_t> rule_actions_begin;     // the same for its actions
+  std::vector<int32_t> rule_actions;
+  // per ruleset: 1 when an `exception to` links one of its rules with a rule of another ruleset
+  std::vector<uint8_t> ruleset_cross_linked;
   // Precomputed orders for the evaluator's core, so that a case sorts nothing:
   // ruleset i's rules in exception order (rule_rank), in the ranges of ruleset_rule_begin;
   std::vector<int32_t> ruleset_rules_by_rank;
-  // true when every `exception to` links two rules of one ruleset (then effects can be computed ruleset
-  // by ruleset in that order); when one crosses rulesets, the touched rules are sorted by rank per case;
-  bool exceptions_within_ruleset = true;
+  // Effects are computed ruleset by ruleset in that order; the rules of cross-linked rulesets
+  // (ruleset_cross_linked) are instead sorted by rank per case.
   // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
   // ascending order touches rules in ascending order).
   bool rulesets_in_rule_order = true;

@@ -553,6 +553,8 @@ Scratch::Scratch(const ir::Program& prog) {
   governed_by.resize(p.rules.size());
   reason.resize(p.rules.size());
   rs_order.reserve(p.rulesets.size());
+  component_seen.resize(prog.component_rules_begin.empty() ? 0 : prog.component_rules_begin.size() - 1);
+  components.reserve(component_seen.size());
   live.reserve(p.rules.size());
   touched.reserve(p.rules.size());
   touched_by_rank.reserve(p.rules.size());
@@ -573,9 +575,10 @@ void Precedence(const ir::Program& prog, Scratch& s) {
   for (size_t i = 0; i < s.live.size(); ++i) {
     int hi = s.live[i];
     if (s.effect[hi] != Tri::True) continue;
-    const auto& rh = p.rules[hi];
-    for (int a : rh.actions) s.govern_first.emplace_back(rh.ruleset * n_actions + a, static_cast<int>(i));
-    s.govern_rulesets.push_back(rh.ruleset);
+    const int32_t rsh = prog.rule_ruleset[hi];
+    for (uint32_t k = prog.rule_actions_begin[hi]; k < prog.rule_actions_begin[hi + 1]; ++k)
+      s.govern_first.emplace_back(rsh * n_actions + prog.rule_actions[k], static_cast<int>(i));
+    s.govern_rulesets.push_back(rsh);
   }
   std::sort(s.govern_first.begin(), s.govern_first.end());
   s.govern_first.erase(std::unique(s.govern_first.begin(), s.govern_first.end(),
@@ -584,21 +587,20 @@ void Precedence(const ir::Program& prog, Scratch& s) {
   std::sort(s.govern_rulesets.begin(), s.govern_rulesets.end());
   s.govern_rulesets.erase(std::unique(s.govern_rulesets.begin(), s.govern_rulesets.end()), s.govern_rulesets.end());
   for (int lo : s.live) {
-    const auto& rl = p.rules[lo];
-    const auto& sl = p.rulesets[rl.ruleset];
-    int dl = sl.jurisdiction >= 0 ? p.jurisdictions[sl.jurisdiction].depth : 0;
+    const int32_t rsl = prog.rule_ruleset[lo];
+    const int32_t fl = prog.ruleset_force_rank[rsl], dl = prog.ruleset_depth[rsl], el = prog.ruleset_effective[rsl];
     int best = -1;
     uint8_t best_reason = 0;
     for (int rsh : s.govern_rulesets) {
-      if (rsh == rl.ruleset || prog.ruleset_legal_order[rl.ruleset] != prog.ruleset_legal_order[rsh]) continue;
-      const auto& sh = p.rulesets[rsh];
-      int dh = sh.jurisdiction >= 0 ? p.jurisdictions[sh.jurisdiction].depth : 0;
+      if (rsh == rsl || prog.ruleset_legal_order[rsl] != prog.ruleset_legal_order[rsh]) continue;
+      const int32_t fh = prog.ruleset_force_rank[rsh], dh = prog.ruleset_depth[rsh];
       uint8_t reason = 0;
-      if (sh.force_rank != sl.force_rank) reason = sh.force_rank > sl.force_rank ? 1 : 0;
+      if (fh != fl) reason = fh > fl ? 1 : 0;
       else if (dh != dl) reason = dh > dl ? 2 : 0;
-      else if (sh.effective > sl.effective) reason = 3;
+      else if (prog.ruleset_effective[rsh] > el) reason = 3;
       if (!reason) continue;
-      for (int a : rl.actions) {
+      for (uint32_t k = prog.rule_actions_begin[lo]; k < prog.rule_actions_begin[lo + 1]; ++k) {
+        const int a = prog.rule_actions[k];
         auto it = std::lower_bound(s.govern_first.begin(), s.govern_first.end(),
                                    std::pair<int64_t, int>(rsh * n_actions + a, -1));
         if (it == s.govern_first.end() || it->first != rsh * n_actions + a) continue;
@@ -680,24 +682,31 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
               [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
     for (int r : s.touched_by_rank) effect_of(r);
   } else {
-    // A ruleset whose exceptions stay inside it: its rules in their precomputed exception order. The
-    // rules of rulesets linked to others by `exception to` are sorted together by rank.
+    // A ruleset whose exceptions stay inside it: its rules in their precomputed exception order. Rulesets
+    // linked to others by `exception to`: once per component, its rules in exception order, those of
+    // applicable rulesets (the others' effect stays False). Rulesets and components do not depend on
+    // one another, so their order does not matter.
     for (int32_t i : s.rs_order) {
       if (s.rs_applies[i] == Tri::False) continue;
-      if (prog.ruleset_cross_linked[i]) {
-        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
-          s.touched_by_rank.push_back(prog.ruleset_rules[k]);
+      const int32_t comp = prog.ruleset_component[i];
+      if (comp >= 0) {
+        if (!s.component_seen[comp]) {
+          s.component_seen[comp] = 1;
+          s.components.push_back(comp);
+        }
         continue;
       }
       for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
         effect_of(prog.ruleset_rules_by_rank[k]);
     }
-    if (!s.touched_by_rank.empty()) {
-      std::sort(s.touched_by_rank.begin(), s.touched_by_rank.end(),
-                [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
-      for (int r : s.touched_by_rank) effect_of(r);
-      s.touched_by_rank.clear();
+    for (int32_t comp : s.components) {
+      for (uint32_t k = prog.component_rules_begin[comp]; k < prog.component_rules_begin[comp + 1]; ++k) {
+        const int32_t r = prog.component_rules[k];
+        if (s.rs_applies[prog.rule_ruleset[r]] != Tri::False) effect_of(r);
+      }
+      s.component_seen[comp] = 0;
     }
+    s.components.clear();
   }
   // 3. Live findings and the status of obligations.
   s.live.clear();

@@ -83,6 +83,8 @@ struct Scratch {
   explicit Scratch(const ir::Program& prog);
   std::vector<Tri> rs_applies, cond, effect;
   std::vector<int32_t> rs_order;  // the rulesets this case tested, ascending (only they are reset next time)
+  std::vector<uint8_t> component_seen;  // per component of cross-linked rulesets (ir::Program), all 0 between cases
+  std::vector<int32_t> components;
   std::vector<Status> status;
   std::vector<int> governed_by;
   std::vector<uint8_t> reason;  // 1 force, 2 specificity, 3 later

@@ -532,6 +532,31 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   for (const auto& r : p.rules)
     for (int x : r.exceptions)
       if (p.rules[x].ruleset != r.ruleset) prog->ruleset_cross_linked[r.ruleset] = prog->ruleset_cross_linked[p.rules[x].ruleset] = 1;
+  {  // components of cross-linked rulesets (union-find), each with its rules in rank order
+    std::vector<int32_t> parent(p.rulesets.size());
+    for (size_t i = 0; i < parent.size(); ++i) parent[i] = static_cast<int32_t>(i);
+    std::function<int32_t(int32_t)> find = [&](int32_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
+    for (const auto& r : p.rules)
+      for (int x : r.exceptions) parent[find(r.ruleset)] = find(p.rules[x].ruleset);
+    prog->ruleset_component.assign(p.rulesets.size(), -1);
+    std::map<int32_t, int32_t> ids;
+    for (size_t i = 0; i < p.rulesets.size(); ++i)
+      if (prog->ruleset_cross_linked[i]) {
+        auto [it, fresh] = ids.emplace(find(static_cast<int32_t>(i)), static_cast<int32_t>(ids.size()));
+        prog->ruleset_component[i] = it->second;
+      }
+    for (size_t c = 0; c < ids.size(); ++c) {
+      prog->component_rules_begin.push_back(static_cast<uint32_t>(prog->component_rules.size()));
+      for (int32_t r : prog->rule_order)
+        if (prog->ruleset_component[p.rules[r].ruleset] == static_cast<int32_t>(c)) prog->component_rules.push_back(r);
+    }
+    prog->component_rules_begin.push_back(static_cast<uint32_t>(prog->component_rules.size()));
+  }
+  for (const auto& rs : p.rulesets) {
+    prog->ruleset_force_rank.push_back(rs.force_rank);
+    prog->ruleset_depth.push_back(rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].depth : 0);
+    prog->ruleset_effective.push_back(rs.effective);
+  }
   for (const auto& r : p.rules) {
     prog->rule_ruleset.push_back(r.ruleset);
     prog->rule_modality.push_back(static_cast<uint8_t>(r.modality));

@@ -155,11 +155,18 @@ struct Program {
   std::vector<int32_t> rule_actions;
   // per ruleset: 1 when an `exception to` links one of its rules with a rule of another ruleset
   std::vector<uint8_t> ruleset_cross_linked;
+  // Rulesets linked by such exceptions form components (ruleset_component, -1 for an unlinked
+  // ruleset); component c's rules, all in exception order (rule_rank), are
+  // component_rules[component_rules_begin[c], component_rules_begin[c + 1]).
+  std::vector<int32_t> ruleset_component;
+  std::vector<uint32_t> component_rules_begin;
+  std::vector<int32_t> component_rules;
+  // Per ruleset, what precedence between rulesets compares: force, depth of its jurisdiction, effective.
+  std::vector<int32_t> ruleset_force_rank, ruleset_depth, ruleset_effective;
   // Precomputed orders for the evaluator's core, so that a case sorts nothing:
   // ruleset i's rules in exception order (rule_rank), in the ranges of ruleset_rule_begin;
   std::vector<int32_t> ruleset_rules_by_rank;
-  // Effects are computed ruleset by ruleset in that order; the rules of cross-linked rulesets
-  // (ruleset_cross_linked) are instead sorted by rank per case.
+  // Effects are computed ruleset by ruleset in that order, or component by component (below).
   // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
   // ascending order touches rules in ascending order).
   bool rulesets_in_rule_order = true;

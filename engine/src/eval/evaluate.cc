@@ -101,6 +101,8 @@ class Machine {
   Tri Run(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
     const Val* slots = c_.slots.data();
+    const Val* items = c_.items.data();
+    auto V = [&](int8_t var, int32_t slot) -> const Val& { return var < 0 ? slots[slot] : items[base_[var] + slot]; };
     uint8_t u[ir::kMaxCodeDepth];
     uint8_t t = 0;  // Tri: 0 false, 1 true, 2 unknown
     constexpr uint8_t F = 0, T = 1, U = 2;
@@ -111,7 +113,7 @@ class Machine {
         case ir::FOp::Tree: t = static_cast<uint8_t>(EvalT(in.a)); break;
         case ir::FOp::Const: t = static_cast<uint8_t>(in.imm); break;
         case ir::FOp::SlotTri: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = !v.known ? U : (v.lo ? T : F);
           break;
         }
@@ -139,64 +141,64 @@ class Machine {
           if (t != T) t = (u[in.depth] || t == U) ? U : F;
           break;
         case ir::FOp::IEq: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = v.known ? (v.lo == in.imm ? T : F) : (v.hi < in.imm || in.imm < v.lo) ? F : U;
           break;
         }
         case ir::FOp::INe: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = v.known ? (v.lo != in.imm ? T : F) : (v.hi < in.imm || in.imm < v.lo) ? T : U;
           break;
         }
         case ir::FOp::ILt: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = v.hi < in.imm ? T : v.lo >= in.imm ? F : U;
           break;
         }
         case ir::FOp::ILe: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = v.hi <= in.imm ? T : v.lo > in.imm ? F : U;
           break;
         }
         case ir::FOp::IGt: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = v.lo > in.imm ? T : v.hi <= in.imm ? F : U;
           break;
         }
         case ir::FOp::IGe: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = v.lo >= in.imm ? T : v.hi < in.imm ? F : U;
           break;
         }
         case ir::FOp::KEq: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = !v.known ? U : (v.lo == in.imm ? T : F);
           break;
         }
         case ir::FOp::KNe: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = !v.known ? U : (v.lo != in.imm ? T : F);
           break;
         }
         case ir::FOp::CmpAdd: {
-          const Val& a = slots[in.a];
-          const Val& b = slots[in.b];
+          const Val& a = V(in.var, in.a);
+          const Val& b = V(in.var2, in.b);
           const Val sum{SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known};
           t = static_cast<uint8_t>(ToTriV(CompareV(true, in.cmp, sum, Val{in.imm, in.imm, true})));
           break;
         }
         case ir::FOp::CmpSlots:
-          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, slots[in.a], slots[in.b])));
+          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, V(in.var, in.a), V(in.var2, in.b))));
           break;
         case ir::FOp::InBits: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           if (!v.known) t = U;
           else if (v.lo < 0 || v.lo >= in.imm) t = F;
           else t = (prog_.code_bits[static_cast<size_t>(in.b + v.lo / 64)] >> (v.lo % 64)) & 1 ? T : F;
           break;
         }
         case ir::FOp::InList: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           if (!v.known) { t = U; break; }
           t = F;
           for (int64_t i = 0; i < in.imm; ++i)
@@ -204,11 +206,38 @@ class Machine {
           break;
         }
         case ir::FOp::InGroup: {
-          const Val& v = slots[in.a];
+          const Val& v = V(in.var, in.a);
           t = !v.known ? U : InGroup(static_cast<int>(in.imm), static_cast<int32_t>(v.lo)) ? T : F;
           break;
         }
-        case ir::FOp::KnownSlot: t = slots[in.a].known ? T : F; break;
+        case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
+        case ir::FOp::Some: {  // as EvalNode's Some, with the body run as code
+          const Val& list = slots[in.a];
+          if (!list.known) {
+            t = U;
+            pc = in.b;
+            break;
+          }
+          const int var = in.depth;
+          const int saved = base_[var];
+          bool unknown = false;
+          t = F;
+          for (int64_t i = 0; i < list.hi; ++i) {
+            base_[var] = static_cast<int>(list.lo + i * in.imm);
+            const Tri v = Run(pc);
+            if (v == Tri::Unknown) unknown = true;
+            else if (v == Tri::True) {
+              t = T;
+              last_match_[var] = static_cast<int>(i);
+              match_of_list_[in.a] = static_cast<int>(i);
+              break;
+            }
+          }
+          base_[var] = saved;
+          if (t != T && unknown) t = U;
+          pc = in.b;
+          break;
+        }
       }
     }
   }

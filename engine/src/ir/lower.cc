@@ -271,7 +271,9 @@ class CodeGen {
   }
   const Node& N(uint32_t id) const { return prog_.nodes[id]; }
   bool RootSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < 0; }
-  void Push(FOp op, int32_t a = 0, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0, uint8_t depth = 0) {
+  // A slot of the case or of a `some` element the flat code can address.
+  bool VarSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < kMaxCodeVars; }
+  FInstr& Push(FOp op, int32_t a = 0, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0, uint8_t depth = 0) {
     FInstr in;
     in.op = op;
     in.a = a;
@@ -281,6 +283,11 @@ class CodeGen {
     in.interval = interval;
     in.depth = depth;
     prog_.code.push_back(in);
+    return prog_.code.back();
+  }
+  // Push with the `some` variables of slots x (and y) recorded.
+  void PushV(uint32_t x, FOp op, int32_t a, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0) {
+    Push(op, a, b, imm, cmp, interval).var = N(x).var;
   }
   // A bitset of `nbits` bits in code_bits; returns its first word.
   int32_t Bits(const std::vector<int64_t>& members, int64_t nbits) {
@@ -313,7 +320,10 @@ class CodeGen {
   void Emit(int32_t id, int depth, bool top = false) {
     const Node& n = prog_.nodes[static_cast<size_t>(id)];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
-    if (top && Skipped(static_cast<uint32_t>(id))) return Push(FOp::Const, 0, 0, 1);
+    if (top && Skipped(static_cast<uint32_t>(id))) {
+      Push(FOp::Const, 0, 0, 1);
+      return;
+    }
     switch (n.op) {
       case NOp::And:
       case NOp::Or: {
@@ -321,7 +331,10 @@ class CodeGen {
         const bool is_and = n.op == NOp::And;
         std::vector<uint32_t> ops;
         Operands(static_cast<uint32_t>(id), n.op, top && is_and, ops);
-        if (ops.empty()) return Push(FOp::Const, 0, 0, 1);  // every conjunct skipped: true
+        if (ops.empty()) {  // every conjunct skipped: true
+          Push(FOp::Const, 0, 0, 1);
+          return;
+        }
         if (ops.size() == 1) return Emit(static_cast<int32_t>(ops[0]), depth);
         std::vector<size_t> jumps;
         for (size_t i = 0; i < ops.size(); ++i) {
@@ -337,42 +350,53 @@ class CodeGen {
       }
       case NOp::Not:
         Emit(static_cast<int32_t>(k[0]), depth);
-        return Push(FOp::Not);
+        Push(FOp::Not);
+        return;
       case NOp::Const:
-        return Push(FOp::Const, 0, 0, n.imm ? 1 : 0);
+        Push(FOp::Const, 0, 0, n.imm ? 1 : 0);
+        return;
       case NOp::Slot:
-        if (n.var < 0) return Push(FOp::SlotTri, n.slot);
+        if (VarSlot(static_cast<uint32_t>(id))) return PushV(static_cast<uint32_t>(id), FOp::SlotTri, n.slot);
         break;
       case NOp::Known:
-        if (RootSlot(k[0])) return Push(FOp::KnownSlot, N(k[0]).slot);
+        if (VarSlot(k[0])) return PushV(k[0], FOp::KnownSlot, N(k[0]).slot);
         break;
       case NOp::Cmp: {
         const Node& a = N(k[0]);
         const Node& b = N(k[1]);
         const bool interval = Interval(n.type);
-        if (RootSlot(k[0]) && b.op == NOp::Const) {
+        if (VarSlot(k[0]) && b.op == NOp::Const) {
           static constexpr FOp kI[6] = {FOp::IEq, FOp::INe, FOp::ILt, FOp::ILe, FOp::IGt, FOp::IGe};
-          if (interval && n.cmp < 6) return Push(kI[n.cmp], a.slot, 0, b.imm);
-          if (!interval) return Push(n.cmp == 0 ? FOp::KEq : FOp::KNe, a.slot, 0, b.imm);
+          if (interval && n.cmp < 6) return PushV(k[0], kI[n.cmp], a.slot, 0, b.imm);
+          if (!interval) return PushV(k[0], n.cmp == 0 ? FOp::KEq : FOp::KNe, a.slot, 0, b.imm);
         }
-        if (interval && a.op == NOp::Add && b.op == NOp::Const && RootSlot(prog_.kid_list[a.kids]) &&
-            RootSlot(prog_.kid_list[a.kids + 1]))
-          return Push(FOp::CmpAdd, N(prog_.kid_list[a.kids]).slot, N(prog_.kid_list[a.kids + 1]).slot, b.imm, n.cmp, 1);
-        if (RootSlot(k[0]) && RootSlot(k[1]))
-          return Push(FOp::CmpSlots, a.slot, b.slot, 0, n.cmp, interval ? 1 : 0);
+        if (interval && a.op == NOp::Add && b.op == NOp::Const && VarSlot(prog_.kid_list[a.kids]) &&
+            VarSlot(prog_.kid_list[a.kids + 1])) {
+          const uint32_t x = prog_.kid_list[a.kids], y = prog_.kid_list[a.kids + 1];
+          FInstr& in = Push(FOp::CmpAdd, N(x).slot, N(y).slot, b.imm, n.cmp, 1);
+          in.var = N(x).var;
+          in.var2 = N(y).var;
+          return;
+        }
+        if (VarSlot(k[0]) && VarSlot(k[1])) {
+          FInstr& in = Push(FOp::CmpSlots, a.slot, b.slot, 0, n.cmp, interval ? 1 : 0);
+          in.var = a.var;
+          in.var2 = b.var;
+          return;
+        }
         break;
       }
       case NOp::InJuris: {
-        if (!RootSlot(k[0])) break;
+        if (!VarSlot(k[0])) break;
         std::vector<int64_t> members;
         for (size_t j = 0; j < prog_.ancestors.size(); ++j)
           for (int32_t anc : prog_.ancestors[j])
             if (anc == n.imm) members.push_back(static_cast<int64_t>(j));
         const int64_t nbits = static_cast<int64_t>(prog_.ancestors.size());
-        return Push(FOp::InBits, N(k[0]).slot, Bits(members, nbits), nbits);
+        return PushV(k[0], FOp::InBits, N(k[0]).slot, Bits(members, nbits), nbits);
       }
       case NOp::InSet: {
-        if (!RootSlot(k[0])) break;
+        if (!VarSlot(k[0])) break;
         std::vector<int64_t> members(prog_.sets.begin() + n.set, prog_.sets.begin() + n.set + n.nset);
         int64_t max = -1;
         bool small = true;
@@ -380,12 +404,22 @@ class CodeGen {
           small &= v >= 0 && v < 4096;
           max = std::max(max, v);
         }
-        if (small) return Push(FOp::InBits, N(k[0]).slot, Bits(members, max + 1), max + 1);
-        return Push(FOp::InList, N(k[0]).slot, static_cast<int32_t>(n.set), n.nset);
+        if (small) return PushV(k[0], FOp::InBits, N(k[0]).slot, Bits(members, max + 1), max + 1);
+        return PushV(k[0], FOp::InList, N(k[0]).slot, static_cast<int32_t>(n.set), n.nset);
       }
       case NOp::InGroup:
-        if (RootSlot(k[0])) return Push(FOp::InGroup, N(k[0]).slot, 0, n.imm);
+        if (VarSlot(k[0])) return PushV(k[0], FOp::InGroup, N(k[0]).slot, 0, n.imm);
         break;
+      case NOp::Some: {
+        // Over a list of the case: the body follows as its own code (own unknown flags) up to its Ret.
+        if (!RootSlot(k[0]) || n.var < 0 || n.var >= kMaxCodeVars) break;
+        const size_t at = prog_.code.size();
+        Push(FOp::Some, N(k[0]).slot, 0, n.imm, 0, 0, static_cast<uint8_t>(n.var));
+        Emit(static_cast<int32_t>(k[1]), 0);
+        Push(FOp::Ret);
+        prog_.code[at].b = static_cast<int32_t>(prog_.code.size());
+        return;
+      }
       default:
         break;
     }

@@ -8,10 +8,11 @@
 // Every root condition (ruleset applicability, rule `when`, `satisfied when`) is also compiled to flat
 // code (Program::code, see FInstr): one linear instruction array per condition, Kleene and/or as
 // short-circuit jumps with one unknown flag per nesting level, and fused leaves for the common shapes
-// (case fact vs constant for each comparison kind, fact + fact vs constant, fact in set / in
-// jurisdiction as a bitset, group membership). Decide and Evaluate run that code, with no recursion and
-// no Val returned through memory on the common path; any other sub-expression (`some`, list
-// membership, arithmetic beyond one addition) is one `Tree` instruction that hands its node to the tree
+// (fact vs constant for each comparison kind, fact + fact vs constant, fact in set / in
+// jurisdiction as a bitset, group membership; a fact of the case or of a `some` element), and `some`
+// over a list of the case as a loop over its body's code. Decide and Evaluate run that code, with no recursion and
+// no Val returned through memory on the common path; any other sub-expression (list membership,
+// arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
 // interpreter. The node tree stays the reference: explanations, tracing, missing-fact collection and
 // `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
 // condition of the shipped rules.
@@ -62,7 +63,7 @@ enum class FOp : uint8_t {
   OrFirst,    // the same with the roles of true and false swapped
   OrStep,
   OrEnd,
-  // root slot a compared with the constant imm; I* for interval types (numbers, dates), K* for the rest
+  // slot a compared with the constant imm; I* for interval types (numbers, dates), K* for the rest
   IEq, INe, ILt, ILe, IGt, IGe, KEq, KNe,
   CmpAdd,     // root slot a + root slot b compared with imm (cmp as in Node, interval type)
   CmpSlots,   // root slot a compared with root slot b (cmp, interval as in Node)
@@ -70,19 +71,24 @@ enum class FOp : uint8_t {
   InList,     // root slot a's value is one of sets[b, b + imm)
   InGroup,    // root slot a's jurisdiction is in group imm on the as-of date
   KnownSlot,  // t = root slot a is known
+  Some,       // some element of root list slot a (stride imm, variable depth) makes the body true; the
+              // body is the code from the next instruction to its Ret; then continue at b
 };
 
 struct FInstr {
   FOp op = FOp::Ret;
   uint8_t cmp = 0;       // CmpAdd, CmpSlots: comparison kind as in Node
   uint8_t interval = 0;  // CmpSlots: interval type
-  uint8_t depth = 0;     // and/or: nesting depth (index of its unknown flag)
+  uint8_t depth = 0;     // and/or: nesting depth (index of its unknown flag); Some: its variable
+  int8_t var = -1;       // slot a is in the case (-1) or in the element of `some` variable var
+  int8_t var2 = -1;      // the same for slot b (CmpAdd, CmpSlots)
   int32_t a = 0;         // slot, node (Tree) or jump target
   int32_t b = 0;
   int64_t imm = 0;
 };
 
 constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
+constexpr int kMaxCodeVars = 8;    // the evaluator's limit on nested `some` variables
 
 struct SlotInfo {
   std::string path;     // e.g. exporter.jurisdiction

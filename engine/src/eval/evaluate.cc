@@ -102,7 +102,10 @@ class Machine {
     const ir::FInstr* code = prog_.code.data();
     const Val* slots = c_.slots.data();
     const Val* items = c_.items.data();
-    auto V = [&](int8_t var, int32_t slot) -> const Val& { return var < 0 ? slots[slot] : items[base_[var] + slot]; };
+    auto V = [&](int8_t var, int32_t slot) -> const Val& {
+      if (var < 0) return slots[slot];
+      return items[base_[var] + slot];
+    };
     uint8_t u[ir::kMaxCodeDepth];
     uint8_t t = 0;  // Tri: 0 false, 1 true, 2 unknown
     constexpr uint8_t F = 0, T = 1, U = 2;

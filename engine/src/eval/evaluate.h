@@ -4,6 +4,15 @@
 // jurisdiction, then later effective date, and derives the verdict of decisions.md. Unknown facts are
 // collected only where they decide a rule's outcome. The Program is never modified: any number of
 // threads may evaluate on one Program at once.
+//
+// Two interpreters, one semantics. The hot path (Decide, and the core Evaluate shares with it) runs the
+// flat code ir::Lower compiles for every root condition (ir::FInstr: a linear loop with short-circuit
+// jumps and fused leaves, so no recursion and no Val returned through memory per node); explanations,
+// tracing, missing-fact collection and `satisfied_by` walk the node tree, which stays the reference (a
+// unit test compares the two on every shipped condition). The core sorts nothing per case: each
+// ruleset's rules (or each component of rulesets linked by cross-ruleset exceptions) come in exception
+// order from ir::Lower, only the rulesets a case tested are reset, and precedence between rulesets runs
+// only when two live rulesets share a legal order.
 #pragma once
 #include <optional>
 #include <string>

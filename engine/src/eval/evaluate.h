@@ -4,6 +4,15 @@
 // jurisdiction, then later effective date, and derives the verdict of decisions.md. Unknown facts are
 // collected only where they decide a rule's outcome. The Program is never modified: any number of
 // threads may evaluate on one Program at once.
+//
+// Two interpreters, one semantics. The hot path (Decide, and the core Evaluate shares with it) runs the
+// flat code ir::Lower compiles for every root condition (ir::FInstr: a linear loop with short-circuit
+// jumps and fused leaves, so no recursion and no Val returned through memory per node); explanations,
+// tracing, missing-fact collection and `satisfied_by` walk the node tree, which stays the reference (a
+// unit test compares the two on every shipped condition). The core sorts nothing per case: each
+// ruleset's rules (or each component of rulesets linked by cross-ruleset exceptions) come in exception
+// order from ir::Lower, only the rulesets a case tested are reset, and precedence between rulesets runs
+// only when two live rulesets share a legal order.
 #pragma once
 #include <optional>
 #include <string>
@@ -82,6 +91,9 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
 struct Scratch {
   explicit Scratch(const ir::Program& prog);
   std::vector<Tri> rs_applies, cond, effect;
+  std::vector<int32_t> rs_order;  // the rulesets this case tested, ascending (only they are reset next time)
+  std::vector<uint8_t> component_seen;  // per component of cross-linked rulesets (ir::Program), all 0 between cases
+  std::vector<int32_t> components;
   std::vector<Status> status;
   std::vector<int> governed_by;
   std::vector<uint8_t> reason;  // 1 force, 2 specificity, 3 later
@@ -108,6 +120,10 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
 
 // The three-valued value of one node, for explanations and tests.
 Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t as_of);
+
+// The same value through the flat code (ir::FInstr) starting at `entry` (Program::rule_when_code etc.),
+// as Decide and Evaluate run it; a test compares it with EvalCondition on every shipped condition.
+Tri EvalCompiled(const ir::Program& prog, const Case& c, int32_t entry, int32_t as_of);
 
 // Observes an evaluation node by node (lexgate explain, eval/explain.h): Enter before a node is
 // evaluated, Leave with its value after. A node may be entered again inside itself (a logic node asked

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <functional>
@@ -165,6 +166,39 @@ std::vector<std::pair<int32_t, int64_t>> EqualityConjuncts(const Program& prog, 
   return out;
 }
 
+// The first membership conjunct (`slot in J`, `slot in GROUP`, `slot in { … }`) on root slot `slot` at the
+// top of a condition, as the values for which it can be true on some date; nullopt when there is none.
+std::optional<std::vector<int64_t>> MembershipKeys(const Program& prog, int32_t node, int32_t slot) {
+  std::vector<int32_t> stack = {node};
+  while (!stack.empty()) {
+    const Node& n = prog.nodes[stack.back()];
+    stack.pop_back();
+    const uint32_t* k = prog.kid_list.data() + n.kids;
+    if (n.op == NOp::And) {
+      for (uint32_t i = n.nkids; i-- > 0;) stack.push_back(static_cast<int32_t>(k[i]));
+      continue;
+    }
+    if (n.op != NOp::InJuris && n.op != NOp::InGroup && n.op != NOp::InSet) continue;
+    const Node& a = prog.nodes[k[0]];
+    if (a.op != NOp::Slot || a.var >= 0 || a.slot != slot) continue;
+    std::vector<int64_t> keys;
+    if (n.op == NOp::InSet) {
+      keys.assign(prog.sets.begin() + n.set, prog.sets.begin() + n.set + n.nset);
+    } else {
+      for (size_t j = 0; j < prog.ancestors.size(); ++j) {
+        bool in = false;
+        for (int32_t anc : prog.ancestors[j])
+          in |= n.op == NOp::InJuris ? anc == n.imm : !prog.membership[static_cast<size_t>(n.imm)][anc].empty();
+        if (in) keys.push_back(static_cast<int64_t>(j));
+      }
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
+  }
+  return std::nullopt;
+}
+
 void BuildRulesetIndex(Program& prog) {
   const size_t n = prog.ruleset_applies.size();
   std::vector<std::vector<std::pair<int32_t, int64_t>>> eqs(n);
@@ -187,10 +221,214 @@ void BuildRulesetIndex(Program& prog) {
         prog.ruleset_index.emplace_back(c, static_cast<int32_t>(i));
         keyed = true;
       }
+    if (!keyed && prog.ruleset_index_slot >= 0 && prog.ruleset_applies[i] >= 0)
+      if (auto keys = MembershipKeys(prog, prog.ruleset_applies[i], prog.ruleset_index_slot)) {
+        for (int64_t c : *keys) prog.ruleset_index.emplace_back(c, static_cast<int32_t>(i));
+        keyed = true;
+      }
     if (!keyed) prog.ruleset_unindexed.push_back(static_cast<int32_t>(i));
   }
   std::sort(prog.ruleset_index.begin(), prog.ruleset_index.end());
 }
+
+// Flat condition code (program.h): compiles one root condition to a linear instruction array.
+class CodeGen {
+ public:
+  explicit CodeGen(Program& prog) : prog_(prog) {}
+
+  // `skip`: a conjunct `root slot == constant` known to be true (the ruleset index's key), left out of
+  // the and-chain at the top of the condition.
+  int32_t Compile(int32_t node, std::optional<std::pair<int32_t, int64_t>> skip = std::nullopt) {
+    if (node < 0) return -1;
+    const int32_t entry = static_cast<int32_t>(prog_.code.size());
+    skip_ = skip;
+    Emit(node, 0, true);
+    prog_.code.push_back(FInstr{});  // Ret
+    // Jump threading: a jump taken with t false lands on the enclosing and's step (or end), which
+    // would jump (or fall through with false) again; go there at once. The same for or and true.
+    for (size_t i = static_cast<size_t>(entry); i < prog_.code.size(); ++i) {
+      FInstr& in = prog_.code[i];
+      const bool on_false = in.op == FOp::AndFirst || in.op == FOp::AndStep;
+      const bool on_true = in.op == FOp::OrFirst || in.op == FOp::OrStep;
+      if (!on_false && !on_true) continue;
+      int32_t t = in.a;
+      for (;;) {
+        const FOp op = prog_.code[static_cast<size_t>(t)].op;
+        if (on_false && (op == FOp::AndFirst || op == FOp::AndStep)) t = prog_.code[static_cast<size_t>(t)].a;
+        else if (on_true && (op == FOp::OrFirst || op == FOp::OrStep)) t = prog_.code[static_cast<size_t>(t)].a;
+        else if ((on_false && op == FOp::AndEnd) || (on_true && op == FOp::OrEnd)) ++t;
+        else break;
+      }
+      in.a = t;
+    }
+    return entry;
+  }
+
+ private:
+  static bool Interval(check::TypeKind k) {
+    return k == TypeKind::Int || k == TypeKind::Count || k == TypeKind::Decimal || k == TypeKind::Date ||
+           k == TypeKind::Timestamp;
+  }
+  const Node& N(uint32_t id) const { return prog_.nodes[id]; }
+  bool RootSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < 0; }
+  // A slot of the case or of a `some` element the flat code can address.
+  bool VarSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < kMaxCodeVars; }
+  FInstr& Push(FOp op, int32_t a = 0, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0, uint8_t depth = 0) {
+    FInstr in;
+    in.op = op;
+    in.a = a;
+    in.b = b;
+    in.imm = imm;
+    in.cmp = cmp;
+    in.interval = interval;
+    in.depth = depth;
+    prog_.code.push_back(in);
+    return prog_.code.back();
+  }
+  // Push with the `some` variables of slots x (and y) recorded.
+  void PushV(uint32_t x, FOp op, int32_t a, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0) {
+    Push(op, a, b, imm, cmp, interval).var = N(x).var;
+  }
+  // A bitset of `nbits` bits in code_bits; returns its first word.
+  int32_t Bits(const std::vector<int64_t>& members, int64_t nbits) {
+    const int32_t first = static_cast<int32_t>(prog_.code_bits.size());
+    prog_.code_bits.resize(prog_.code_bits.size() + static_cast<size_t>((nbits + 63) / 64), 0);
+    for (int64_t v : members) prog_.code_bits[static_cast<size_t>(first + v / 64)] |= uint64_t{1} << (v % 64);
+    return first;
+  }
+
+  bool Skipped(uint32_t id) const {
+    if (!skip_) return false;
+    const Node& n = N(id);
+    if (n.op != NOp::Cmp || n.cmp != 0) return false;
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    return RootSlot(k[0]) && N(k[0]).slot == skip_->first && N(k[1]).op == NOp::Const && N(k[1]).imm == skip_->second;
+  }
+  // The operands of an and (or) with nested ands (ors) spliced in: Kleene and/or are associative and
+  // the operands stay in their order, so the same leaves are evaluated. `top`: this and-chain is at the
+  // top of the condition, where the skipped conjunct is left out.
+  void Operands(uint32_t id, NOp op, bool top, std::vector<uint32_t>& out) const {
+    const Node& n = N(id);
+    for (uint32_t i = 0; i < n.nkids; ++i) {
+      const uint32_t kid = prog_.kid_list[n.kids + i];
+      if (top && op == NOp::And && Skipped(kid)) continue;
+      if (N(kid).op == op && N(kid).nkids > 0) Operands(kid, op, top, out);
+      else out.push_back(kid);
+    }
+  }
+
+  void Emit(int32_t id, int depth, bool top = false) {
+    const Node& n = prog_.nodes[static_cast<size_t>(id)];
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    if (top && Skipped(static_cast<uint32_t>(id))) {
+      Push(FOp::Const, 0, 0, 1);
+      return;
+    }
+    switch (n.op) {
+      case NOp::And:
+      case NOp::Or: {
+        if (n.nkids == 0 || depth >= kMaxCodeDepth) break;
+        const bool is_and = n.op == NOp::And;
+        std::vector<uint32_t> ops;
+        Operands(static_cast<uint32_t>(id), n.op, top && is_and, ops);
+        if (ops.empty()) {  // every conjunct skipped: true
+          Push(FOp::Const, 0, 0, 1);
+          return;
+        }
+        if (ops.size() == 1) return Emit(static_cast<int32_t>(ops[0]), depth);
+        std::vector<size_t> jumps;
+        for (size_t i = 0; i < ops.size(); ++i) {
+          Emit(static_cast<int32_t>(ops[i]), depth + 1);
+          if (i + 1 == ops.size()) break;
+          jumps.push_back(prog_.code.size());
+          Push(i == 0 ? (is_and ? FOp::AndFirst : FOp::OrFirst) : (is_and ? FOp::AndStep : FOp::OrStep), 0, 0, 0, 0, 0,
+               static_cast<uint8_t>(depth));
+        }
+        Push(is_and ? FOp::AndEnd : FOp::OrEnd, 0, 0, 0, 0, 0, static_cast<uint8_t>(depth));
+        for (size_t j : jumps) prog_.code[j].a = static_cast<int32_t>(prog_.code.size());
+        return;
+      }
+      case NOp::Not:
+        Emit(static_cast<int32_t>(k[0]), depth);
+        Push(FOp::Not);
+        return;
+      case NOp::Const:
+        Push(FOp::Const, 0, 0, n.imm ? 1 : 0);
+        return;
+      case NOp::Slot:
+        if (VarSlot(static_cast<uint32_t>(id))) return PushV(static_cast<uint32_t>(id), FOp::SlotTri, n.slot);
+        break;
+      case NOp::Known:
+        if (VarSlot(k[0])) return PushV(k[0], FOp::KnownSlot, N(k[0]).slot);
+        break;
+      case NOp::Cmp: {
+        const Node& a = N(k[0]);
+        const Node& b = N(k[1]);
+        const bool interval = Interval(n.type);
+        if (VarSlot(k[0]) && b.op == NOp::Const) {
+          static constexpr FOp kI[6] = {FOp::IEq, FOp::INe, FOp::ILt, FOp::ILe, FOp::IGt, FOp::IGe};
+          if (interval && n.cmp < 6) return PushV(k[0], kI[n.cmp], a.slot, 0, b.imm);
+          if (!interval) return PushV(k[0], n.cmp == 0 ? FOp::KEq : FOp::KNe, a.slot, 0, b.imm);
+        }
+        if (interval && a.op == NOp::Add && b.op == NOp::Const && VarSlot(prog_.kid_list[a.kids]) &&
+            VarSlot(prog_.kid_list[a.kids + 1])) {
+          const uint32_t x = prog_.kid_list[a.kids], y = prog_.kid_list[a.kids + 1];
+          FInstr& in = Push(FOp::CmpAdd, N(x).slot, N(y).slot, b.imm, n.cmp, 1);
+          in.var = N(x).var;
+          in.var2 = N(y).var;
+          return;
+        }
+        if (VarSlot(k[0]) && VarSlot(k[1])) {
+          FInstr& in = Push(FOp::CmpSlots, a.slot, b.slot, 0, n.cmp, interval ? 1 : 0);
+          in.var = a.var;
+          in.var2 = b.var;
+          return;
+        }
+        break;
+      }
+      case NOp::InJuris: {
+        if (!VarSlot(k[0])) break;
+        std::vector<int64_t> members;
+        for (size_t j = 0; j < prog_.ancestors.size(); ++j)
+          for (int32_t anc : prog_.ancestors[j])
+            if (anc == n.imm) members.push_back(static_cast<int64_t>(j));
+        const int64_t nbits = static_cast<int64_t>(prog_.ancestors.size());
+        return PushV(k[0], FOp::InBits, N(k[0]).slot, Bits(members, nbits), nbits);
+      }
+      case NOp::InSet: {
+        if (!VarSlot(k[0])) break;
+        std::vector<int64_t> members(prog_.sets.begin() + n.set, prog_.sets.begin() + n.set + n.nset);
+        int64_t max = -1;
+        bool small = true;
+        for (int64_t v : members) {
+          small &= v >= 0 && v < 4096;
+          max = std::max(max, v);
+        }
+        if (small) return PushV(k[0], FOp::InBits, N(k[0]).slot, Bits(members, max + 1), max + 1);
+        return PushV(k[0], FOp::InList, N(k[0]).slot, static_cast<int32_t>(n.set), n.nset);
+      }
+      case NOp::InGroup:
+        if (VarSlot(k[0])) return PushV(k[0], FOp::InGroup, N(k[0]).slot, 0, n.imm);
+        break;
+      case NOp::Some: {
+        // Over a list of the case: the body follows as its own code (own unknown flags) up to its Ret.
+        if (!RootSlot(k[0]) || n.var < 0 || n.var >= kMaxCodeVars) break;
+        const size_t at = prog_.code.size();
+        Push(FOp::Some, N(k[0]).slot, 0, n.imm, 0, 0, static_cast<uint8_t>(n.var));
+        Emit(static_cast<int32_t>(k[1]), 0);
+        Push(FOp::Ret);
+        prog_.code[at].b = static_cast<int32_t>(prog_.code.size());
+        return;
+      }
+      default:
+        break;
+    }
+    Push(FOp::Tree, id);
+  }
+
+  Program& prog_;
+  std::optional<std::pair<int32_t, int64_t>> skip_;
+};
 
 }  // namespace
 
@@ -279,7 +517,6 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   for (const auto& r : p.rules) ++prog->ruleset_rule_begin[r.ruleset + 1];
   for (size_t i = 0; i < p.rulesets.size(); ++i) prog->ruleset_rule_begin[i + 1] += prog->ruleset_rule_begin[i];
   for (const auto& rs : p.rulesets) prog->ruleset_in_force.emplace_back(rs.effective, rs.expires);
-  BuildRulesetIndex(*prog);
   prog->ruleset_rules.resize(p.rules.size());
   {
     std::vector<uint32_t> next(prog->ruleset_rule_begin.begin(), prog->ruleset_rule_begin.end() - 1);
@@ -305,6 +542,68 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->membership[g].resize(p.jurisdictions.size());
     for (auto& m : p.groups[g].members) prog->membership[g][m.jurisdiction].push_back({m.from, m.until});
   }
+  BuildRulesetIndex(*prog);  // after `ancestors` and `membership`, which membership keys read
+
+  // Flat code for every root condition (after `ancestors`, which jurisdiction bitsets read).
+  CodeGen cg(*prog);
+  for (int32_t node : prog->ruleset_applies) prog->ruleset_applies_code.push_back(cg.Compile(node));
+  prog->ruleset_applies_keyed_code.assign(p.rulesets.size(), -1);
+  for (const auto& [key, rs] : prog->ruleset_index)
+    for (auto [slot, c] : EqualityConjuncts(*prog, prog->ruleset_applies[rs]))
+      if (slot == prog->ruleset_index_slot && c == key) {  // keyed by this equality: compile without it
+        prog->ruleset_applies_keyed_code[rs] = cg.Compile(prog->ruleset_applies[rs], std::make_pair(slot, c));
+        break;
+      }
+  for (int32_t node : prog->rule_when) prog->rule_when_code.push_back(cg.Compile(node));
+  for (int32_t node : prog->rule_satisfied) prog->rule_satisfied_code.push_back(cg.Compile(node));
+  // Orders the core would otherwise sort per case.
+  prog->ruleset_rules_by_rank = prog->ruleset_rules;
+  for (size_t i = 0; i < p.rulesets.size(); ++i)
+    std::sort(prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i],
+              prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i + 1],
+              [&](int32_t a, int32_t b) { return prog->rule_rank[a] < prog->rule_rank[b]; });
+  prog->ruleset_cross_linked.assign(p.rulesets.size(), 0);
+  for (const auto& r : p.rules)
+    for (int x : r.exceptions)
+      if (p.rules[x].ruleset != r.ruleset) prog->ruleset_cross_linked[r.ruleset] = prog->ruleset_cross_linked[p.rules[x].ruleset] = 1;
+  {  // components of cross-linked rulesets (union-find), each with its rules in rank order
+    std::vector<int32_t> parent(p.rulesets.size());
+    for (size_t i = 0; i < parent.size(); ++i) parent[i] = static_cast<int32_t>(i);
+    std::function<int32_t(int32_t)> find = [&](int32_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
+    for (const auto& r : p.rules)
+      for (int x : r.exceptions) parent[find(r.ruleset)] = find(p.rules[x].ruleset);
+    prog->ruleset_component.assign(p.rulesets.size(), -1);
+    std::map<int32_t, int32_t> ids;
+    for (size_t i = 0; i < p.rulesets.size(); ++i)
+      if (prog->ruleset_cross_linked[i]) {
+        auto [it, fresh] = ids.emplace(find(static_cast<int32_t>(i)), static_cast<int32_t>(ids.size()));
+        prog->ruleset_component[i] = it->second;
+      }
+    for (size_t c = 0; c < ids.size(); ++c) {
+      prog->component_rules_begin.push_back(static_cast<uint32_t>(prog->component_rules.size()));
+      for (int32_t r : prog->rule_order)
+        if (prog->ruleset_component[p.rules[r].ruleset] == static_cast<int32_t>(c)) prog->component_rules.push_back(r);
+    }
+    prog->component_rules_begin.push_back(static_cast<uint32_t>(prog->component_rules.size()));
+  }
+  for (const auto& rs : p.rulesets) {
+    prog->ruleset_force_rank.push_back(rs.force_rank);
+    prog->ruleset_depth.push_back(rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].depth : 0);
+    prog->ruleset_effective.push_back(rs.effective);
+  }
+  for (const auto& r : p.rules) {
+    prog->rule_ruleset.push_back(r.ruleset);
+    prog->rule_modality.push_back(static_cast<uint8_t>(r.modality));
+    prog->rule_binding.push_back(p.rulesets[r.ruleset].binding ? 1 : 0);
+    prog->rule_exceptions_begin.push_back(static_cast<uint32_t>(prog->rule_exceptions.size()));
+    prog->rule_exceptions.insert(prog->rule_exceptions.end(), r.exceptions.begin(), r.exceptions.end());
+    prog->rule_actions_begin.push_back(static_cast<uint32_t>(prog->rule_actions.size()));
+    prog->rule_actions.insert(prog->rule_actions.end(), r.actions.begin(), r.actions.end());
+  }
+  prog->rule_exceptions_begin.push_back(static_cast<uint32_t>(prog->rule_exceptions.size()));
+  prog->rule_actions_begin.push_back(static_cast<uint32_t>(prog->rule_actions.size()));
+  for (size_t k = 1; k < prog->ruleset_rules.size(); ++k)
+    if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
   return prog;
 }
 

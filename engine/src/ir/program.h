@@ -4,6 +4,18 @@
 // condition shared by several rules is one node. Jurisdiction containment is an ancestor table and
 // group membership a per-(group, jurisdiction) list of validity intervals. Immutable after Lower(),
 // shared by any number of threads.
+//
+// Every root condition (ruleset applicability, rule `when`, `satisfied when`) is also compiled to flat
+// code (Program::code, see FInstr): one linear instruction array per condition, Kleene and/or as
+// short-circuit jumps with one unknown flag per nesting level, and fused leaves for the common shapes
+// (fact vs constant for each comparison kind, fact + fact vs constant, fact in set / in
+// jurisdiction as a bitset, group membership; a fact of the case or of a `some` element), and `some`
+// over a list of the case as a loop over its body's code. Decide and Evaluate run that code, with no recursion and
+// no Val returned through memory on the common path; any other sub-expression (list membership,
+// arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
+// interpreter. The node tree stays the reference: explanations, tracing, missing-fact collection and
+// `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
+// condition of the shipped rules.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -36,6 +48,47 @@ struct Node {
   int64_t imm = 0;         // Const value, InJuris jurisdiction, InGroup group, Some element stride
   uint32_t set = 0, nset = 0;  // InSet: range in Program::sets
 };
+
+// Flat condition code (see the comment at the top). `t` is the running truth value, `u[depth]` the
+// unknown flag of the and/or at that nesting depth.
+enum class FOp : uint8_t {
+  Ret,        // return t
+  Tree,       // t = the tree interpreter's value of node a
+  Const,      // t = imm (0 false, 1 true)
+  SlotTri,    // t = root slot a as a truth value
+  Not,        // t = not t
+  AndFirst,   // after an and's first operand: t false → jump to a; u[depth] = t unknown
+  AndStep,    // after a later operand but the last: t false → jump to a; u[depth] |= t unknown
+  AndEnd,     // after the last operand: t = false if t false, else unknown if u[depth] or t unknown, else true
+  OrFirst,    // the same with the roles of true and false swapped
+  OrStep,
+  OrEnd,
+  // slot a compared with the constant imm; I* for interval types (numbers, dates), K* for the rest
+  IEq, INe, ILt, ILe, IGt, IGe, KEq, KNe,
+  CmpAdd,     // root slot a + root slot b compared with imm (cmp as in Node, interval type)
+  CmpSlots,   // root slot a compared with root slot b (cmp, interval as in Node)
+  InBits,     // root slot a's value is a set bit of code_bits[b …], imm bits (out of range: false)
+  InList,     // root slot a's value is one of sets[b, b + imm)
+  InGroup,    // root slot a's jurisdiction is in group imm on the as-of date
+  KnownSlot,  // t = root slot a is known
+  Some,       // some element of root list slot a (stride imm, variable depth) makes the body true; the
+              // body is the code from the next instruction to its Ret; then continue at b
+};
+
+struct FInstr {
+  FOp op = FOp::Ret;
+  uint8_t cmp = 0;       // CmpAdd, CmpSlots: comparison kind as in Node
+  uint8_t interval = 0;  // CmpSlots: interval type
+  uint8_t depth = 0;     // and/or: nesting depth (index of its unknown flag); Some: its variable
+  int8_t var = -1;       // slot a is in the case (-1) or in the element of `some` variable var
+  int8_t var2 = -1;      // the same for slot b (CmpAdd, CmpSlots)
+  int32_t a = 0;         // slot, node (Tree) or jump target
+  int32_t b = 0;
+  int64_t imm = 0;
+};
+
+constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
+constexpr int kMaxCodeVars = 8;    // the evaluator's limit on nested `some` variables
 
 struct SlotInfo {
   std::string path;     // e.g. exporter.jurisdiction
@@ -82,11 +135,47 @@ struct Program {
   int32_t ruleset_index_slot = -1;
   std::vector<std::pair<int64_t, int32_t>> ruleset_index;  // (constant, ruleset), sorted
   std::vector<int32_t> ruleset_unindexed;                  // ascending
+  // A ruleset whose applicability has a conjunct `fact in J` / `fact in GROUP` / `fact in { … }` on the
+  // index fact is keyed too, by every value for which that conjunct can be true on some date (a
+  // group's members over all its history): for any other value the conjunct is false.
   std::vector<int32_t> ruleset_legal_order;  // per ruleset: its top-level jurisdiction, or -2 - group id   // rules so that every rule comes after its exceptions
   std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
   // membership[g][j]: validity intervals during which jurisdiction j is a member of group g
   std::vector<std::vector<std::vector<std::pair<int32_t, int32_t>>>> membership;
   int32_t kind_slot = -1, date_slot = -1, id_slot = -1;
+
+  // Flat code of every root condition (see FInstr); the entries are -1 exactly where the node is -1.
+  std::vector<FInstr> code;
+  std::vector<uint64_t> code_bits;  // InBits bitsets
+  std::vector<int32_t> rule_when_code, rule_satisfied_code, ruleset_applies_code;
+  // For a ruleset found through the index (its key conjunct is then true): its applicability without
+  // that conjunct; -1 when not keyed.
+  std::vector<int32_t> ruleset_applies_keyed_code;
+  // Per rule, copied out of check::Rule so that the core reads small arrays instead of the large Rule:
+  std::vector<int32_t> rule_ruleset;
+  std::vector<uint8_t> rule_modality;   // check::Modality
+  std::vector<uint8_t> rule_binding;    // its ruleset is binding
+  std::vector<uint32_t> rule_exceptions_begin;  // rule r's exceptions: rule_exceptions[begin[r], begin[r+1])
+  std::vector<int32_t> rule_exceptions;
+  std::vector<uint32_t> rule_actions_begin;     // the same for its actions
+  std::vector<int32_t> rule_actions;
+  // per ruleset: 1 when an `exception to` links one of its rules with a rule of another ruleset
+  std::vector<uint8_t> ruleset_cross_linked;
+  // Rulesets linked by such exceptions form components (ruleset_component, -1 for an unlinked
+  // ruleset); component c's rules, all in exception order (rule_rank), are
+  // component_rules[component_rules_begin[c], component_rules_begin[c + 1]).
+  std::vector<int32_t> ruleset_component;
+  std::vector<uint32_t> component_rules_begin;
+  std::vector<int32_t> component_rules;
+  // Per ruleset, what precedence between rulesets compares: force, depth of its jurisdiction, effective.
+  std::vector<int32_t> ruleset_force_rank, ruleset_depth, ruleset_effective;
+  // Precomputed orders for the evaluator's core, so that a case sorts nothing:
+  // ruleset i's rules in exception order (rule_rank), in the ranges of ruleset_rule_begin;
+  std::vector<int32_t> ruleset_rules_by_rank;
+  // Effects are computed ruleset by ruleset in that order, or component by component (below).
+  // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
+  // ascending order touches rules in ascending order).
+  bool rulesets_in_rule_order = true;
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };

@@ -1,0 +1,153 @@
+// The flat condition code (ir::FInstr, run by Decide and Evaluate) against the tree interpreter
+// (EvalCondition, the reference that explain and the tracer use): every root condition of the shipped
+// rules — ruleset applicability, with and without the index key conjunct, each rule's `when` and
+// `satisfied when` — over every example case and every in-language test case, and over variants of the
+// examples with one fact made unknown (or, for counts, known only from below), so that the Kleene paths
+// of every fused instruction are compared too. Any divergence fails.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "eval/evaluate.h"
+
+namespace lexgate {
+namespace {
+
+struct Input {
+  std::string name;
+  eval::Case kase;
+  int32_t as_of;
+};
+
+const char* TriName(eval::Tri t) { return t == eval::Tri::True ? "true" : t == eval::Tri::False ? "false" : "unknown"; }
+
+// Compares every compiled condition with the tree on one case; returns the number of comparisons.
+int CompareAll(const ir::Program& prog, const Input& in) {
+  int n = 0;
+  auto cmp = [&](const char* what, size_t i, int32_t node, int32_t entry) {
+    if (node < 0) return;
+    EXPECT_GE(entry, 0) << what << " " << i;
+    const eval::Tri tree = eval::EvalCondition(prog, in.kase, node, in.as_of);
+    const eval::Tri code = eval::EvalCompiled(prog, in.kase, entry, in.as_of);
+    EXPECT_EQ(tree, code) << in.name << ": " << what << " " << i << " (node " << node << "): tree " << TriName(tree)
+                          << ", code " << TriName(code);
+    ++n;
+  };
+  const auto& p = *prog.project;
+  for (size_t i = 0; i < p.rulesets.size(); ++i) cmp("ruleset", i, prog.ruleset_applies[i], prog.ruleset_applies_code[i]);
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    cmp("when of rule", r, prog.rule_when[r], prog.rule_when_code[r]);
+    cmp("satisfied of rule", r, prog.rule_satisfied[r], prog.rule_satisfied_code[r]);
+  }
+  // The keyed variant leaves out `key fact == constant`: it must agree whenever the case has that value.
+  const int32_t key = prog.ruleset_index_slot;
+  if (key >= 0 && in.kase.slots[key].known)
+    for (const auto& [value, rs] : prog.ruleset_index)
+      if (value == in.kase.slots[key].lo && prog.ruleset_applies_keyed_code[rs] >= 0)
+        cmp("keyed ruleset", static_cast<size_t>(rs), prog.ruleset_applies[rs], prog.ruleset_applies_keyed_code[rs]);
+  return n;
+}
+
+std::vector<Input> Examples(const ir::Program& prog) {
+  std::vector<Input> out;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(LEXGATE_TEST_ROOT) + "/examples")) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream f(entry.path());
+    std::stringstream ss;
+    ss << f.rdbuf();
+    eval::CaseError err;
+    auto c = eval::ReadCase(prog, ss.str(), err);
+    EXPECT_TRUE(c) << entry.path() << ": " << err.message;
+    if (!c) continue;
+    const int32_t as_of = eval::AsOfDate(*c, {});
+    out.push_back({entry.path().filename().string(), std::move(*c), as_of});
+  }
+  return out;
+}
+
+TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
+  const std::string root = LEXGATE_TEST_ROOT;
+  LoadResult r = LoadRules({root + "/jurisdictions", root + "/rulesets/schema.gate", root + "/rulesets"});
+  ASSERT_TRUE(r.program);
+  const ir::Program& prog = *r.program;
+  int compared = 0, cases = 0;
+  // Every example, and variants with one root fact unknown (counts also: known only from below).
+  for (const Input& ex : Examples(prog)) {
+    compared += CompareAll(prog, ex);
+    ++cases;
+    for (size_t s = 0; s < prog.root.slots.size(); ++s) {
+      const ir::Val v = ex.kase.slots[s];
+      if (!v.known) continue;
+      Input var{ex.name + " with " + prog.root.slots[s].path + " unknown", ex.kase, ex.as_of};
+      const auto kind = prog.root.slots[s].type.kind;
+      const bool interval = kind == check::TypeKind::Int || kind == check::TypeKind::Count ||
+                            kind == check::TypeKind::Decimal || kind == check::TypeKind::Date ||
+                            kind == check::TypeKind::Timestamp;
+      if (prog.root.slots[s].type.list) var.kase.slots[s] = {0, 0, false};
+      else if (kind == check::TypeKind::Count) var.kase.slots[s] = {0, INT64_MAX, false};
+      else if (interval) var.kase.slots[s] = {INT64_MIN, INT64_MAX, false};
+      else var.kase.slots[s] = {0, 0, false};
+      compared += CompareAll(prog, var);
+      if (kind == check::TypeKind::Count && !prog.root.slots[s].type.list) {
+        var.name = ex.name + " with " + prog.root.slots[s].path + " at least " + std::to_string(v.lo);
+        var.kase.slots[s] = {v.lo, INT64_MAX, false};
+        compared += CompareAll(prog, var);
+      }
+      ++cases;
+    }
+  }
+  // Every in-language test case, on its own as-of date.
+  for (const auto& t : prog.project->tests) {
+    eval::CaseError err;
+    auto c = eval::ReadCaseValue(prog, t.case_value, err);
+    if (!c) continue;  // a test of a bad case: nothing to evaluate
+    const int32_t as_of = eval::AsOfDate(*c, eval::EvalOptions{t.as_of});
+    compared += CompareAll(prog, {t.name, std::move(*c), as_of});
+    ++cases;
+  }
+  EXPECT_GT(cases, 400);
+  EXPECT_GT(compared, 50000);
+  std::printf("compared %d conditions over %d cases\n", compared, cases);
+}
+
+// The peer benchmark's rules (bench/peer): the conditions of the one workload whose figures are
+// published, over cases at and around every threshold.
+TEST(CompiledConditions, MatchTheTreeOnPeerRules) {
+  const std::string root = LEXGATE_TEST_ROOT;
+  LoadResult r = LoadRules({root + "/jurisdictions/iso3166.gate", root + "/jurisdictions/groups.gate", root + "/bench/peer"});
+  ASSERT_TRUE(r.program);
+  const ir::Program& prog = *r.program;
+  int compared = 0;
+  const char* exporters[] = {"CN", "DE", "US", "GB", "JP"};
+  const char* recipients[] = {"CN", "FR", "NO", "US", "JP"};
+  const char* counts[] = {"0", "1", "100", "101", "99999", "100000", "100001", "1000000", "1000001", "10000", "null"};
+  const char* bools[] = {"true", "false", "null"};
+  size_t i = 0;
+  for (const char* e : exporters)
+    for (const char* rc : recipients)
+      for (const char* cnt : counts)
+        for (const char* b : bools) {
+          ++i;
+          const std::string json =
+              std::string("{\"id\":\"p\",\"kind\":\"transfer\",\"date\":\"2025-06-10\",\"exporter\":{\"jurisdiction\":\"") + e +
+              "\",\"ciio\":" + b + "},\"recipient\":{\"jurisdiction\":\"" + rc + "\",\"adequacy\":" + bools[i % 3] +
+              ",\"concern\":" + bools[(i / 3) % 3] + "},\"data\":{\"personal\":" + cnt + ",\"sensitive\":" + counts[i % 11] +
+              ",\"important\":" + bools[(i / 9) % 3] + ",\"genomic\":" + counts[(i / 11) % 11] + "},\"cum_personal\":" +
+              counts[(i / 7) % 11] + ",\"cum_sensitive\":" + counts[(i / 5) % 11] + ",\"purpose\":\"" +
+              (i % 2 ? "other" : "hr_management") + "\"}";
+          eval::CaseError err;
+          auto c = eval::ReadCase(prog, json, err);
+          ASSERT_TRUE(c) << json << ": " << err.path << " " << err.message;
+          const int32_t as_of = eval::AsOfDate(*c, {});
+          compared += CompareAll(prog, {json, std::move(*c), as_of});
+        }
+  EXPECT_GT(compared, 1000);
+}
+
+}  // namespace
+}  // namespace lexgate

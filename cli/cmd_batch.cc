@@ -25,23 +25,33 @@ namespace lexgate::cli {
 
 namespace {
 
-constexpr size_t kChunkLines = 256;  // with 3 chunks per thread in flight: memory stays bounded
+// A chunk is handed to a worker when it holds kChunkLines lines or kChunkBytes bytes of text; with 3
+// chunks per thread in flight, memory stays bounded (about 3 × threads × (kChunkBytes + --max-line) of
+// input, plus their output) whatever the size of the input.
+constexpr size_t kChunkLines = 512;
+constexpr size_t kChunkBytes = size_t{1} << 20;
 
 struct Line {
-  size_t no = 0;         // 1-based line number in the input
-  std::string text;
+  size_t no = 0;          // 1-based line number in the input
+  size_t off = 0, len = 0;  // the line's bytes in Chunk::text
   bool too_long = false;  // longer than --max-line: not kept, answered with an error record
 };
 
 struct Chunk {
   size_t seq = 0;
+  std::string text;  // the lines' bytes, one after the other (one allocation per chunk, not per line)
   std::vector<Line> lines;
   std::string out;
   std::array<size_t, 5> counts{};  // permitted, conditional, prohibited, indeterminate, errors
 };
 
 int Batch(const Common& c, const std::string& in_path, const std::string& out_path, int threads,
-          const std::string& as_of, bool progress_flag, size_t max_line) {
+          const std::string& as_of, bool progress_flag, size_t max_line, const std::string& format_name) {
+  if (format_name != "json" && format_name != "compact") {
+    std::cerr << "lexgate: --format must be json or compact, not '" << format_name << "'\n";
+    return ExitCode::kUsage;
+  }
+  const BatchFormat format = format_name == "compact" ? BatchFormat::kCompact : BatchFormat::kFull;
   int code = 0;
   std::optional<int32_t> as_of_day;
   if (!ParseDateOption("--as-of", as_of, as_of_day)) return ExitCode::kUsage;
@@ -106,11 +116,11 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
           continue;
         }
         int kind = kLineError;
-        ch->out += DecideLine(prog, line.text, line.no, as_of_day, ro, kind);
+        DecideLineInto(prog, std::string_view(ch->text).substr(line.off, line.len), line.no, as_of_day, ro, format, ch->out, kind);
         ++ch->counts[static_cast<size_t>(kind)];
       }
-      ch->lines.clear();
-      ch->lines.shrink_to_fit();
+      ch->lines = {};
+      ch->text = {};
       {
         std::lock_guard lock(mu);
         done[ch->seq] = ch;
@@ -148,7 +158,6 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
       lock.lock();
     }
   };
-  std::string line;
   auto chunk = std::make_shared<Chunk>();
   auto submit = [&]() {
     std::unique_lock lock(mu);
@@ -161,14 +170,16 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
     chunk = std::make_shared<Chunk>();
   };
   bool too_long = false;
-  size_t consumed = 0;
-  while (ReadBoundedLine(*in, line, max_line, too_long, consumed)) {
+  LineReader reader(*in, max_line);
+  std::string_view line;
+  while (reader.Next(line, too_long)) {
     ++line_no;
-    bytes_read = consumed;
-    if (!too_long && line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    chunk->lines.push_back(Line{line_no, std::move(line), too_long});
-    line.clear();
-    if (chunk->lines.size() >= kChunkLines) submit();
+    bytes_read = reader.consumed();
+    if (!too_long && line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (chunk->text.empty()) chunk->text.reserve(std::min(kChunkBytes + line.size(), 2 * kChunkBytes));
+    chunk->lines.push_back(Line{line_no, chunk->text.size(), line.size(), too_long});
+    chunk->text.append(line);
+    if (chunk->lines.size() >= kChunkLines || chunk->text.size() >= kChunkBytes) submit();
   }
   if (!chunk->lines.empty()) submit();
   {
@@ -197,10 +208,11 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
 }  // namespace
 
 Runner AddBatchCommand(CLI::App& app, Common& common) {
-  struct Opts { std::string in = "-", out, as_of; int threads = 0; bool progress = false; size_t max_line = kDefaultMaxLine; };
+  struct Opts { std::string in = "-", out, as_of, format = "json"; int threads = 0; bool progress = false; size_t max_line = kDefaultMaxLine; };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("batch", HelpText("batch"));
-  sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n\n"
+  sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n"
+              "  lexgate batch cases.jsonl --format compact --out records.jsonl\n\n"
               "Exit: 0 when every line was decided, 65 when some lines were bad (each got an error record).\n");
   sub->add_option("cases", o->in, "the JSONL file (one case per line), or - for standard input");
   sub->add_option("--out", o->out, "write decisions here (default: standard output)");
@@ -209,8 +221,11 @@ Runner AddBatchCommand(CLI::App& app, Common& common) {
   sub->add_option("--max-line", o->max_line, "longest line read as a case, in bytes (default 1048576; a longer one gets an error record)")
       ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
   sub->add_flag("--progress", o->progress, "show a progress bar even when stderr is not a terminal");
+  sub->add_option("--format", o->format,
+                  "json: the full decision per line (as check --format json); compact: case, verdict, as_of, outstanding "
+                  "actions, findings (rule, modality, applies, status, due, governed_by, cite) and missing facts");
   AddCommonOptions(sub, common);
-  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress, o->max_line) : -1; };
+  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress, o->max_line, o->format) : -1; };
 }
 
 }  // namespace lexgate::cli

@@ -137,7 +137,6 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
   Field(out, "case", d.case_id);
   out += ',';
   Field(out, "verdict", VerdictName(d.verdict));
-  out += ',';
   out += ",\"as_of\":";
   Date(out, d.as_of);
   out += ",\"actions\":[";

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <vector>
 #include <string_view>
 
 #include "base/date.h"
@@ -100,15 +102,60 @@ const char* StatusWord(Status s) {
   return "";
 }
 
-}  // namespace
+// The parts of a record that depend only on the rules, quoted once per thread and project (keyed by
+// the project's ownership, so a reloaded project is never mistaken for an earlier one at its address).
+struct Fragments {
+  std::weak_ptr<const check::Project> project;
+  std::vector<std::string> head;     // per rule: {"rule":"<id>","modality":"<m>","applies":"
+  std::vector<std::string> cite;     // per rule: ,"cite":"<short citation>"}
+  std::vector<std::string> rule;     // per rule: "<id>"
+  std::vector<std::string> action;   // per action: "<name>"
+};
 
-std::string CitationShort(const check::Rule& r) {
+std::string CiteShort(const check::Rule& r);
+
+const Fragments& FragmentsFor(const ir::Program& prog) {
+  thread_local Fragments f;
+  const auto& p = prog.project;
+  if (!f.project.owner_before(p) && !p.owner_before(f.project) && !f.project.expired() && f.head.size() == p->rules.size() &&
+      f.action.size() == p->actions.size())
+    return f;
+  f = Fragments{};
+  f.project = p;
+  for (const auto& r : p->rules) {
+    std::string h = "{";
+    Field(h, "rule", r.id);
+    h += ',';
+    Field(h, "modality", ModalityWord(r.modality));
+    h += ",\"applies\":\"";
+    f.head.push_back(std::move(h));
+    std::string c = ",";
+    Field(c, "cite", CiteShort(r));
+    c += '}';
+    f.cite.push_back(std::move(c));
+    std::string q;
+    Quoted(q, r.id);
+    f.rule.push_back(std::move(q));
+  }
+  for (const auto& a : p->actions) {
+    std::string q;
+    Quoted(q, a);
+    f.action.push_back(std::move(q));
+  }
+  return f;
+}
+
+std::string CiteShort(const check::Rule& r) {
   std::string s = r.cite.instrument;
   if (!r.cite.article.empty()) s += " art " + r.cite.article;
   if (!r.cite.paragraph.empty()) s += " para " + r.cite.paragraph;
   if (!r.cite.item.empty()) s += " item " + r.cite.item;
   return s;
 }
+
+}  // namespace
+
+std::string CitationShort(const check::Rule& r) { return CiteShort(r); }
 
 std::vector<int> OutstandingActions(const ir::Program& prog, const Decision& d) {
   std::vector<int> actions;
@@ -132,37 +179,31 @@ void OutstandingActions(const ir::Program& prog, const Decision& d, std::vector<
 }
 
 void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out) {
-  const check::Project& p = *prog.project;
-  out += '{';
-  Field(out, "case", d.case_id);
-  out += ',';
-  Field(out, "verdict", VerdictName(d.verdict));
-  out += ",\"as_of\":";
+  const Fragments& frag = FragmentsFor(prog);
+  out += "{\"case\":";
+  Quoted(out, d.case_id);
+  out += ",\"verdict\":\"";
+  out += VerdictName(d.verdict);
+  out += "\",\"as_of\":";
   Date(out, d.as_of);
   out += ",\"actions\":[";
-  bool first = true;
   thread_local std::vector<int> actions;
   OutstandingActions(prog, d, actions);
-  for (int a : actions) {
-    if (!first) out += ',';
-    first = false;
-    Quoted(out, p.actions[a]);
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (i) out += ',';
+    out += frag.action[actions[i]];
   }
   out += "],\"findings\":[";
-  first = true;
-  for (const auto& f : d.findings) {
-    const auto& r = p.rules[f.rule];
-    if (!first) out += ',';
-    first = false;
-    out += '{';
-    Field(out, "rule", r.id);
-    out += ',';
-    Field(out, "modality", ModalityWord(r.modality));
-    out += ',';
-    Field(out, "applies", f.applies == Tri::True ? "yes" : "unknown");
-    if (r.modality == check::Modality::Must) {
-      out += ',';
-      Field(out, "status", StatusWord(f.status));
+  const check::Project& p = *prog.project;
+  for (size_t i = 0; i < d.findings.size(); ++i) {
+    const Finding& f = d.findings[i];
+    if (i) out += ',';
+    out += frag.head[f.rule];
+    out += f.applies == Tri::True ? "yes\"" : "unknown\"";
+    if (p.rules[f.rule].modality == check::Modality::Must) {
+      out += ",\"status\":\"";
+      out += StatusWord(f.status);
+      out += '"';
     }
     bool any_due = false;
     for (const auto& due : f.due) {
@@ -173,26 +214,15 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
     }
     if (any_due) out += ']';
     if (f.governed_by >= 0) {
-      out += ',';
-      Field(out, "governed_by", p.rules[f.governed_by].id);
+      out += ",\"governed_by\":";
+      out += frag.rule[f.governed_by];
     }
-    // The short citation, built in a reused buffer.
-    thread_local std::string cite;
-    cite.clear();
-    cite += r.cite.instrument;
-    if (!r.cite.article.empty()) cite.append(" art ").append(r.cite.article);
-    if (!r.cite.paragraph.empty()) cite.append(" para ").append(r.cite.paragraph);
-    if (!r.cite.item.empty()) cite.append(" item ").append(r.cite.item);
-    out += ',';
-    Field(out, "cite", cite);
-    out += '}';
+    out += frag.cite[f.rule];
   }
   out += "],\"missing\":[";
-  first = true;
-  for (const auto& m : d.missing) {
-    if (!first) out += ',';
-    first = false;
-    Quoted(out, m.fact);
+  for (size_t i = 0; i < d.missing.size(); ++i) {
+    if (i) out += ',';
+    Quoted(out, d.missing[i].fact);
   }
   out += "]}\n";
 }

@@ -1,5 +1,6 @@
 #include "batch_line.h"
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "eval/case.h"
@@ -44,21 +45,78 @@ bool ReadBoundedLine(std::istream& in, std::string& line, size_t max, bool& too_
   }
 }
 
+LineReader::LineReader(std::istream& in, size_t max, size_t block) : in_(in), max_(max), buf_(block) {}
+
+bool LineReader::Fill() {
+  pos_ = end_ = 0;
+  if (!in_) return false;
+  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  end_ = static_cast<size_t>(in_.gcount());
+  return end_ > 0;
+}
+
+bool LineReader::Next(std::string_view& line, bool& too_long) {
+  carry_.clear();
+  too_long = false;
+  bool any = false, in_carry = false;
+  for (;;) {
+    if (pos_ == end_ && !Fill()) {
+      if (!any) return false;
+      line = too_long ? std::string_view() : std::string_view(carry_);
+      return true;
+    }
+    any = true;
+    const char* s = buf_.data() + pos_;
+    const size_t avail = end_ - pos_;
+    const char* nl = static_cast<const char*>(std::memchr(s, '\n', avail));
+    const size_t n = nl ? static_cast<size_t>(nl - s) : avail;
+    pos_ += n + (nl ? 1 : 0);
+    consumed_ += n + (nl ? 1 : 0);
+    if (!too_long) {
+      if (!in_carry && nl && n <= max_) {
+        line = std::string_view(s, n);
+        return true;
+      }
+      if (carry_.size() + n > max_) {
+        too_long = true;
+        carry_.clear();
+        carry_.shrink_to_fit();
+      } else {
+        carry_.append(s, n);
+        in_carry = true;
+      }
+    }
+    if (nl) {
+      line = too_long ? std::string_view() : std::string_view(carry_);
+      return true;
+    }
+  }
+}
+
 std::string TooLongLine(size_t line_no, size_t max) {
   return ErrorRecord(line_no, "$", "the line is longer than " + std::to_string(max) + " bytes (--max-line)");
 }
 
 std::string DecideLine(const ir::Program& prog, const std::string& line, size_t line_no, std::optional<int32_t> as_of,
                        const eval::RenderOptions& ro, int& kind) {
+  std::string out;
+  DecideLineInto(prog, line, line_no, as_of, ro, BatchFormat::kFull, out, kind);
+  return out;
+}
+
+void DecideLineInto(const ir::Program& prog, std::string_view line, size_t line_no, std::optional<int32_t> as_of,
+                    const eval::RenderOptions& ro, BatchFormat format, std::string& out, int& kind) {
   eval::CaseError err;
   auto kase = eval::ReadCase(prog, line, err);
   if (!kase) {
     kind = kLineError;
-    return ErrorRecord(line_no, err.path, err.message);
+    out += ErrorRecord(line_no, err.path, err.message);
+    return;
   }
   eval::Decision d = eval::Evaluate(prog, *kase, eval::EvalOptions{as_of});
   kind = static_cast<int>(d.verdict);
-  return eval::RenderJson(prog, d, ro);
+  if (format == BatchFormat::kCompact) eval::RenderCompact(prog, d, out);
+  else out += eval::RenderJson(prog, d, ro);
 }
 
 }  // namespace lexgate::cli

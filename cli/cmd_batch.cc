@@ -25,23 +25,36 @@ namespace lexgate::cli {
 
 namespace {
 
-constexpr size_t kChunkLines = 256;  // with 3 chunks per thread in flight: memory stays bounded
+// A chunk is handed to a worker when it holds kChunkLines lines or kChunkBytes bytes of text; with 3
+// chunks per thread in flight, memory stays bounded (about 3 × threads × (kChunkBytes + --max-line) of
+// input, plus their output) whatever the size of the input.
+constexpr size_t kChunkLines = 256;
+constexpr size_t kChunkBytes = size_t{1} << 20;
+// Written chunks are reused (their buffers keep their capacity, so that steady state allocates nothing
+// and touches no new pages) unless a buffer grew beyond this.
+constexpr size_t kKeepBytes = size_t{8} << 20;
 
 struct Line {
-  size_t no = 0;         // 1-based line number in the input
-  std::string text;
+  size_t no = 0;          // 1-based line number in the input
+  size_t off = 0, len = 0;  // the line's bytes in Chunk::text
   bool too_long = false;  // longer than --max-line: not kept, answered with an error record
 };
 
 struct Chunk {
   size_t seq = 0;
+  std::string text;  // the lines' bytes, one after the other (one allocation per chunk, not per line)
   std::vector<Line> lines;
   std::string out;
   std::array<size_t, 5> counts{};  // permitted, conditional, prohibited, indeterminate, errors
 };
 
 int Batch(const Common& c, const std::string& in_path, const std::string& out_path, int threads,
-          const std::string& as_of, bool progress_flag, size_t max_line) {
+          const std::string& as_of, bool progress_flag, size_t max_line, const std::string& format_name) {
+  if (format_name != "json" && format_name != "compact") {
+    std::cerr << "lexgate: --format must be json or compact, not '" << format_name << "'\n";
+    return ExitCode::kUsage;
+  }
+  const BatchFormat format = format_name == "compact" ? BatchFormat::kCompact : BatchFormat::kFull;
   int code = 0;
   std::optional<int32_t> as_of_day;
   if (!ParseDateOption("--as-of", as_of, as_of_day)) return ExitCode::kUsage;
@@ -80,13 +93,17 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
   ro.locale = LocaleOf(c);
   ro.compact = true;
 
+  // Three kinds of thread: this one reads and splits the input into chunks; the workers decide them;
+  // the writer writes finished chunks in input order (a write that blocks, on a slow disk, then stalls
+  // neither reading nor deciding) and hands their buffers back for reuse.
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::shared_ptr<Chunk>> todo;
   std::map<size_t, std::shared_ptr<Chunk>> done;
-  bool eof = false;
+  std::vector<std::shared_ptr<Chunk>> spare;  // written chunks, kept for their buffers
+  bool eof = false;                           // the input is read: no more chunks after `seq`
   const size_t max_in_flight = static_cast<size_t>(threads) * 3;
-  size_t in_flight = 0;
+  size_t in_flight = 0, seq = 0;
   std::atomic<size_t> bytes_read{0};
 
   auto work = [&]() {
@@ -106,11 +123,11 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
           continue;
         }
         int kind = kLineError;
-        ch->out += DecideLine(prog, line.text, line.no, as_of_day, ro, kind);
+        DecideLineInto(prog, std::string_view(ch->text).substr(line.off, line.len), line.no, as_of_day, ro, format, ch->out, kind);
         ++ch->counts[static_cast<size_t>(kind)];
       }
       ch->lines.clear();
-      ch->lines.shrink_to_fit();
+      ch->text.clear();
       {
         std::lock_guard lock(mu);
         done[ch->seq] = ch;
@@ -118,18 +135,20 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
       cv.notify_all();
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
 
   auto start = std::chrono::steady_clock::now();
   std::array<size_t, 5> totals{};
-  size_t next_write = 0, seq = 0, line_no = 0;
-  auto write_ready = [&](std::unique_lock<std::mutex>& lock) {
-    while (!done.empty() && done.begin()->first == next_write) {
-      auto ch = done.begin()->second;
-      done.erase(done.begin());
-      --in_flight;
-      lock.unlock();
+  auto write = [&]() {
+    size_t next_write = 0;
+    for (;;) {
+      std::shared_ptr<Chunk> ch;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return (!done.empty() && done.begin()->first == next_write) || (eof && next_write == seq); });
+        if (done.empty() || done.begin()->first != next_write) return;  // everything is written
+        ch = std::move(done.begin()->second);
+        done.erase(done.begin());
+      }
       out->write(ch->out.data(), static_cast<std::streamsize>(ch->out.size()));
       for (size_t k = 0; k < 5; ++k) totals[k] += ch->counts[k];
       ++next_write;
@@ -145,39 +164,59 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
           std::fprintf(stderr, "\r%zu cases  %.0f cases/s", n, secs > 0 ? static_cast<double>(n) / secs : 0.0);
         }
       }
-      lock.lock();
+      ch->out.clear();
+      ch->counts = {};
+      if (ch->out.capacity() > kKeepBytes) ch->out = std::string();
+      if (ch->text.capacity() > kKeepBytes) ch->text = std::string();
+      {
+        std::lock_guard lock(mu);
+        spare.push_back(std::move(ch));
+        --in_flight;
+      }
+      cv.notify_all();
     }
   };
-  std::string line;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+  std::thread writer(write);
+
+  size_t line_no = 0;
   auto chunk = std::make_shared<Chunk>();
   auto submit = [&]() {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { write_ready(lock); return in_flight < max_in_flight; });
-    chunk->seq = seq++;
-    ++in_flight;
-    todo.push_back(chunk);
-    lock.unlock();
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return in_flight < max_in_flight; });
+      chunk->seq = seq++;
+      ++in_flight;
+      todo.push_back(std::move(chunk));
+      if (spare.empty()) {
+        chunk = std::make_shared<Chunk>();
+      } else {
+        chunk = std::move(spare.back());
+        spare.pop_back();
+      }
+    }
     cv.notify_all();
-    chunk = std::make_shared<Chunk>();
   };
   bool too_long = false;
-  size_t consumed = 0;
-  while (ReadBoundedLine(*in, line, max_line, too_long, consumed)) {
+  LineReader reader(*in, max_line);
+  std::string_view line;
+  while (reader.Next(line, too_long)) {
     ++line_no;
-    bytes_read = consumed;
-    if (!too_long && line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    chunk->lines.push_back(Line{line_no, std::move(line), too_long});
-    line.clear();
-    if (chunk->lines.size() >= kChunkLines) submit();
+    bytes_read = reader.consumed();
+    if (!too_long && line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    chunk->lines.push_back(Line{line_no, chunk->text.size(), line.size(), too_long});
+    chunk->text.append(line);
+    if (chunk->lines.size() >= kChunkLines || chunk->text.size() >= kChunkBytes) submit();
   }
   if (!chunk->lines.empty()) submit();
   {
-    std::unique_lock lock(mu);
+    std::lock_guard lock(mu);
     eof = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { write_ready(lock); return next_write == seq; });
   }
+  cv.notify_all();
   for (auto& t : pool) t.join();
+  writer.join();
   out->flush();
   if (!tmp_path.empty()) {
     out_file.close();
@@ -197,10 +236,11 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
 }  // namespace
 
 Runner AddBatchCommand(CLI::App& app, Common& common) {
-  struct Opts { std::string in = "-", out, as_of; int threads = 0; bool progress = false; size_t max_line = kDefaultMaxLine; };
+  struct Opts { std::string in = "-", out, as_of, format = "json"; int threads = 0; bool progress = false; size_t max_line = kDefaultMaxLine; };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("batch", HelpText("batch"));
-  sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n\n"
+  sub->footer("Example:\n  lexgate batch cases.jsonl --threads 2 --out decisions.jsonl\n"
+              "  lexgate batch cases.jsonl --format compact --out records.jsonl\n\n"
               "Exit: 0 when every line was decided, 65 when some lines were bad (each got an error record).\n");
   sub->add_option("cases", o->in, "the JSONL file (one case per line), or - for standard input");
   sub->add_option("--out", o->out, "write decisions here (default: standard output)");
@@ -209,9 +249,12 @@ Runner AddBatchCommand(CLI::App& app, Common& common) {
   sub->add_option("--max-line", o->max_line, "longest line read as a case, in bytes (default 1048576; a longer one gets an error record)")
       ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
   sub->add_flag("--progress", o->progress, "show a progress bar even when stderr is not a terminal");
+  sub->add_option("--format", o->format,
+                  "json: the full decision per line (as check --format json); compact: case, verdict, as_of, outstanding "
+                  "actions, findings (rule, modality, applies, status, due, governed_by, cite) and missing facts");
   AddCommonOptions(sub, common);
   AddCacheOption(sub, common);
-  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress, o->max_line) : -1; };
+  return [sub, o, &common]() { return sub->parsed() ? Batch(common, o->in, o->out, o->threads, o->as_of, o->progress, o->max_line, o->format) : -1; };
 }
 
 }  // namespace lexgate::cli

@@ -184,6 +184,27 @@ for ex in "$ROOT"/examples/cn-transfer-*.json; do
 done
 [ "$order_ok" = 1 ] && ok "batch: each decision equals lexgate check's, in input order" || fail "batch vs check" "line $i differs"
 grep -q "errors" "$TMP/b1.err" && ok "batch prints a summary to stderr" || fail "batch summary" "$(cat "$TMP/b1.err")"
+"$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --format compact --out "$TMP/bc" 2>/dev/null; rcc=$?
+[ "$rcc" = 65 ] && python3 - "$TMP/b1" "$TMP/bc" <<'PY' && ok "batch --format compact: each record agrees with the full decision; error records identical" || fail "batch compact" "exit $rcc"
+import json, sys
+full = open(sys.argv[1], encoding="utf-8").read().splitlines()
+compact = open(sys.argv[2], encoding="utf-8").read().splitlines()
+assert len(full) == len(compact), (len(full), len(compact))
+for f, c in zip(full, compact):
+    fd, cd = json.loads(f), json.loads(c)
+    if "error" in fd:
+        assert f == c, (f, c)
+        continue
+    for k in ("case", "verdict", "as_of"):
+        assert fd[k] == cd[k], k
+    assert [x["rule"] for x in fd["findings"]] == [x["rule"] for x in cd["findings"]]
+    for x, y in zip(fd["findings"], cd["findings"]):
+        assert x["applies"] == y["applies"] and x.get("status") == y.get("status") and x["modality"] == y["modality"]
+        assert x.get("governed_by") == y.get("governed_by")
+        assert x.get("timing", {}).get("due") == (y.get("due") or [None])[-1]
+    assert [m["fact"] for m in fd["missing"]] == cd["missing"]
+    assert "rulesets" not in cd and "message" not in c
+PY
 
 # ---------------------------------------------------------------- jurisdictions: ICU names and collation
 run - jurisdictions --group EU --locale zh

@@ -2,7 +2,12 @@
 #include <unicode/utf8.h>
 #include <unicode/unistr.h>
 
+#include <rapidjson/reader.h>
+
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <unordered_set>
 
 #include "base/date.h"
@@ -44,12 +49,227 @@ std::string Nfc(const std::string& s) {
   return r;
 }
 
+bool IsAscii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size(), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080ull) return false;
+  }
+  for (; i < n; ++i)
+    if (static_cast<unsigned char>(p[i]) & 0x80) return false;
+  return true;
+}
+
+// A JSON path built only when a problem is reported: the reader passes these down the recursion
+// instead of concatenating a string for every field it reads.
+struct Path {
+  const Path* parent = nullptr;
+  std::string_view key;
+  size_t index = 0;
+  enum Kind : uint8_t { kRoot, kKey, kIndex } kind = kRoot;
+
+  Path Key(std::string_view k) const { return Path{this, k, 0, kKey}; }
+  Path Index(size_t i) const { return Path{this, {}, i, kIndex}; }
+  void Append(std::string& out) const {
+    switch (kind) {
+      case kRoot: out += '$'; return;
+      case kKey: parent->Append(out); out += '.'; out.append(key); return;
+      case kIndex: parent->Append(out); out += '['; out += std::to_string(index); out += ']'; return;
+    }
+  }
+  std::string Str() const {
+    std::string s;
+    Append(s);
+    return s;
+  }
+};
+
+// A read-only view of a parsed nlohmann value, with the interface the reader walks.
+class NlohmannView {
+ public:
+  explicit NlohmannView(const json& v) : v_(&v) {}
+  bool IsObject() const { return v_->is_object(); }
+  bool IsArray() const { return v_->is_array(); }
+  bool IsNull() const { return v_->is_null(); }
+  bool IsBool() const { return v_->is_boolean(); }
+  bool IsString() const { return v_->is_string(); }
+  bool IsNumber() const { return v_->is_number(); }
+  bool IsFloat() const { return v_->is_number_float(); }
+  bool IsUnsigned() const { return v_->is_number_unsigned(); }
+  bool IsInteger() const { return v_->is_number_integer(); }
+  bool Bool() const { return v_->get<bool>(); }
+  double Double() const { return v_->get<double>(); }
+  uint64_t Unsigned() const { return v_->get<uint64_t>(); }
+  int64_t Integer() const { return v_->get<int64_t>(); }
+  std::string_view Str() const { return v_->get_ref<const std::string&>(); }
+  size_t Size() const { return v_->size(); }
+  template <class F>
+  bool Members(F&& f) const {
+    for (auto it = v_->begin(); it != v_->end(); ++it)
+      if (!f(std::string_view(it.key()), NlohmannView(*it))) return false;
+    return true;
+  }
+  template <class F>
+  bool Elements(F&& f) const {
+    size_t i = 0;
+    for (const auto& el : *v_)
+      if (!f(i++, NlohmannView(el))) return false;
+    return true;
+  }
+  const char* Kind() const {
+    switch (v_->type()) {
+      case json::value_t::object: return "an object";
+      case json::value_t::array: return "a list";
+      case json::value_t::string: return "a string";
+      case json::value_t::boolean: return "a boolean";
+      case json::value_t::number_float: return "a fractional number";
+      case json::value_t::number_integer:
+      case json::value_t::number_unsigned: return "a number";
+      default: return "null";
+    }
+  }
+
+ private:
+  const json* v_;
+};
+
+// The fast path's document: RapidJSON's SAX reader (in situ, numbers as text) fills a flat array of
+// nodes in document order; a container records where its subtree ends. Numbers are classified as
+// nlohmann classifies them (integer / unsigned / float, strtod-exact), so the reader sees the same values.
+struct FlatNode {
+  enum Type : uint8_t { kNull, kBool, kInteger, kUnsigned, kFloat, kString, kObject, kArray };
+  Type type = kNull;
+  bool b = false;
+  uint32_t count = 0;  // members or elements
+  uint32_t end = 0;    // containers: the index after the last node of the subtree
+  int64_t i = 0;
+  uint64_t u = 0;
+  double d = 0;
+  const char* s = nullptr;
+  uint32_t len = 0;
+};
+
+struct FlatDoc {
+  std::vector<FlatNode> nodes;
+  std::vector<uint32_t> open;  // indexes of the open containers
+  std::string buf;             // the text, copied to be parsed in situ
+  std::vector<std::string_view> keys;  // scratch for the duplicate-key check
+};
+
+class FlatView {
+ public:
+  FlatView(const FlatDoc& d, uint32_t i) : d_(&d), i_(i) {}
+  const FlatNode& n() const { return d_->nodes[i_]; }
+  bool IsObject() const { return n().type == FlatNode::kObject; }
+  bool IsArray() const { return n().type == FlatNode::kArray; }
+  bool IsNull() const { return n().type == FlatNode::kNull; }
+  bool IsBool() const { return n().type == FlatNode::kBool; }
+  bool IsString() const { return n().type == FlatNode::kString; }
+  bool IsNumber() const { return n().type == FlatNode::kInteger || n().type == FlatNode::kUnsigned || n().type == FlatNode::kFloat; }
+  bool IsFloat() const { return n().type == FlatNode::kFloat; }
+  bool IsUnsigned() const { return n().type == FlatNode::kUnsigned; }
+  // nlohmann's is_number_integer() is true for signed and unsigned integers alike.
+  bool IsInteger() const { return n().type == FlatNode::kInteger || n().type == FlatNode::kUnsigned; }
+  bool Bool() const { return n().b; }
+  double Double() const {
+    switch (n().type) {
+      case FlatNode::kInteger: return static_cast<double>(n().i);
+      case FlatNode::kUnsigned: return static_cast<double>(n().u);
+      default: return n().d;
+    }
+  }
+  uint64_t Unsigned() const { return n().type == FlatNode::kUnsigned ? n().u : static_cast<uint64_t>(n().i); }
+  int64_t Integer() const { return n().type == FlatNode::kUnsigned ? static_cast<int64_t>(n().u) : n().i; }
+  std::string_view Str() const { return {n().s, n().len}; }
+  size_t Size() const { return n().count; }
+  template <class F>
+  bool Members(F&& f) const {
+    uint32_t k = i_ + 1;
+    for (uint32_t m = 0; m < n().count; ++m) {
+      uint32_t v = k + 1;
+      if (!f(FlatView(*d_, k).Str(), FlatView(*d_, v))) return false;
+      k = Next(v);
+    }
+    return true;
+  }
+  template <class F>
+  bool Elements(F&& f) const {
+    uint32_t k = i_ + 1;
+    for (uint32_t m = 0; m < n().count; ++m) {
+      if (!f(static_cast<size_t>(m), FlatView(*d_, k))) return false;
+      k = Next(k);
+    }
+    return true;
+  }
+  const char* Kind() const {
+    switch (n().type) {
+      case FlatNode::kObject: return "an object";
+      case FlatNode::kArray: return "a list";
+      case FlatNode::kString: return "a string";
+      case FlatNode::kBool: return "a boolean";
+      case FlatNode::kFloat: return "a fractional number";
+      case FlatNode::kInteger:
+      case FlatNode::kUnsigned: return "a number";
+      default: return "null";
+    }
+  }
+
+ private:
+  uint32_t Next(uint32_t k) const {
+    const FlatNode& x = d_->nodes[k];
+    return x.type == FlatNode::kObject || x.type == FlatNode::kArray ? x.end : k + 1;
+  }
+  const FlatDoc* d_;
+  uint32_t i_;
+};
+
+// What the reader needs from the schema for every case, computed once per thread and project: the
+// initial slot values (unknown, empty lists), each field's slot offset within its record, each record's
+// slot count. Keyed by the project's ownership (a weak_ptr), so a reloaded project is never mistaken for
+// an earlier one at the same address.
+struct SchemaInfo {
+  std::weak_ptr<const check::Project> project;
+  std::vector<ir::Val> init;
+  std::vector<std::vector<int>> offsets;
+  std::vector<int> leaves;
+};
+
+const SchemaInfo& SchemaFor(const ir::Program& prog) {
+  thread_local SchemaInfo s;
+  const std::shared_ptr<const check::Project>& p = prog.project;
+  if (!s.project.owner_before(p) && !p.owner_before(s.project) && !s.project.expired() && s.init.size() == prog.root.slots.size())
+    return s;
+  s.project = p;
+  const auto& slots = prog.root.slots;
+  s.init.clear();
+  s.init.reserve(slots.size());
+  for (const auto& slot : slots) s.init.push_back(slot.type.list ? ir::Val{0, 0, false} : Unknown(slot.type.kind));
+  s.leaves.assign(p->records.size(), 0);
+  s.offsets.assign(p->records.size(), {});
+  for (size_t r = 0; r < p->records.size(); ++r) {
+    s.leaves[r] = ir::LeafCount(*p, static_cast<int>(r));
+    const auto& fields = p->records[r].fields;
+    int slot = 0;
+    for (const auto& f : fields) {
+      s.offsets[r].push_back(slot);
+      slot += (f.type.kind == TypeKind::Record && !f.type.list) ? ir::LeafCount(*p, f.type.id) : 1;
+    }
+  }
+  return s;
+}
+
+// Reads a case from a parsed JSON value (either view) into slots. Messages and the order in which
+// problems are found are the same for both views.
+template <class V>
 class Reader {
  public:
-  Reader(const ir::Program& prog, Case& c, CaseError& err) : prog_(prog), p_(*prog.project), c_(c), err_(err) {}
+  Reader(const ir::Program& prog, const SchemaInfo& schema, Case& c, CaseError& err)
+      : prog_(prog), p_(*prog.project), schema_(schema), c_(c), err_(err) {}
 
-  bool Fail(const std::string& path, std::string msg) {
-    err_.path = path;
+  bool Fail(const Path& path, std::string msg) {
+    err_.path = path.Str();
     err_.message = std::move(msg);
     return false;
   }
@@ -70,153 +290,159 @@ class Reader {
     }
   }
 
-  static std::string Kind(const json& v) {
-    switch (v.type()) {
-      case json::value_t::object: return "an object";
-      case json::value_t::array: return "a list";
-      case json::value_t::string: return "a string";
-      case json::value_t::boolean: return "a boolean";
-      case json::value_t::number_float: return "a fractional number";
-      case json::value_t::number_integer:
-      case json::value_t::number_unsigned: return "a number";
-      default: return "null";
+  // The slot of field `f` of `record`, relative to the record's first slot (Program::SlotOf(record, {f})).
+  int FieldSlot(int record, int f) const { return schema_.offsets[record][f]; }
+  int Leaves(int record) const { return schema_.leaves[record]; }
+
+  static int FieldIndex(const check::Record& rec, std::string_view key) {
+    for (size_t i = 0; i < rec.fields.size(); ++i) {
+      const std::string& n = rec.fields[i].name;
+      if (n.size() == key.size() && (key.empty() || n[0] == key[0]) && n == key) return static_cast<int>(i);
     }
+    return -1;
   }
 
   // Reads one object into the slots starting at `base` of `slots` (root or a list element).
-  bool Record(const json& obj, int record, std::vector<ir::Val>& slots, int base, const std::string& path, int depth) {
-    if (!obj.is_object()) return Fail(path, "expected an object, found " + Kind(obj));
+  bool Record(V obj, int record, std::vector<ir::Val>& slots, int base, const Path& path, int depth) {
+    if (!obj.IsObject()) return Fail(path, std::string("expected an object, found ") + obj.Kind());
     if (depth > kMaxDepth) return Fail(path, "nested too deeply");
     const check::Record& rec = p_.records[record];
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      const std::string& key = it.key();
-      std::string fpath = path + "." + key;
-      if (record == p_.root && key == "ext") continue;  // free for users' own rules
-      int f = rec.FieldIndex(key);
+    bool ok = obj.Members([&](std::string_view key, V it) -> bool {
+      Path fpath = path.Key(key);
+      if (record == p_.root && key == "ext") return true;  // free for users' own rules
+      int f = FieldIndex(rec, key);
       if (f < 0) {
         std::vector<std::string> names;
         for (auto& fd : rec.fields) names.push_back(fd.name);
-        std::string s = diag::Suggest(key, names);
-        return Fail(fpath, "unknown field '" + key + "'" + (s.empty() ? "" : "; did you mean '" + s + "'?"));
+        std::string k(key);
+        std::string s = diag::Suggest(k, names);
+        return Fail(fpath, "unknown field '" + k + "'" + (s.empty() ? "" : "; did you mean '" + s + "'?"));
       }
       const check::Field& fd = rec.fields[f];
-      int slot = base + prog_.SlotOf(record, {f});
+      int slot = base + FieldSlot(record, f);
       if (fd.type.kind == TypeKind::Record && !fd.type.list) {
-        if (it->is_null()) continue;
-        if (!Record(*it, fd.type.id, slots, slot, fpath, depth + 1)) return false;
-        continue;
+        if (it.IsNull()) return true;
+        return Record(it, fd.type.id, slots, slot, fpath, depth + 1);
       }
       if (fd.type.list) {
-        if (it->is_null()) continue;
-        if (!it->is_array()) return Fail(fpath, "expected a list, found " + Kind(*it));
-        if (it->size() > kMaxListItems) return Fail(fpath, "a list of more than 100000 items");
+        if (it.IsNull()) return true;
+        if (!it.IsArray()) return Fail(fpath, std::string("expected a list, found ") + it.Kind());
+        const size_t n = it.Size();
+        if (n > kMaxListItems) return Fail(fpath, "a list of more than 100000 items");
         check::Type elem = fd.type;
         elem.list = false;
-        int stride = elem.kind == TypeKind::Record ? ir::LeafCount(p_, elem.id) : 1;
+        int stride = elem.kind == TypeKind::Record ? Leaves(elem.id) : 1;
         int64_t offset = static_cast<int64_t>(c_.items.size());
-        c_.items.resize(c_.items.size() + it->size() * static_cast<size_t>(stride));
+        c_.items.resize(c_.items.size() + n * static_cast<size_t>(stride));
         if (elem.kind == TypeKind::Record) {
           // Unknown defaults for every element slot.
           const auto& layout = prog_.elements.at(elem.id);
-          for (size_t i = 0; i < it->size(); ++i)
+          for (size_t i = 0; i < n; ++i)
             for (int s = 0; s < stride; ++s)
               c_.items[static_cast<size_t>(offset) + i * stride + s] = Unknown(layout.slots[s].type.kind);
         }
-        for (size_t i = 0; i < it->size(); ++i) {
-          std::string ipath = fpath + "[" + std::to_string(i) + "]";
-          const json& el = (*it)[i];
+        bool elems_ok = it.Elements([&](size_t i, V el) -> bool {
+          Path ipath = fpath.Index(i);
           if (elem.kind == TypeKind::Record) {
-            if (el.is_null()) continue;
-            if (!Record(el, elem.id, c_.items, static_cast<int>(offset) + static_cast<int>(i) * stride, ipath, depth + 1)) return false;
-          } else {
-            ir::Val v;
-            if (el.is_null()) return Fail(ipath, "a list may not contain null");
-            if (!Scalar(el, elem, v, ipath)) return false;
-            c_.items[static_cast<size_t>(offset) + i] = v;
+            if (el.IsNull()) return true;
+            return Record(el, elem.id, c_.items, static_cast<int>(offset) + static_cast<int>(i) * stride, ipath, depth + 1);
           }
-        }
-        slots[slot] = ir::Val{offset, static_cast<int64_t>(it->size()), true};
-        continue;
+          ir::Val v;
+          if (el.IsNull()) return Fail(ipath, "a list may not contain null");
+          if (!Scalar(el, elem, v, ipath)) return false;
+          c_.items[static_cast<size_t>(offset) + i] = v;
+          return true;
+        });
+        if (!elems_ok) return false;
+        slots[slot] = ir::Val{offset, static_cast<int64_t>(n), true};
+        return true;
       }
       ir::Val v = Unknown(fd.type.kind);
-      if (!it->is_null() && !Scalar(*it, fd.type, v, fpath)) return false;
+      if (!it.IsNull() && !Scalar(it, fd.type, v, fpath)) return false;
       slots[slot] = v;
-    }
+      return true;
+    });
+    if (!ok) return false;
     // sensitive_personal counts people among `personal` (cases.md): more of them is a contradiction.
-    int pi = rec.FieldIndex("personal"), si = rec.FieldIndex("sensitive_personal");
+    int pi = FieldIndex(rec, "personal"), si = FieldIndex(rec, "sensitive_personal");
     if (pi >= 0 && si >= 0) {
-      const ir::Val& pv = slots[base + prog_.SlotOf(record, {pi})];
-      const ir::Val& sv = slots[base + prog_.SlotOf(record, {si})];
+      const ir::Val& pv = slots[base + FieldSlot(record, pi)];
+      const ir::Val& sv = slots[base + FieldSlot(record, si)];
       if (pv.known && sv.known && sv.lo > pv.lo)
-        return Fail(path + ".sensitive_personal", "sensitive_personal (" + std::to_string(sv.lo) +
+        return Fail(path.Key("sensitive_personal"), "sensitive_personal (" + std::to_string(sv.lo) +
                                                       ") is larger than personal (" + std::to_string(pv.lo) +
                                                       "); personal counts everyone, sensitive ones included");
     }
     return true;
   }
 
-  bool Scalar(const json& v, const check::Type& t, ir::Val& out, const std::string& path) {
-    auto wrong = [&]() { return Fail(path, "expected " + TypeWord(t) + ", found " + Kind(v)); };
+  bool Scalar(V v, const check::Type& t, ir::Val& out, const Path& path) {
+    auto wrong = [&]() { return Fail(path, "expected " + TypeWord(t) + ", found " + v.Kind()); };
     switch (t.kind) {
       case TypeKind::Bool:
-        if (!v.is_boolean()) return wrong();
-        out = Known(v.get<bool>() ? 1 : 0);
+        if (!v.IsBool()) return wrong();
+        out = Known(v.Bool() ? 1 : 0);
         return true;
       case TypeKind::Count:
       case TypeKind::Int: {
-        if (v.is_number_float()) {
-          double d = v.get<double>();
+        if (v.IsFloat()) {
+          double d = v.Double();
           if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) >= 9.2e18)
             return Fail(path, "the number does not fit in 64 bits");
           return Fail(path, "expected " + TypeWord(t) + ", found a fractional number");
         }
-        if (v.is_number_unsigned()) {
-          uint64_t u = v.get<uint64_t>();
+        if (v.IsUnsigned()) {
+          uint64_t u = v.Unsigned();
           if (u > static_cast<uint64_t>(INT64_MAX)) return Fail(path, "the number does not fit in 64 bits");
           out = Known(static_cast<int64_t>(u));
           return true;
         }
-        if (!v.is_number_integer()) return wrong();
-        int64_t i = v.get<int64_t>();
+        if (!v.IsInteger()) return wrong();
+        int64_t i = v.Integer();
         if (t.kind == TypeKind::Count && i < 0) return Fail(path, "a count cannot be negative (" + std::to_string(i) + ")");
         out = Known(i);
         return true;
       }
       case TypeKind::Decimal: {
-        if (!v.is_number()) return wrong();
-        double d = v.get<double>();
+        if (!v.IsNumber()) return wrong();
+        double d = v.Double();
         if (!std::isfinite(d) || std::fabs(d) > 9.0e12) return Fail(path, "the number is out of range");
         out = Known(static_cast<int64_t>(std::llround(d * 1e6)));
         return true;
       }
       case TypeKind::String: {
-        if (!v.is_string()) return wrong();
-        std::string s = Nfc(v.get<std::string>());
+        if (!v.IsString()) return wrong();
+        std::string nfc;
+        std::string_view s = v.Str();
+        if (!IsAscii(s)) {  // ASCII text is in NFC already
+          nfc = Nfc(std::string(s));
+          s = nfc;
+        }
         for (size_t i = 0; i < prog_.strings.size(); ++i)
           if (prog_.strings[i] == s) { out = Known(static_cast<int64_t>(i)); return true; }
         for (size_t i = 0; i < c_.strings.size(); ++i)
           if (c_.strings[i] == s) { out = Known(static_cast<int64_t>(prog_.strings.size() + i)); return true; }
-        c_.strings.push_back(s);
+        c_.strings.emplace_back(s);
         out = Known(static_cast<int64_t>(prog_.strings.size() + c_.strings.size() - 1));
         return true;
       }
       case TypeKind::Date: {
-        if (!v.is_string()) return wrong();
-        auto d = ParseDate(v.get<std::string>());
-        if (!d) return Fail(path, "'" + v.get<std::string>() + "' is not a valid date (YYYY-MM-DD)");
+        if (!v.IsString()) return wrong();
+        auto d = ParseDate(v.Str());
+        if (!d) return Fail(path, "'" + std::string(v.Str()) + "' is not a valid date (YYYY-MM-DD)");
         out = Known(*d);
         return true;
       }
       case TypeKind::Timestamp: {
-        if (!v.is_string()) return wrong();
-        auto t = ParseTimestamp(v.get<std::string>());
-        if (!t) return Fail(path, "'" + v.get<std::string>() + "' is not a timestamp with a UTC offset (YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM))");
-        out = Known(*t);
+        if (!v.IsString()) return wrong();
+        auto ts = ParseTimestamp(v.Str());
+        if (!ts) return Fail(path, "'" + std::string(v.Str()) + "' is not a timestamp with a UTC offset (YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM))");
+        out = Known(*ts);
         return true;
       }
       case TypeKind::Jurisdiction: {
-        if (!v.is_string()) return wrong();
-        std::string code = v.get<std::string>();
+        if (!v.IsString()) return wrong();
+        std::string code(v.Str());
         int j = p_.FindJurisdiction(code);
         if (j < 0) {
           std::vector<std::string> codes;
@@ -228,13 +454,16 @@ class Reader {
         return true;
       }
       case TypeKind::Enum: {
-        if (!v.is_string()) return wrong();
+        if (!v.IsString()) return wrong();
         const check::Enum& e = p_.enums[t.id];
-        int i = e.ValueIndex(v.get<std::string>());
+        std::string_view sv = v.Str();
+        int i = -1;
+        for (size_t k = 0; k < e.values.size(); ++k)
+          if (e.values[k] == sv) { i = static_cast<int>(k); break; }
         if (i < 0) {
-          std::string s = diag::Suggest(v.get<std::string>(), e.values);
-          return Fail(path, "'" + v.get<std::string>() + "' is not a value of " + e.name +
-                                (s.empty() ? "" : "; did you mean '" + s + "'?"));
+          std::string val(sv);
+          std::string s = diag::Suggest(val, e.values);
+          return Fail(path, "'" + val + "' is not a value of " + e.name + (s.empty() ? "" : "; did you mean '" + s + "'?"));
         }
         out = Known(i);
         return true;
@@ -247,16 +476,10 @@ class Reader {
  private:
   const ir::Program& prog_;
   const check::Project& p_;
+  const SchemaInfo& schema_;
   Case& c_;
   CaseError& err_;
 };
-
-void InitSlots(const ir::Program& prog, Case& c) {
-  c.slots.resize(prog.root.slots.size());
-  for (size_t i = 0; i < prog.root.slots.size(); ++i) c.slots[i] = Unknown(prog.root.slots[i].type.kind);
-  for (size_t i = 0; i < prog.root.slots.size(); ++i)
-    if (prog.root.slots[i].type.list) c.slots[i] = ir::Val{0, 0, false};
-}
 
 std::optional<size_t> InvalidUtf8(std::string_view s) {
   int32_t i = 0;
@@ -350,17 +573,137 @@ struct DuplicateKeys : nlohmann::json_sax<json> {
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 };
 
-}  // namespace
+// ---------------------------------------------------------------- the fast path for JSON text
+//
+// ReadCase() parses with RapidJSON into a per-thread FlatDoc and walks it with the same Reader as
+// ReadCaseValue(). It only ever accepts what the nlohmann path accepts: whenever RapidJSON refuses the
+// text, or the text holds something the two parsers might read differently (a duplicate key, an
+// escaped lone surrogate, a number strtod cannot represent, a BOM), the text goes through the original
+// nlohmann path, which gives the error message (or, for a BOM, the case). tests/unit/case_reader_test.cc
+// checks that both paths agree on every example, every in-language test case and hostile lines.
 
-std::optional<Case> ReadCaseValue(const ir::Program& prog, const json& value, CaseError& err) {
+// RapidJSON SAX handler filling a FlatDoc. Returning false stops the parse; the caller then falls back.
+struct FlatBuilder : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FlatBuilder> {
+  FlatBuilder(FlatDoc& d, bool escapes) : doc(d), escapes(escapes) {}
+  FlatDoc& doc;
+  bool escapes;  // the text has a backslash: a string may hold a decoded escape
+
+  FlatNode& Push(FlatNode::Type t) {
+    FlatNode& n = doc.nodes.emplace_back();
+    n.type = t;
+    return n;
+  }
+  bool Null() { Push(FlatNode::kNull); return true; }
+  bool Bool(bool b) { Push(FlatNode::kBool).b = b; return true; }
+  // Only reached without kParseNumbersAsStringsFlag; the parse below always sets it.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+  // nlohmann's lexer: a number with a fraction or an exponent is a float; an integer is read with
+  // strtoll (negative) or strtoull, and becomes a float when it does not fit.
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
+    const char* e = s + len;
+    bool is_float = false;
+    for (const char* p = s; p < e; ++p)
+      if (*p == '.' || *p == 'e' || *p == 'E') { is_float = true; break; }
+    if (!is_float) {
+      if (*s == '-') {
+        int64_t i = 0;
+        auto r = std::from_chars(s, e, i);
+        if (r.ec == std::errc() && r.ptr == e) { Push(FlatNode::kInteger).i = i; return true; }
+      } else {
+        uint64_t u = 0;
+        auto r = std::from_chars(s, e, u);
+        if (r.ec == std::errc() && r.ptr == e) { Push(FlatNode::kUnsigned).u = u; return true; }
+      }
+    }
+    double d = 0;
+    auto r = std::from_chars(s, e, d);  // correctly rounded, as glibc's strtod
+    if (r.ec != std::errc() || r.ptr != e) return false;  // out of range: strtod's inf or 0 is left to nlohmann
+    Push(FlatNode::kFloat).d = d;
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType len, bool) {
+    // RapidJSON decodes an escaped lone low surrogate (\uDC00) into UTF-8 bytes; nlohmann refuses it.
+    if (escapes)
+      for (const char* p = s; (p = static_cast<const char*>(std::memchr(p, '\xED', static_cast<size_t>(s + len - p)))) != nullptr; ++p)
+        if (p + 1 < s + len && static_cast<unsigned char>(p[1]) >= 0xA0) return false;
+    FlatNode& n = Push(FlatNode::kString);
+    n.s = s;
+    n.len = len;
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType len, bool copy) { return String(s, len, copy); }
+  bool Open(FlatNode::Type t) {
+    if (doc.open.size() >= static_cast<size_t>(kMaxDepth + 2)) return false;  // TooDeep's limit
+    doc.open.push_back(static_cast<uint32_t>(doc.nodes.size()));
+    Push(t);
+    return true;
+  }
+  bool Close(rapidjson::SizeType count) {
+    FlatNode& n = doc.nodes[doc.open.back()];
+    doc.open.pop_back();
+    n.count = count;
+    n.end = static_cast<uint32_t>(doc.nodes.size());
+    return true;
+  }
+  bool StartObject() { return Open(FlatNode::kObject); }
+  bool EndObject(rapidjson::SizeType n) { return Close(n); }
+  bool StartArray() { return Open(FlatNode::kArray); }
+  bool EndArray(rapidjson::SizeType n) { return Close(n); }
+};
+
+// Whether any object of the document repeats a key. Small objects compare 64-bit hashes pairwise
+// (strings only on equal hashes); large ones sort their keys.
+bool HasDuplicateKeys(FlatDoc& d) {
+  uint64_t hashes[32];
+  for (uint32_t i = 0; i < d.nodes.size(); ++i) {
+    const FlatNode& n = d.nodes[i];
+    if (n.type != FlatNode::kObject || n.count < 2) continue;
+    d.keys.clear();
+    FlatView(d, i).Members([&](std::string_view k, FlatView) { d.keys.push_back(k); return true; });
+    if (d.keys.size() <= 32) {
+      for (size_t a = 0; a < d.keys.size(); ++a) {
+        uint64_t h = 1469598103934665603ull ^ d.keys[a].size();
+        for (char c : d.keys[a]) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        hashes[a] = h;
+        for (size_t b = 0; b < a; ++b)
+          if (hashes[b] == h && d.keys[b] == d.keys[a]) return true;
+      }
+      continue;
+    }
+    std::sort(d.keys.begin(), d.keys.end());
+    if (std::adjacent_find(d.keys.begin(), d.keys.end()) != d.keys.end()) return true;
+  }
+  return false;
+}
+
+// Parses `text` into the thread's FlatDoc; false when the nlohmann path must decide.
+bool ParseFlat(std::string_view text, FlatDoc& d) {
+  d.nodes.clear();
+  d.open.clear();
+  d.buf.assign(text);  // NUL-terminated by std::string; the text holds no NUL (checked before)
+  rapidjson::InsituStringStream is(d.buf.data());
+  FlatBuilder b(d, text.find('\\') != std::string_view::npos);
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseNumbersAsStringsFlag;
+  if (reader.Parse<kFlags>(is, b).IsError()) return false;
+  return !HasDuplicateKeys(d);
+}
+
+template <class V>
+std::optional<Case> ReadRoot(const ir::Program& prog, V value, CaseError& err) {
+  const SchemaInfo& schema = SchemaFor(prog);
   Case c;
-  InitSlots(prog, c);
+  c.slots = schema.init;
   if (prog.project->root < 0) {
     err = {"$", "no schema is loaded"};
     return std::nullopt;
   }
-  Reader r(prog, c, err);
-  if (!r.Record(value, prog.project->root, c.slots, 0, "$", 0)) return std::nullopt;
+  Reader<V> r(prog, schema, c, err);
+  if (!r.Record(value, prog.project->root, c.slots, 0, Path{}, 0)) return std::nullopt;
   if (prog.id_slot >= 0 && c.slots[prog.id_slot].known) {
     int64_t i = c.slots[prog.id_slot].lo;
     c.id = i < static_cast<int64_t>(prog.strings.size()) ? prog.strings[i] : c.strings[i - prog.strings.size()];
@@ -369,15 +712,8 @@ std::optional<Case> ReadCaseValue(const ir::Program& prog, const json& value, Ca
   return c;
 }
 
-std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, CaseError& err) {
-  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
-    err = {"$", "the input contains a NUL byte at byte " + std::to_string(nul)};
-    return std::nullopt;
-  }
-  if (auto bad = InvalidUtf8(text)) {
-    err = {"$", "the input is not valid UTF-8 (byte " + std::to_string(*bad) + ")"};
-    return std::nullopt;
-  }
+// The original path: checks on the text, nlohmann's SAX pass for duplicate keys, its DOM, the reader.
+std::optional<Case> ReadCaseNlohmann(const ir::Program& prog, std::string_view text, CaseError& err) {
   if (TooDeep(text, kMaxDepth + 2)) {
     err = {"$", "the JSON is nested more than " + std::to_string(kMaxDepth) + " levels deep"};
     return std::nullopt;
@@ -410,6 +746,50 @@ std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, Cas
     return std::nullopt;
   }
   return ReadCaseValue(prog, value, err);
+}
+
+// Checks every JSON text gets first, on both paths.
+bool CheckText(std::string_view text, CaseError& err) {
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    err = {"$", "the input contains a NUL byte at byte " + std::to_string(nul)};
+    return false;
+  }
+  if (IsAscii(text)) return true;
+  if (auto bad = InvalidUtf8(text)) {
+    err = {"$", "the input is not valid UTF-8 (byte " + std::to_string(*bad) + ")"};
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Case> ReadCaseValue(const ir::Program& prog, const json& value, CaseError& err) {
+  return ReadRoot(prog, NlohmannView(value), err);
+}
+
+std::optional<Case> ReadCaseSlow(const ir::Program& prog, std::string_view text, CaseError& err) {
+  if (!CheckText(text, err)) return std::nullopt;
+  return ReadCaseNlohmann(prog, text, err);
+}
+
+std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, CaseError& err) {
+  if (!CheckText(text, err)) return std::nullopt;
+  // One document per thread, reused: its nodes and buffer keep their capacity between cases.
+  thread_local FlatDoc doc;
+  std::optional<Case> c;
+  if (prog.project->root >= 0 && ParseFlat(text, doc)) {
+    FlatView root(doc, 0);
+    if (!root.IsObject()) err = {"$", "a case must be a JSON object"};
+    else c = ReadRoot(prog, root, err);
+  } else {
+    c = ReadCaseNlohmann(prog, text, err);
+  }
+  if (doc.buf.capacity() > (size_t{1} << 20)) {  // a huge case is not kept for the thread's lifetime
+    doc.buf = std::string();
+    doc.nodes = std::vector<FlatNode>();
+  }
+  return c;
 }
 
 std::string SlotText(const ir::Program& prog, const Case& c, const ir::SlotInfo& info, const ir::Val& v) {

@@ -25,4 +25,15 @@ std::string RuleMessage(const check::Rule& rule, const std::string& locale);
 nlohmann::ordered_json CitationJson(const check::Rule& rule);
 std::string CitationText(const check::Rule& rule, const std::string& locale);
 
+// The lean batch record (`lexgate batch --format compact`, render_compact.cc), appended to `out` with
+// its '\n': {"case","verdict","as_of","actions":[outstanding actions, as Decide gives them],
+// "findings":[{"rule","modality","applies","status" (must only),"due":[dates] (when any),
+// "governed_by" (when any),"cite"}],"missing":[facts]}. No localised text, no per-ruleset list.
+void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out);
+// The action ids still to be done, as Decide() computes them, from a full decision.
+std::vector<int> OutstandingActions(const ir::Program& prog, const Decision& d);
+void OutstandingActions(const ir::Program& prog, const Decision& d, std::vector<int>& actions);
+// A citation in short, locale-independent form: "<instrument> art 8 para 2 item 4".
+std::string CitationShort(const check::Rule& rule);
+
 }  // namespace lexgate::eval

@@ -1,0 +1,230 @@
+// The lean batch record (`lexgate batch --format compact`): what a screening pipeline needs from a
+// decision, on one line, without localised text or the per-ruleset list. Written straight into the
+// caller's buffer: no tree, no intermediate strings.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+#include <string_view>
+
+#include "base/date.h"
+#include "eval/render.h"
+
+namespace lexgate::eval {
+
+namespace {
+
+// Whether any of the 8 bytes in `w` needs escaping in a JSON string: a control character, '"' or '\\'.
+bool NeedsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+void Quoted(std::string& out, std::string_view s) {
+  out += '"';
+  size_t run = 0;  // start of the bytes not yet copied
+  size_t i = 0;
+  for (;;) {
+    while (i + 8 <= s.size()) {  // eight plain bytes at a time
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (NeedsEscape(w)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = ++i;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default: {
+        static const char kHex[] = "0123456789ABCDEF";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+// "YYYY-MM-DD", as FormatDate writes it (years 0–9999; others through FormatDate).
+void Date(std::string& out, int32_t days) {
+  Ymd c = CivilFromDays(days);
+  if (c.year < 0 || c.year > 9999) {
+    Quoted(out, FormatDate(days));
+    return;
+  }
+  char b[12] = {'"',
+                static_cast<char>('0' + c.year / 1000), static_cast<char>('0' + c.year / 100 % 10),
+                static_cast<char>('0' + c.year / 10 % 10), static_cast<char>('0' + c.year % 10), '-',
+                static_cast<char>('0' + c.month / 10), static_cast<char>('0' + c.month % 10), '-',
+                static_cast<char>('0' + c.day / 10), static_cast<char>('0' + c.day % 10), '"'};
+  out.append(b, 12);
+}
+
+void Field(std::string& out, std::string_view key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  Quoted(out, value);
+}
+
+const char* ModalityWord(check::Modality m) {
+  switch (m) {
+    case check::Modality::Must: return "must";
+    case check::Modality::MustNot: return "must_not";
+    case check::Modality::Should: return "should";
+    case check::Modality::May: return "may";
+    case check::Modality::Exempt: return "exempt";
+  }
+  return "must";
+}
+
+const char* StatusWord(Status s) {
+  switch (s) {
+    case Status::Satisfied: return "satisfied";
+    case Status::Outstanding: return "outstanding";
+    case Status::Unknown: return "unknown";
+    case Status::None: return "";
+  }
+  return "";
+}
+
+// The parts of a record that depend only on the rules, quoted once per thread and project (keyed by
+// the project's ownership, so a reloaded project is never mistaken for an earlier one at its address).
+struct Fragments {
+  std::weak_ptr<const check::Project> project;
+  std::vector<std::string> head;     // per rule: {"rule":"<id>","modality":"<m>","applies":"
+  std::vector<std::string> cite;     // per rule: ,"cite":"<short citation>"}
+  std::vector<std::string> rule;     // per rule: "<id>"
+  std::vector<std::string> action;   // per action: "<name>"
+};
+
+std::string CiteShort(const check::Rule& r);
+
+const Fragments& FragmentsFor(const ir::Program& prog) {
+  thread_local Fragments f;
+  const auto& p = prog.project;
+  if (!f.project.owner_before(p) && !p.owner_before(f.project) && !f.project.expired() && f.head.size() == p->rules.size() &&
+      f.action.size() == p->actions.size())
+    return f;
+  f = Fragments{};
+  f.project = p;
+  for (const auto& r : p->rules) {
+    std::string h = "{";
+    Field(h, "rule", r.id);
+    h += ',';
+    Field(h, "modality", ModalityWord(r.modality));
+    h += ",\"applies\":\"";
+    f.head.push_back(std::move(h));
+    std::string c = ",";
+    Field(c, "cite", CiteShort(r));
+    c += '}';
+    f.cite.push_back(std::move(c));
+    std::string q;
+    Quoted(q, r.id);
+    f.rule.push_back(std::move(q));
+  }
+  for (const auto& a : p->actions) {
+    std::string q;
+    Quoted(q, a);
+    f.action.push_back(std::move(q));
+  }
+  return f;
+}
+
+std::string CiteShort(const check::Rule& r) {
+  std::string s = r.cite.instrument;
+  if (!r.cite.article.empty()) s += " art " + r.cite.article;
+  if (!r.cite.paragraph.empty()) s += " para " + r.cite.paragraph;
+  if (!r.cite.item.empty()) s += " item " + r.cite.item;
+  return s;
+}
+
+}  // namespace
+
+std::string CitationShort(const check::Rule& r) { return CiteShort(r); }
+
+std::vector<int> OutstandingActions(const ir::Program& prog, const Decision& d) {
+  std::vector<int> actions;
+  OutstandingActions(prog, d, actions);
+  return actions;
+}
+
+void OutstandingActions(const ir::Program& prog, const Decision& d, std::vector<int>& actions) {
+  // As Decide() computes them: binding, governing, surely applying, not satisfied; none when prohibited.
+  actions.clear();
+  if (d.verdict == Verdict::Prohibited) return;
+  const check::Project& p = *prog.project;
+  for (const auto& f : d.findings) {
+    const auto& rule = p.rules[f.rule];
+    if (rule.modality != check::Modality::Must || f.governed_by >= 0 || f.applies != Tri::True ||
+        f.status == Status::Satisfied || !p.rulesets[rule.ruleset].binding)
+      continue;
+    for (int a : rule.actions)
+      if (std::find(actions.begin(), actions.end(), a) == actions.end()) actions.push_back(a);
+  }
+}
+
+void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out) {
+  const Fragments& frag = FragmentsFor(prog);
+  out += "{\"case\":";
+  Quoted(out, d.case_id);
+  out += ",\"verdict\":\"";
+  out += VerdictName(d.verdict);
+  out += "\",\"as_of\":";
+  Date(out, d.as_of);
+  out += ",\"actions\":[";
+  thread_local std::vector<int> actions;
+  OutstandingActions(prog, d, actions);
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (i) out += ',';
+    out += frag.action[actions[i]];
+  }
+  out += "],\"findings\":[";
+  const check::Project& p = *prog.project;
+  for (size_t i = 0; i < d.findings.size(); ++i) {
+    const Finding& f = d.findings[i];
+    if (i) out += ',';
+    out += frag.head[f.rule];
+    out += f.applies == Tri::True ? "yes\"" : "unknown\"";
+    if (p.rules[f.rule].modality == check::Modality::Must) {
+      out += ",\"status\":\"";
+      out += StatusWord(f.status);
+      out += '"';
+    }
+    bool any_due = false;
+    for (const auto& due : f.due) {
+      if (!due) continue;
+      out += any_due ? "," : ",\"due\":[";
+      any_due = true;
+      Date(out, due->date);
+    }
+    if (any_due) out += ']';
+    if (f.governed_by >= 0) {
+      out += ",\"governed_by\":";
+      out += frag.rule[f.governed_by];
+    }
+    out += frag.cite[f.rule];
+  }
+  out += "],\"missing\":[";
+  for (size_t i = 0; i < d.missing.size(); ++i) {
+    if (i) out += ',';
+    Quoted(out, d.missing[i].fact);
+  }
+  out += "]}\n";
+}
+
+}  // namespace lexgate::eval

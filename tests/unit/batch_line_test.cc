@@ -1,0 +1,132 @@
+// `lexgate batch`'s per-line pieces (issue 12): the block LineReader splits input exactly as the
+// byte-at-a-time ReadBoundedLine does (lines across block boundaries, lines over the limit, no final
+// newline, CR, blank lines), and the compact record's outstanding actions are Decide()'s.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "base/date.h"
+#include "batch_line.h"
+#include "engine.h"
+#include "eval/evaluate.h"
+#include "eval/render.h"
+
+namespace lexgate {
+namespace {
+
+struct Split {
+  std::vector<std::string> lines;
+  std::vector<bool> too_long;
+  std::vector<size_t> consumed;
+};
+
+Split ByBytes(const std::string& input, size_t max) {
+  Split s;
+  std::istringstream in(input);
+  std::string line;
+  bool too_long = false;
+  size_t consumed = 0;
+  while (cli::ReadBoundedLine(in, line, max, too_long, consumed)) {
+    s.lines.push_back(line);
+    s.too_long.push_back(too_long);
+    s.consumed.push_back(consumed);
+  }
+  return s;
+}
+
+Split ByBlocks(const std::string& input, size_t max, size_t block) {
+  Split s;
+  std::istringstream in(input);
+  cli::LineReader r(in, max, block);
+  std::string_view line;
+  bool too_long = false;
+  while (r.Next(line, too_long)) {
+    s.lines.emplace_back(line);
+    s.too_long.push_back(too_long);
+    s.consumed.push_back(r.consumed());
+  }
+  return s;
+}
+
+TEST(LineReader, SplitsAsReadBoundedLine) {
+  std::vector<std::string> inputs = {"", "\n", "a", "a\n", "a\nb", "a\n\nb\n", "\r\n \n", "12345\n123456\n1234567",
+                                     "123456789012\n1\n", std::string(100, 'x') + "\nshort\n" + std::string(7, 'y')};
+  std::mt19937 rng(12);
+  for (int i = 0; i < 200; ++i) {  // random mixes of short, limit-sized and long lines
+    std::string s;
+    int n = static_cast<int>(rng() % 12);
+    for (int k = 0; k < n; ++k) {
+      s += std::string(rng() % 14, static_cast<char>('a' + k));
+      if (rng() % 5) s += '\n';
+    }
+    inputs.push_back(s);
+  }
+  for (const auto& in : inputs)
+    for (size_t max : {1, 5, 6, 10, 1000})
+      for (size_t block : {1, 2, 3, 5, 7, 16, 4096}) {
+        Split a = ByBytes(in, max), b = ByBlocks(in, max, block);
+        ASSERT_EQ(a.lines, b.lines) << "max " << max << " block " << block << " input '" << in << "'";
+        ASSERT_EQ(a.too_long, b.too_long) << "max " << max << " block " << block;
+        ASSERT_EQ(a.consumed, b.consumed) << "max " << max << " block " << block;
+      }
+}
+
+const LoadResult& Shipped() {
+  static LoadResult r = LoadRules({ShippedRoot() + "/jurisdictions", ShippedRoot() + "/rulesets/schema.gate", ShippedRoot() + "/rulesets"},
+                                  LoadOptions{.tests = false});
+  return r;
+}
+
+TEST(CompactRecord, ActionsAreDecidesAndTheRecordIsOneJsonLine) {
+  const ir::Program& prog = *Shipped().program;
+  eval::Scratch scratch(prog);
+  size_t n = 0, with_actions = 0;
+  for (const auto& e : std::filesystem::directory_iterator(ShippedRoot() + "/examples")) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    eval::CaseError err;
+    auto c = eval::ReadCase(prog, ss.str(), err);
+    ASSERT_TRUE(c) << e.path() << ": " << err.message;
+    for (std::optional<int32_t> as_of : {std::optional<int32_t>{}, ParseDate("2021-01-01"), ParseDate("2027-06-30")}) {
+      eval::Decision d = eval::Evaluate(prog, *c, {as_of});
+      eval::Outcome o = eval::Decide(prog, *c, {as_of}, scratch);
+      EXPECT_EQ(d.verdict, o.verdict) << e.path();
+      EXPECT_EQ(eval::OutstandingActions(prog, d), o.actions) << e.path();
+      with_actions += !o.actions.empty();
+      std::string out;
+      eval::RenderCompact(prog, d, out);
+      ASSERT_FALSE(out.empty());
+      EXPECT_EQ(out.find('\n'), out.size() - 1);
+      auto j = nlohmann::ordered_json::parse(out);
+      EXPECT_EQ(j["case"], d.case_id);
+      EXPECT_EQ(j["verdict"], eval::VerdictName(d.verdict));
+      EXPECT_EQ(j["as_of"], FormatDate(d.as_of));
+      EXPECT_EQ(j["actions"].size(), o.actions.size());
+      EXPECT_EQ(j["findings"].size(), d.findings.size());
+      EXPECT_EQ(j["missing"].size(), d.missing.size());
+      ++n;
+    }
+  }
+  EXPECT_GE(n, 90u);
+  EXPECT_GT(with_actions, 10u);
+}
+
+TEST(CompactRecord, EscapesWhatJsonRequires) {
+  const ir::Program& prog = *Shipped().program;
+  eval::Decision d;
+  d.case_id = std::string("a\"b\\c\n\t\x01\x1f/é漢 ") + std::string(20, 'x') + "\"";
+  d.as_of = *ParseDate("2025-06-10");
+  std::string out;
+  eval::RenderCompact(prog, d, out);
+  auto j = nlohmann::ordered_json::parse(out);
+  EXPECT_EQ(j["case"], d.case_id);
+  EXPECT_EQ(j["as_of"], "2025-06-10");
+}
+
+}  // namespace
+}  // namespace lexgate

@@ -1,0 +1,172 @@
+// ReadCase's two paths agree: the RapidJSON fast path (used for JSON text) and the nlohmann path it
+// falls back on (ReadCaseSlow, the same as ReadCaseValue on a parsed value) give identical Case values
+// or identical errors (path and message) on every example case, every in-language test case of the
+// shipped rules (serialised compactly and indented), every example with each leaf replaced by values of
+// the wrong kind, and hostile lines (bad numbers, encodings, escapes, nesting, duplicates, garbage).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "eval/case.h"
+
+namespace lexgate {
+namespace {
+
+const LoadResult& Shipped() {
+  static LoadResult r = LoadRules({ShippedRoot() + "/jurisdictions", ShippedRoot() + "/rulesets/schema.gate", ShippedRoot() + "/rulesets"});
+  return r;
+}
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> Examples() {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(ShippedRoot() + "/examples"))
+    if (e.path().extension() == ".json") out.push_back(Slurp(e.path()));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool SameVal(const ir::Val& a, const ir::Val& b) { return a.lo == b.lo && a.hi == b.hi && a.known == b.known; }
+
+bool SameVals(const std::vector<ir::Val>& a, const std::vector<ir::Val>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!SameVal(a[i], b[i])) return false;
+  return true;
+}
+
+// Both paths on one text; returns whether it was read as a case.
+bool ExpectSame(std::string_view text) {
+  const ir::Program& prog = *Shipped().program;
+  eval::CaseError fast_err, slow_err;
+  auto fast = eval::ReadCase(prog, text, fast_err);
+  auto slow = eval::ReadCaseSlow(prog, text, slow_err);
+  std::string shown(text.substr(0, 300));
+  EXPECT_EQ(fast.has_value(), slow.has_value()) << shown << "\nfast: " << fast_err.path << " " << fast_err.message
+                                                << "\nslow: " << slow_err.path << " " << slow_err.message;
+  if (fast && slow) {
+    EXPECT_TRUE(SameVals(fast->slots, slow->slots)) << shown;
+    EXPECT_TRUE(SameVals(fast->items, slow->items)) << shown;
+    EXPECT_EQ(fast->strings, slow->strings) << shown;
+    EXPECT_EQ(fast->id, slow->id) << shown;
+    EXPECT_EQ(fast->date, slow->date) << shown;
+  } else if (!fast && !slow) {
+    EXPECT_EQ(fast_err.path, slow_err.path) << shown;
+    EXPECT_EQ(fast_err.message, slow_err.message) << shown;
+  }
+  return fast.has_value();
+}
+
+TEST(CaseReader, ExamplesReadTheSameOnBothPaths) {
+  auto ex = Examples();
+  ASSERT_GE(ex.size(), 30u);
+  for (const auto& text : ex) {
+    EXPECT_TRUE(ExpectSame(text)) << text.substr(0, 200);
+    // As a batch line: on one line.
+    EXPECT_TRUE(ExpectSame(nlohmann::ordered_json::parse(text).dump()));
+  }
+}
+
+TEST(CaseReader, InLanguageTestCasesReadTheSameOnBothPaths) {
+  const auto& tests = Shipped().program->project->tests;
+  ASSERT_GE(tests.size(), 100u);
+  for (const auto& t : tests) {
+    EXPECT_TRUE(ExpectSame(t.case_value.dump())) << t.name;
+    EXPECT_TRUE(ExpectSame(t.case_value.dump(2))) << t.name;
+    // And the value itself, as `lexgate test` reads it.
+    eval::CaseError err;
+    auto c = eval::ReadCaseValue(*Shipped().program, t.case_value, err);
+    auto f = eval::ReadCase(*Shipped().program, t.case_value.dump(), err);
+    ASSERT_TRUE(c && f) << t.name;
+    EXPECT_TRUE(SameVals(c->slots, f->slots) && SameVals(c->items, f->items) && c->strings == f->strings) << t.name;
+  }
+}
+
+// Every scalar leaf of every third example (kept quick for the sanitizer build), replaced in turn by
+// values of each kind.
+TEST(CaseReader, MutatedExamplesReadTheSameOnBothPaths) {
+  const std::vector<std::string> replacements = {
+      "null", "true", "0", "-1", "1.5", "-0", "1e3", "18446744073709551615", "18446744073709551616",
+      "9223372036854775807", "-9223372036854775809", "1e400", "\"\"", "\"2025-02-30\"", "\"2024-02-29\"",
+      "\"2025-09-29T18:30:00+08:00\"", "\"CN\"", "\"XX\"", "\"transfer\"", "\"e\\u0301\"", "\"\\u00e9\"",
+      "[]", "[null]", "[1,2]", "{}", "{\"a\":1}", "\"\\udc00\"", "\"\\ud800\"", "\"\\ud83d\\ude00\""};
+  size_t n = 0, read = 0;
+  auto examples = Examples();
+  for (size_t e = 0; e < examples.size(); e += 3) {
+    auto root = nlohmann::ordered_json::parse(examples[e]);
+    std::function<void(nlohmann::ordered_json&)> walk = [&](nlohmann::ordered_json& v) {
+      if (v.is_object() || v.is_array()) {
+        for (auto& kid : v) walk(kid);
+        return;
+      }
+      auto saved = v;
+      for (const auto& r : replacements) {
+        // Splice the replacement in as text (it may be something nlohmann would not write, e.g. 1e400).
+        std::string marker = "\"\\u0001mark\"";
+        v = "\x01mark";
+        std::string s = root.dump();
+        auto pos = s.find(marker);
+        ASSERT_NE(pos, std::string::npos);
+        s.replace(pos, marker.size(), r);
+        ++n;
+        read += ExpectSame(s);
+      }
+      v = saved;
+    };
+    walk(root);
+  }
+  EXPECT_GT(n, 1000u);
+  EXPECT_GT(read, 100u);   // some replacements are valid values
+  EXPECT_LT(read, n);      // and many are not
+}
+
+TEST(CaseReader, HostileLinesReadTheSameOnBothPaths) {
+  std::string ex = nlohmann::ordered_json::parse(Slurp(ShippedRoot() + "/examples/cn-transfer-120k-scc.json")).dump();
+  auto with = [&](const std::string& members) {  // the example with extra members at the end
+    return ex.substr(0, ex.size() - 1) + "," + members + "}";
+  };
+  std::vector<std::string> lines = {
+      "", " ", "\t\r", "{}", "[]", "null", "1", "\"x\"", "{", "}", "{\"id\":}", "{\"id\":\"a\",}", "{\"id\":\"a\"} x",
+      "{\"id\":\"a\"}{}", "{\"id\":\"a\"} ", "{'id':'a'}", "{\"id\":\"a\" /* c */}", "{\"id\":\"a\"}\n", "{\"id\":01}",
+      "{\"id\":\"a\\x\"}", "{\"id\":\"a\tb\"}", "{\"id\":\"a\\u0000b\"}", "{\"id\":\"\\u00\"}", "{\"id\":NaN}",
+      "{\"id\":Infinity}", "{\"id\":-}", "{\"id\":1.}", "{\"id\":.5}", "{\"id\":+1}", "{\"id\":tru}",
+      "\xef\xbb\xbf" + ex,  // BOM
+      "{\"id\":\"x\",\"kind\":\"tr\0ansfer\"}",
+      "{\"id\":\"\xff\xfe\"}", "{\"id\":\"\xed\xa0\x80\"}", "{\"id\":\"\xc3\"}", "{\"id\":\"\xf4\x90\x80\x80\"}",
+      "{\"id\":\"a\",\"id\":\"b\"}", "{\"id\":\"a\",\"kind\":\"transfer\",\"id\":\"b\"}",
+      with("\"ext\":{\"a\":1,\"a\":2}"), with("\"ext\":[{\"b\":1},{\"b\":1,\"b\":2}]"), with("\"ext\":{\"\\u0061\":1,\"a\":2}"),
+      with("\"ext\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,\"i\":9,\"j\":10,\"k\":11,\"l\":12,"
+           "\"m\":13,\"n\":14,\"o\":15,\"p\":16,\"q\":17,\"r\":18,\"s\":19,\"t\":20,\"u\":21,\"v\":22,\"w\":23,\"x\":24,"
+           "\"y\":25,\"z\":26,\"aa\":27,\"ab\":28,\"ac\":29,\"ad\":30,\"ae\":31,\"af\":32,\"ag\":33,\"a\":34}"),
+      with("\"ext\":\"\\ud83d\\ude00 \\u00e9\""), with("\"ext\":\"\\udc00\""), with("\"ext\":\"\\ud800x\""),
+      with("\"ext\":1e400"), with("\"ext\":-1e400"), with("\"ext\":1e-400"), with("\"ext\":123456789012345678901234567890"),
+      with("\"nope\":1"), with("\"exporter\":[]"), with("\"safeguards\":{}"), with("\"safeguards\":[null]"),
+      with("\"safeguards\":[1]"), with("\"date\":\"2025-2-3\""),
+  };
+  // Nesting around the limit (32 levels below the root, 34 in the text) and far beyond it.
+  for (int depth : {30, 31, 32, 33, 34, 35, 36, 1000, 100000}) {
+    lines.push_back("{\"id\":\"x\",\"ext\":" + std::string(depth, '[') + std::string(depth, ']') + "}");
+    std::string obj;
+    for (int i = 0; i < depth; ++i) obj += "{\"a\":";
+    lines.push_back("{\"id\":\"x\",\"ext\":" + obj + "1" + std::string(depth, '}') + "}");
+    lines.push_back(std::string(depth, '['));
+  }
+  for (const auto& l : lines) ExpectSame(l);
+  EXPECT_TRUE(ExpectSame(ex));
+  EXPECT_TRUE(ExpectSame("\xef\xbb\xbf" + ex));  // a BOM: read as the same case (through nlohmann)
+}
+
+}  // namespace
+}  // namespace lexgate

@@ -76,6 +76,17 @@ std::string Project::PathText(int rec, const std::vector<int>& chain) const {
   return s;
 }
 
+const char* ModalityName(Modality m) {
+  switch (m) {
+    case Modality::Must: return "must";
+    case Modality::MustNot: return "must_not";
+    case Modality::Should: return "should";
+    case Modality::May: return "may";
+    case Modality::Exempt: return "exempt";
+  }
+  return "must";
+}
+
 int ForceRank(const std::string& force) {
   static const std::pair<const char*, int> kRanks[] = {
       {"constitution", 8}, {"law", 7}, {"statute", 7}, {"treaty", 7}, {"administrative_regulation", 6},

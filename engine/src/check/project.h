@@ -107,6 +107,8 @@ struct TExpr {
 using TExprPtr = std::unique_ptr<TExpr>;
 
 enum class Modality : uint8_t { Must, MustNot, Should, May, Exempt };
+// The modality as the language writes it: must, must_not, should, may, exempt.
+const char* ModalityName(Modality m);
 enum class ActionMode : uint8_t { Single, OneOf, AllOf };
 
 struct Timing {

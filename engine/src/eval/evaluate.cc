@@ -28,6 +28,16 @@ const char* VerdictName(Verdict v) {
   return "indeterminate";
 }
 
+const char* StatusName(Status s) {
+  switch (s) {
+    case Status::Satisfied: return "satisfied";
+    case Status::Outstanding: return "outstanding";
+    case Status::Unknown: return "unknown";
+    case Status::None: return "";
+  }
+  return "";
+}
+
 namespace {
 
 constexpr int kMaxVars = 8;

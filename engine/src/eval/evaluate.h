@@ -28,6 +28,8 @@ enum class Verdict : uint8_t { Permitted = 0, Conditional = 1, Prohibited = 2, I
 enum class Status : uint8_t { None, Satisfied, Outstanding, Unknown };
 
 const char* VerdictName(Verdict v);
+// An obligation's status as decisions are written: satisfied, outstanding, unknown ("" for none).
+const char* StatusName(Status s);
 
 struct Due {
   int32_t date = 0;

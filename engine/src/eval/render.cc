@@ -16,27 +16,6 @@ namespace lexgate::eval {
 
 namespace {
 
-const char* ModalityKey(check::Modality m) {
-  switch (m) {
-    case check::Modality::Must: return "must";
-    case check::Modality::MustNot: return "must_not";
-    case check::Modality::Should: return "should";
-    case check::Modality::May: return "may";
-    case check::Modality::Exempt: return "exempt";
-  }
-  return "must";
-}
-
-const char* StatusName(Status s) {
-  switch (s) {
-    case Status::Satisfied: return "satisfied";
-    case Status::Outstanding: return "outstanding";
-    case Status::Unknown: return "unknown";
-    case Status::None: return "";
-  }
-  return "";
-}
-
 std::string CitationText(const check::Rule& r, const i18n::Localizer& loc) {
   std::string s = r.cite.instrument;
   auto part = [&](const char* key, const std::string& n) {
@@ -220,7 +199,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     const auto& rs = p.rulesets[r.ruleset];
     out.StartObject();
     out.Str("rule", r.id);
-    out.Str("modality", ModalityKey(r.modality));
+    out.Str("modality", check::ModalityName(r.modality));
     out.Bool("binding", rs.binding);
     out.Object("actions");
     out.Array(r.mode == check::ActionMode::OneOf ? "one_of" : "all_of");
@@ -384,7 +363,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
       if (i) acts += r.mode == check::ActionMode::OneOf ? " | " : " + ";
       acts += p.actions[r.actions[i]];
     }
-    std::string line = "  " + loc.Text(std::string("modality/") + ModalityKey(r.modality)) + " " + acts;
+    std::string line = "  " + loc.Text(std::string("modality/") + check::ModalityName(r.modality)) + " " + acts;
     for (size_t i = 0; i < r.timings.size(); ++i) {
       std::string anchor = i < f.due.size() && f.due[i] && !f.due[i]->anchor.empty() ? f.due[i]->anchor : r.timings[i].anchor_text;
       line += loc.Text("punct/list") + TimingText(loc, r.timings[i], anchor);

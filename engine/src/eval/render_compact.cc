@@ -81,27 +81,6 @@ void Field(std::string& out, std::string_view key, std::string_view value) {
   Quoted(out, value);
 }
 
-const char* ModalityWord(check::Modality m) {
-  switch (m) {
-    case check::Modality::Must: return "must";
-    case check::Modality::MustNot: return "must_not";
-    case check::Modality::Should: return "should";
-    case check::Modality::May: return "may";
-    case check::Modality::Exempt: return "exempt";
-  }
-  return "must";
-}
-
-const char* StatusWord(Status s) {
-  switch (s) {
-    case Status::Satisfied: return "satisfied";
-    case Status::Outstanding: return "outstanding";
-    case Status::Unknown: return "unknown";
-    case Status::None: return "";
-  }
-  return "";
-}
-
 // The parts of a record that depend only on the rules, quoted once per thread and project (keyed by
 // the project's ownership, so a reloaded project is never mistaken for an earlier one at its address).
 struct Fragments {
@@ -126,7 +105,7 @@ const Fragments& FragmentsFor(const ir::Program& prog) {
     std::string h = "{";
     Field(h, "rule", r.id);
     h += ',';
-    Field(h, "modality", ModalityWord(r.modality));
+    Field(h, "modality", check::ModalityName(r.modality));
     h += ",\"applies\":\"";
     f.head.push_back(std::move(h));
     std::string c = ",";
@@ -202,7 +181,7 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
     out += f.applies == Tri::True ? "yes\"" : "unknown\"";
     if (p.rules[f.rule].modality == check::Modality::Must) {
       out += ",\"status\":\"";
-      out += StatusWord(f.status);
+      out += StatusName(f.status);
       out += '"';
     }
     bool any_due = false;

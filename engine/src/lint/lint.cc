@@ -51,17 +51,6 @@ struct Ctx {
   }
 };
 
-const char* ModalityWord(Modality m) {
-  switch (m) {
-    case Modality::Must: return "must";
-    case Modality::MustNot: return "must_not";
-    case Modality::Should: return "should";
-    case Modality::May: return "may";
-    case Modality::Exempt: return "exempt";
-  }
-  return "";
-}
-
 // A rule reaches `target` by following `exception to` links (either direction settles a conflict).
 bool Overrides(const Project& p, int from, int target) {
   std::vector<int> todo{from};
@@ -287,8 +276,8 @@ void Conflicts(Ctx& c) {
       const Rule& later = i < j ? o : n;
       const Rule& earlier = i < j ? n : o;
       auto& diag = c.sink.Report(Code::LG5005, later.name_span,
-                                 {{"rule", later.id}, {"modality", ModalityWord(later.modality)},
-                                  {"other", earlier.id}, {"other_modality", ModalityWord(earlier.modality)},
+                                 {{"rule", later.id}, {"modality", ModalityName(later.modality)},
+                                  {"other", earlier.id}, {"other_modality", ModalityName(earlier.modality)},
                                   {"action", p.actions[action]}});
       diag.help = n.ruleset == o.ruleset ? "make one rule an 'exception to' the other, or narrow one condition"
                                          : "make one rule an 'exception to' the other, or give the rulesets different force";

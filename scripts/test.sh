@@ -8,7 +8,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
 # The compiled-rules cache of the commands under test: one per build tree, never ~/.cache/lexgate.
 LEXGATE_CACHE_DIR="$PWD/build/test-cache" ctest --test-dir build --output-on-failure -j "$jobs"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLEXGATE_SANITIZE=ON >/dev/null
+# The sanitizer build runs the tests only: no benchmarks (they are timed in the Release build).
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLEXGATE_SANITIZE=ON -DLEXGATE_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LEXGATE_CACHE_DIR="$PWD/build-asan/test-cache" ctest --test-dir build-asan --output-on-failure -j "$jobs"

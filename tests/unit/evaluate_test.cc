@@ -267,3 +267,71 @@ TEST(DecideMatchesEvaluate, OnEveryExample) {
   }
   EXPECT_GT(checked, 20);
 }
+
+namespace lexgate {
+namespace {
+
+// A due date anchored on the list element that a rule's `some` matched comes from that rule's own match:
+// when this rule's `some` is unknown, it has no element (and no due date), whatever an earlier rule matched.
+TEST(DueDates, ListAnchorIsTheRulesOwnMatch) {
+  const char* vocabulary = R"(
+enum kind { transfer }
+record item { done: bool, on: date }
+schema {
+  id: string
+  kind: kind
+  date: date
+  flag: bool
+  items: list of item
+}
+action notify, report
+jurisdiction CN
+)";
+  const std::string rules = R"(
+ruleset t.lists {
+  title en "lists"
+  authority T.AUTH
+  jurisdiction CN
+  force law
+  effective 2024-01-01
+  applies to transfer
+}
+rule first {
+  cite art 1
+  when some i in items where i.done
+  then must notify within 10 days after i.on unadjusted
+}
+rule second {
+  cite art 2
+  when some i in items where (i.on >= 2025-01-01 and flag)
+  then must report within 5 days after i.on unadjusted
+}
+)";
+  LoadResult r = LoadSources({{"vocabulary.gate", vocabulary}, {"rules.gate", rules}});
+  ASSERT_TRUE(r.program) << diag::RenderText(r.diagnostics.all(), *r.sources, false);
+  eval::CaseError err;
+  // `flag` unknown: the second rule's `some` is unknown on the element dated 2025-03-01.
+  auto c = eval::ReadCase(*r.program, R"({"id":"x","kind":"transfer","date":"2025-06-01",
+      "items":[{"done":true,"on":"2024-12-01"},{"done":false,"on":"2025-03-01"}]})", err);
+  ASSERT_TRUE(c) << err.message;
+  eval::EvalOptions o;
+  o.as_of = ParseDate("2025-06-01");
+  eval::Decision d = eval::Evaluate(*r.program, *c, o);
+  const int first = RuleIndex(*r.program, "t.lists/first"), second = RuleIndex(*r.program, "t.lists/second");
+  const eval::Finding *f1 = nullptr, *f2 = nullptr;
+  for (const auto& f : d.findings) {
+    if (f.rule == first) f1 = &f;
+    if (f.rule == second) f2 = &f;
+  }
+  ASSERT_TRUE(f1 && f2);
+  ASSERT_EQ(f1->due.size(), 1u);
+  ASSERT_TRUE(f1->due[0]);
+  EXPECT_EQ(f1->due[0]->date, *ParseDate("2024-12-11"));
+  EXPECT_EQ(f1->due[0]->anchor, "items[0].on");
+  EXPECT_EQ(f2->applies, eval::Tri::Unknown);
+  ASSERT_EQ(f2->due.size(), 1u);
+  EXPECT_FALSE(f2->due[0]) << "due " << f2->due[0]->date << " from " << f2->due[0]->anchor << ", the first rule's element";
+}
+
+}  // namespace
+}  // namespace lexgate

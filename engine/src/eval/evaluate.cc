@@ -257,6 +257,7 @@ class Machine {
 
   // The element index that the last true `some` over root list `slot` matched, or -1.
   int MatchOfList(int32_t slot) const { return match_of_list_[slot]; }
+  void ForgetMatch(int32_t slot) { match_of_list_[slot] = -1; }
 
   // Explanations only: report every node evaluated to `t` (null, the default, on the hot path).
   void SetTracer(Tracer* t) { tracer_ = t; }
@@ -896,6 +897,10 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
                        : static_cast<int32_t>(c.slots[an.root_slot].lo);
       } else if (an.list_slot >= 0) {
         if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
+          // Only a match made by this rule's own `when` counts: an earlier rule's may be left in the slot
+          // (when this rule's `some` is unknown or false, it sets none).
+          for (const ir::Anchor& other : prog.rule_anchors[r])
+            if (other.list_slot >= 0) m.ForgetMatch(other.list_slot);
           m.Eval(prog.rule_when[r]);
           when_evaluated = true;
         }

@@ -39,6 +39,7 @@
 #include "common.h"
 #include "lexgate/lexgate.hpp"
 #include "serve_handler.h"
+#include "serve_options.h"
 #include "state/state.h"
 #include "state_cli.h"
 
@@ -46,14 +47,7 @@ namespace lexgate::cli {
 
 namespace {
 
-struct ServeOptions {
-  std::string listen = "127.0.0.1:8080";
-  std::string token_file;
-  size_t max_body = 1 << 20;
-  int timeout = 10;  // seconds, read and write
-  size_t max_connections = 64;
-  std::string state;  // SQLite file or postgresql:// URI; empty = no ledger
-};
+
 
 // cpp-httplib's own pool queues accepted sockets without limit. This one runs `threads` workers and
 // holds at most `max_conns` connections being served or waiting for a worker; when that many are
@@ -121,6 +115,8 @@ void PrintDiagnostics(const std::vector<Diagnostic>& diags) {
               << d.code << "]: " << d.message << "\n";
   }
 }
+
+}  // namespace
 
 int Serve(const Common& common, const ServeOptions& o) {
   auto colon = o.listen.rfind(':');
@@ -301,34 +297,6 @@ int Serve(const Common& common, const ServeOptions& o) {
     return ExitCode::kInternal;
   }
   return 0;
-}
-
-}  // namespace
-
-Runner AddServeCommand(CLI::App& app, Common& common) {
-  auto o = std::make_shared<ServeOptions>();
-  auto* sub = app.add_subcommand("serve", HelpText("serve"));
-  sub->footer(
-      "Example:\n  lexgate serve --listen 127.0.0.1:8080 --token-file /etc/lexgate/token\n"
-      "  curl -H 'Authorization: Bearer …' --data-binary @examples/cn-transfer-120k-scc.json "
-      "http://127.0.0.1:8080/v1/check\n"
-      "  lexgate serve --state 'postgresql://lexgate@db.example/lexgate'   (POST /v1/check?record=true records)\n\n"
-      "Signals: SIGTERM/SIGINT finish requests in flight and exit 0; SIGHUP reloads the rules (refused, with\n"
-      "diagnostics on stderr, if they have errors). The OpenAPI document is at /v1/openapi.json.\n");
-  sub->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
-  sub->add_option("--token-file", o->token_file, "file holding the bearer token every request but /healthz must carry");
-  sub->add_option("--max-body", o->max_body, "largest request body in bytes (default 1048576; larger gets 413)")
-      ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 31));
-  sub->add_option("--max-connections", o->max_connections,
-                  "connections held at once, served or waiting (default 64; 8 are served at a time); more clients wait in the listen backlog")
-      ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(4096)));
-  sub->add_option("--timeout", o->timeout, "socket read/write timeout in seconds (default 10)")->check(CLI::Range(1, 3600));
-  sub->add_option("--state", o->state,
-                  "state file (SQLite) or postgresql://… URI: unknown history comes from its ledger; ?record=true records. "
-                  "Several servers can share one PostgreSQL ledger");
-  AddCommonOptions(sub, common);
-  AddCacheOption(sub, common);
-  return [sub, o, &common]() { return sub->parsed() ? Serve(common, *o) : -1; };
 }
 
 }  // namespace lexgate::cli

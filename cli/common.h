@@ -48,7 +48,6 @@ Runner AddTestCommand(CLI::App& app, Common& common);
 Runner AddDeadlineCommand(CLI::App& app, Common& common);
 Runner AddJurisdictionsCommand(CLI::App& app, Common& common);
 Runner AddBatchCommand(CLI::App& app, Common& common);
-Runner AddServeCommand(CLI::App& app, Common& common);
 Runner AddDueCommand(CLI::App& app, Common& common);
 Runner AddDoneCommand(CLI::App& app, Common& common);
 Runner AddAuditCommand(CLI::App& app, Common& common);

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "common.h"
+#include "serve_options.h"
 
 using namespace lexgate::cli;
 
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
       AddTestCommand(app, common),
       AddDeadlineCommand(app, common),
       AddJurisdictionsCommand(app, common),
-      AddServeCommand(app, common),
+      AddServeCommand(app, common, argv),
       AddDueCommand(app, common),
       AddDoneCommand(app, common),
       AddAuditCommand(app, common),

@@ -72,6 +72,22 @@ for k in 1 2 3; do
   if ! cmp -s "$tmp/want" "$tmp/$g" || [[ ${!g} != "$want" ]]; then echo "FAIL installed consumer $k: exit ${!g}, want $want"; fail=1; fi
 done
 [[ -s $tmp/want ]] || { echo "FAIL installed CLI printed nothing"; fail=1; }
+# The installed `lexgate serve` finds its server program (libexec/lexgate/lexgate-serve) and answers.
+[[ -x $prefix/bin/lexgate-serve ]] && { echo "FAIL lexgate-serve installed in bin/"; fail=1; }
+"${run_env[@]}" "$prefix/bin/lexgate" serve --listen 127.0.0.1:0 --no-cache 2>"$tmp/serve.err" &
+serve_pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/serve.err")
+  [[ -n $port ]] && break
+  sleep 0.1
+done
+if [[ -z $port ]]; then
+  echo "FAIL installed lexgate serve did not start:"; cat "$tmp/serve.err"; fail=1
+elif ! curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then
+  echo "FAIL installed lexgate serve does not answer /healthz"; fail=1
+fi
+kill -TERM "$serve_pid" 2>/dev/null; wait "$serve_pid" || { echo "FAIL installed lexgate serve exit $?"; fail=1; }
 # Only the API is exported from liblexgate.so.
 leaked=$(nm -DC --defined-only "$prefix/$libdir/liblexgate.so" | awk '{ $1=""; $2=""; print }' | grep -vE '^ *(lexgate_|lexgate::Engine|lexgate::VerdictName|lexgate::Version)' || true)
 [[ -z $leaked ]] || { echo "FAIL liblexgate.so exports internals:"; echo "$leaked" | head; fail=1; }

@@ -11,7 +11,14 @@
 // chained to the head it read. The primary keys (cases.case_id, audit.seq) would refuse a second copy
 // even without the lock. Reads run at READ COMMITTED; a read-only opening sets
 // default_transaction_read_only so it cannot write by accident.
+//
+// libpq is loaded on first use (dlopen), not linked: it pulls in some twenty libraries (Kerberos, LDAP,
+// GnuTLS…) whose loading cost every lexgate run ~2–3 ms of process start, and only a postgresql:// state
+// needs it. Its header still gives the types and the functions' signatures.
+#include <dlfcn.h>
 #include <libpq-fe.h>
+
+#include <mutex>
 
 #include <cstdlib>
 
@@ -26,6 +33,46 @@ constexpr const char* kWriterLock = "5501116838129106945";  // 0x4C5847540000000
 constexpr const char* kConnectTimeoutSeconds = "10";
 
 Status Err(Code code, std::string msg) { return Status{code, std::move(msg)}; }
+
+// The libpq functions used here, resolved once from the library (ABI 5, libpq's soname since 2005).
+#define LEXGATE_LIBPQ_FUNCTIONS(X) \
+  X(PQclear) X(PQcmdTuples) X(PQconnectdbParams) X(PQdb) X(PQerrorMessage) X(PQexec) \
+  X(PQexecParams) X(PQfinish) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQhost) X(PQnfields) \
+  X(PQntuples) X(PQport) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) \
+  X(PQstatus)
+
+struct Libpq {
+#define LEXGATE_MEMBER(f) decltype(&::f) f = nullptr;
+  LEXGATE_LIBPQ_FUNCTIONS(LEXGATE_MEMBER)
+#undef LEXGATE_MEMBER
+};
+
+// The loaded library, or null with `why` saying what failed. Loaded once per process, never unloaded.
+const Libpq* LoadLibpq(std::string& why) {
+  static std::once_flag once;
+  static Libpq api;
+  static bool loaded = false;
+  static std::string error;
+  std::call_once(once, [] {
+    void* h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      const char* e = dlerror();
+      error = e ? e : "libpq.so.5 not found";
+      return;
+    }
+#define LEXGATE_RESOLVE(f)                                           \
+    api.f = reinterpret_cast<decltype(&::f)>(dlsym(h, #f));          \
+    if (!api.f) {                                                    \
+      error = std::string("libpq.so.5 has no function ") + #f;      \
+      return;                                                        \
+    }
+    LEXGATE_LIBPQ_FUNCTIONS(LEXGATE_RESOLVE)
+#undef LEXGATE_RESOLVE
+    loaded = true;
+  });
+  if (!loaded) why = error;
+  return loaded ? &api : nullptr;
+}
 
 // Step n takes a state from schema_version n-1 to n: the same tables, columns and keys as the SQLite
 // driver's steps, in PostgreSQL's types (BIGSERIAL for SQLite's INTEGER PRIMARY KEY, BIGINT counts).
@@ -92,8 +139,8 @@ std::string Dollars(const std::string& sql) {
 
 class PgDb final : public Db {
  public:
-  PgDb(PGconn* conn, std::string where) : conn_(conn), where_(std::move(where)) {}
-  ~PgDb() override { PQfinish(conn_); }
+  PgDb(const Libpq& pq, PGconn* conn, std::string where) : pq_(pq), conn_(conn), where_(std::move(where)) {}
+  ~PgDb() override { pq_.PQfinish(conn_); }
 
   const std::string& Where() const override { return where_; }
 
@@ -106,31 +153,31 @@ class PgDb final : public Db {
       else continue;
       values[i] = text[i].c_str();
     }
-    PGresult* res = PQexecParams(conn_, Dollars(sql).c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
+    PGresult* res = pq_.PQexecParams(conn_, Dollars(sql).c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
                                  nullptr, 0);
     Status s = Check(res, "cannot use the state");
     if (s.ok()) {
       if (rows) {
-        int n = PQntuples(res), cols = PQnfields(res);
+        int n = pq_.PQntuples(res), cols = pq_.PQnfields(res);
         for (int r = 0; r < n; ++r) {
           Row row;
           for (int c = 0; c < cols; ++c) {
-            if (PQgetisnull(res, r, c)) row.emplace_back();
-            else row.emplace_back(std::string(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c))));
+            if (pq_.PQgetisnull(res, r, c)) row.emplace_back();
+            else row.emplace_back(std::string(pq_.PQgetvalue(res, r, c), static_cast<size_t>(pq_.PQgetlength(res, r, c))));
           }
           rows->push_back(std::move(row));
         }
       }
-      if (changed) *changed = std::atoll(PQcmdTuples(res));
+      if (changed) *changed = std::atoll(pq_.PQcmdTuples(res));
     }
-    PQclear(res);
+    pq_.PQclear(res);
     return s;
   }
 
   Status Script(const std::string& sql, const std::string& what) override {
-    PGresult* res = PQexec(conn_, sql.c_str());
+    PGresult* res = pq_.PQexec(conn_, sql.c_str());
     Status s = Check(res, what);
-    PQclear(res);
+    pq_.PQclear(res);
     return s;
   }
 
@@ -143,7 +190,7 @@ class PgDb final : public Db {
     return Status::Ok();
   }
   Status Commit() override { return Script("COMMIT", "cannot commit"); }
-  void Rollback() override { PQclear(PQexec(conn_, "ROLLBACK")); }
+  void Rollback() override { pq_.PQclear(pq_.PQexec(conn_, "ROLLBACK")); }
 
   Result<Found> Inspect() override {
     Result<Found> r;
@@ -181,20 +228,21 @@ class PgDb final : public Db {
  private:
   // A result's error as a Status; a lost connection says so.
   Status Check(PGresult* res, const std::string& what) {
-    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    ExecStatusType st = res ? pq_.PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status::Ok();
-    std::string detail = Trim(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_));
-    if (detail.empty()) detail = Trim(PQerrorMessage(conn_));
-    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string detail = Trim(res ? pq_.PQresultErrorMessage(res) : pq_.PQerrorMessage(conn_));
+    if (detail.empty()) detail = Trim(pq_.PQerrorMessage(conn_));
+    const char* state = res ? pq_.PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string code = state ? state : "";
     std::string msg = where_ + ": " + what + ": " + detail;
-    if (PQstatus(conn_) == CONNECTION_BAD || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0)
+    if (pq_.PQstatus(conn_) == CONNECTION_BAD || code.rfind("08", 0) == 0 || code.rfind("57P", 0) == 0)
       return Err(Code::Unavailable, where_ + ": " + what + ": lost the connection to the PostgreSQL server (" + detail + ")");
     if (code == "25006" || code == "42501") return Err(Code::ReadOnly, msg + " (the state is read-only for this user)");
     if (code == "53100") return Err(Code::Io, msg + " (the server's disk is full)");
     return Err(Code::Io, msg);
   }
 
+  const Libpq& pq_;
   PGconn* conn_;
   std::string where_;
   std::string schema_;
@@ -204,23 +252,32 @@ class PgDb final : public Db {
 
 Result<std::unique_ptr<Db>> ConnectPostgres(const std::string& uri, OpenMode) {
   Result<std::unique_ptr<Db>> r;
+  std::string why;
+  const Libpq* lib = LoadLibpq(why);
+  if (!lib) {
+    r.status = Err(Code::Unavailable, "cannot use PostgreSQL state '" + Redacted(uri) +
+                                          "': the PostgreSQL client library cannot be loaded (" + why +
+                                          "); install Debian's libpq5 package");
+    return r;
+  }
+  const Libpq& pq = *lib;
   // Later keywords win, so the URI's own connect_timeout or client_encoding overrides these defaults.
   const char* keys[] = {"connect_timeout", "client_encoding", "fallback_application_name", "dbname", nullptr};
   const char* vals[] = {kConnectTimeoutSeconds, "UTF8", "lexgate", uri.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keys, vals, 1);
+  PGconn* conn = pq.PQconnectdbParams(keys, vals, 1);
   if (!conn) {
     r.status = Err(Code::Unavailable, "cannot connect to PostgreSQL state '" + Redacted(uri) + "': out of memory");
     return r;
   }
-  if (PQstatus(conn) != CONNECTION_OK) {
-    r.status = Err(Code::Unavailable, "cannot connect to PostgreSQL state '" + Redacted(uri) + "': " + Trim(PQerrorMessage(conn)));
-    PQfinish(conn);
+  if (pq.PQstatus(conn) != CONNECTION_OK) {
+    r.status = Err(Code::Unavailable, "cannot connect to PostgreSQL state '" + Redacted(uri) + "': " + Trim(pq.PQerrorMessage(conn)));
+    pq.PQfinish(conn);
     return r;
   }
-  std::string host = PQhost(conn) ? PQhost(conn) : "";
-  std::string where = "PostgreSQL state '" + std::string(PQdb(conn)) + "' on " + (host.empty() || host[0] == '/' ? "socket " : "") + host +
-                      ":" + (PQport(conn) ? PQport(conn) : "");
-  r.value = std::make_unique<PgDb>(conn, where);
+  std::string host = pq.PQhost(conn) ? pq.PQhost(conn) : "";
+  std::string where = "PostgreSQL state '" + std::string(pq.PQdb(conn)) + "' on " + (host.empty() || host[0] == '/' ? "socket " : "") + host +
+                      ":" + (pq.PQport(conn) ? pq.PQport(conn) : "");
+  r.value = std::make_unique<PgDb>(pq, conn, where);
   return r;
 }
 

@@ -104,6 +104,11 @@ struct Scratch {
   // order); every other rule's cond and effect stay False, so a case costs what applies to it.
   std::vector<int> touched, touched_by_rank;
   std::vector<int> actions;
+  std::vector<uint8_t> action_seen;  // per action, all 0 between cases (Decide's de-duplication)
+  // Decide skips the `when` of a rule one of whose exceptions surely applies (its effect is False
+  // whatever the condition) and leaves its cond False; true: run every condition, as Evaluate does
+  // (explain reads cond to tell "excepted" from "condition false").
+  bool every_condition = false;
   std::vector<int> match_of_list;
   // Step 4 (precedence): for each (ruleset, action), the earliest live rule surely in effect; the
   // rulesets among them. Reused between cases, so the hot path stays allocation-free.

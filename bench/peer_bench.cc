@@ -83,6 +83,14 @@ int main(int argc, char** argv) {
     if (!c) { std::fprintf(stderr, "bad request %s: %s %s\n", f[0].c_str(), err.path.c_str(), err.message.c_str()); return 65; }
     rows.push_back({f[0], std::move(*c)});
   }
+  // The parsed requests side by side in memory, as the peers keep theirs (one array of structs): each
+  // case's slot array was allocated amid the JSON reader's temporaries, so copy them out in order once.
+  {
+    std::vector<Row> packed;
+    packed.reserve(rows.size());
+    for (const Row& r : rows) packed.push_back(r);
+    rows.swap(packed);
+  }
   const size_t n = rows.size();
   std::vector<int> verdict(n), actions(n);
   eval::EvalOptions opts;

@@ -681,9 +681,17 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
   if (key_slot >= 0 && c.slots[key_slot].known && c.slots[key_slot].lo == c.slots[key_slot].hi) {
     for (int32_t i : prog.ruleset_unindexed) test(i, false);
     const int64_t key = c.slots[key_slot].lo;
-    auto it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
-    auto end = it;
-    for (; end != prog.ruleset_index.end() && end->first == key; ++end) test(end->second, true);
+    auto it = prog.ruleset_index.begin(), end = it;
+    if (!prog.ruleset_index_dense.empty()) {
+      if (key >= 0 && key + 1 < static_cast<int64_t>(prog.ruleset_index_dense.size())) {
+        it += prog.ruleset_index_dense[static_cast<size_t>(key)];
+        end = prog.ruleset_index.begin() + prog.ruleset_index_dense[static_cast<size_t>(key) + 1];
+      }
+    } else {
+      it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
+      for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
+    }
+    for (auto k = it; k != end; ++k) test(k->second, true);
     // Both lists ascend: merge them into s.rs_order.
     auto u = prog.ruleset_unindexed.begin();
     while (u != prog.ruleset_unindexed.end() || it != end) {

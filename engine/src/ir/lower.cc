@@ -229,6 +229,17 @@ void BuildRulesetIndex(Program& prog) {
     if (!keyed) prog.ruleset_unindexed.push_back(static_cast<int32_t>(i));
   }
   std::sort(prog.ruleset_index.begin(), prog.ruleset_index.end());
+  // Small non-negative keys (jurisdictions, enum values): a direct table instead of a binary search.
+  if (!prog.ruleset_index.empty() && prog.ruleset_index.front().first >= 0 &&
+      prog.ruleset_index.back().first < kMaxDenseIndexKey) {
+    const size_t keys = static_cast<size_t>(prog.ruleset_index.back().first) + 1;
+    prog.ruleset_index_dense.assign(keys + 1, 0);
+    size_t pos = 0;
+    for (size_t k = 0; k <= keys; ++k) {
+      while (pos < prog.ruleset_index.size() && prog.ruleset_index[pos].first < static_cast<int64_t>(k)) ++pos;
+      prog.ruleset_index_dense[k] = static_cast<uint32_t>(pos);
+    }
+  }
 }
 
 // Flat condition code (program.h): compiles one root condition to a linear instruction array.

@@ -88,7 +88,8 @@ struct FInstr {
 };
 
 constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
-constexpr int kMaxCodeVars = 8;    // the evaluator's limit on nested `some` variables
+constexpr int kMaxCodeVars = 8;
+constexpr int64_t kMaxDenseIndexKey = 1 << 16;  // Program::ruleset_index_dense    // the evaluator's limit on nested `some` variables
 
 struct SlotInfo {
   std::string path;     // e.g. exporter.jurisdiction
@@ -135,6 +136,10 @@ struct Program {
   int32_t ruleset_index_slot = -1;
   std::vector<std::pair<int64_t, int32_t>> ruleset_index;  // (constant, ruleset), sorted
   std::vector<int32_t> ruleset_unindexed;                  // ascending
+  // When every key is in [0, kMaxDenseIndexKey): key k's rulesets are
+  // ruleset_index[dense[k], dense[k + 1]) for k < dense.size() - 1, none for any other value (empty: no
+  // such table, binary search ruleset_index).
+  std::vector<uint32_t> ruleset_index_dense;
   // A ruleset whose applicability has a conjunct `fact in J` / `fact in GROUP` / `fact in { … }` on the
   // index fact is keyed too, by every value for which that conjunct can be true on some date (a
   // group's members over all its history): for any other value the conjunct is false.

@@ -224,6 +224,18 @@ class Machine {
           break;
         }
         case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
+        case ir::FOp::MemoLoad:
+          if (memo_stamp_ && memo_stamp_[in.a] == memo_epoch_) {
+            t = memo_value_[in.a];
+            pc = in.b;
+          }
+          break;
+        case ir::FOp::MemoStore:
+          if (memo_stamp_) {
+            memo_stamp_[in.a] = memo_epoch_;
+            memo_value_[in.a] = t;
+          }
+          break;
         case ir::FOp::Some: {  // as EvalNode's Some, with the body run as code
           const Val& list = slots[in.a];
           if (!list.known) {
@@ -253,6 +265,19 @@ class Machine {
         }
       }
     }
+  }
+
+  // Keep the values of shared blocks (ir::FOp::MemoLoad) in `s` for this case; without it every block
+  // is run each time it is met.
+  void UseMemo(Scratch& s) {
+    if (s.memo_stamp.empty()) return;
+    if (++s.memo_epoch == 0) {  // wrapped: no stamp may match a new case by accident
+      std::fill(s.memo_stamp.begin(), s.memo_stamp.end(), 0);
+      s.memo_epoch = 1;
+    }
+    memo_stamp_ = s.memo_stamp.data();
+    memo_value_ = s.memo_value.data();
+    memo_epoch_ = s.memo_epoch;
   }
 
   // The element index that the last true `some` over root list `slot` matched, or -1.
@@ -533,6 +558,9 @@ class Machine {
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
   std::vector<int>& match_of_list_;
   Tracer* tracer_ = nullptr;
+  uint32_t* memo_stamp_ = nullptr;
+  uint8_t* memo_value_ = nullptr;
+  uint32_t memo_epoch_ = 0;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -604,6 +632,8 @@ Scratch::Scratch(const ir::Program& prog) {
   actions.reserve(p.actions.size());
   action_seen.resize(p.actions.size());
   match_of_list.resize(prog.root.slots.size());
+  memo_stamp.resize(static_cast<size_t>(prog.memo_count));
+  memo_value.resize(static_cast<size_t>(prog.memo_count));
 }
 
 namespace {
@@ -748,6 +778,7 @@ inline void LiveAndStatus(const ir::Program& prog, Machine& m, Scratch& s, int r
 // its effect after exceptions, each live obligation's status, precedence between rulesets, the verdict.
 // Leaves the results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`).
 Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, bool by_rank) {
+  m.UseMemo(s);
   TestRulesets(prog, c, as_of, m, s);
   // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in
   // rule_order). Only the rules of rulesets that may apply are touched; the others' cond and effect are
@@ -841,6 +872,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
 // s.every_condition). Effects are settled ruleset by ruleset (or component by component) in exception
 // order as each rule's condition is run, then the live rules are listed in rule order as Core lists them.
 Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
+  m.UseMemo(s);
   TestRulesets(prog, c, as_of, m, s);
   for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
   s.touched.clear();

@@ -110,6 +110,11 @@ struct Scratch {
   // (explain reads cond to tell "excepted" from "condition false").
   bool every_condition = false;
   std::vector<int> match_of_list;
+  // Shared blocks of flat code (ir::FOp::MemoLoad): slot k holds a value for this case when
+  // memo_stamp[k] == memo_epoch; the epoch moves on with every case, so nothing is cleared per case.
+  std::vector<uint32_t> memo_stamp;
+  std::vector<uint8_t> memo_value;
+  uint32_t memo_epoch = 0;
   // Step 4 (precedence): for each (ruleset, action), the earliest live rule surely in effect; the
   // rulesets among them. Reused between cases, so the hot path stays allocation-free.
   std::vector<std::pair<int64_t, int>> govern_first;

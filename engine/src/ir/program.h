@@ -73,6 +73,11 @@ enum class FOp : uint8_t {
   KnownSlot,  // t = root slot a is known
   Some,       // some element of root list slot a (stride imm, variable depth) makes the body true; the
               // body is the code from the next instruction to its Ret; then continue at b
+  // A block shared by several conditions (an and/or the hash-consed node DAG holds once but several
+  // conditions contain), computed once per case: MemoLoad a: when memo slot a was stored for this case,
+  // t = its value and continue at b (after the MemoStore); else run the block, whose MemoStore a keeps t.
+  MemoLoad,
+  MemoStore,
 };
 
 struct FInstr {
@@ -153,6 +158,7 @@ struct Program {
   std::vector<FInstr> code;
   std::vector<uint64_t> code_bits;  // InBits bitsets
   std::vector<int32_t> rule_when_code, rule_satisfied_code, ruleset_applies_code;
+  int32_t memo_count = 0;  // memo slots of FOp::MemoLoad / MemoStore
   // For a ruleset found through the index (its key conjunct is then true): its applicability without
   // that conjunct; -1 when not keyed.
   std::vector<int32_t> ruleset_applies_keyed_code;

@@ -13,7 +13,8 @@
 // over a list of the case as a loop over its body's code. Decide and Evaluate run that code, with no recursion and
 // no Val returned through memory on the common path; any other sub-expression (list membership,
 // arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
-// interpreter. The node tree stays the reference: explanations, tracing, missing-fact collection and
+// interpreter. An and/or block that several conditions contain is compiled as a memo block (FOp::MemoLoad),
+// computed once per case. The node tree stays the reference: explanations, tracing, missing-fact collection and
 // `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
 // condition of the shipped rules.
 #pragma once

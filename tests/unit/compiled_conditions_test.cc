@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <set>
 #include <vector>
 
 #include "engine.h"
@@ -53,6 +54,54 @@ int CompareAll(const ir::Program& prog, const Input& in) {
   return n;
 }
 
+// Decide (which skips the `when` of a rule whose exception surely applies, and settles verdict and
+// actions in one pass) against Decide running every condition and against Evaluate, the full decision:
+// the same verdict and actions, the same effect and status for every rule, the same live rules and
+// precedence; with every condition run, the same cond as well. Scratches are reused across cases, as a
+// batch reuses them, so a value left from an earlier case would show.
+void DecideAgrees(const ir::Program& prog, const Input& in, eval::Scratch& fast, eval::Scratch& every) {
+  every.every_condition = true;
+  const eval::EvalOptions opts{in.as_of};
+  const eval::Outcome a = eval::Decide(prog, in.kase, opts, fast);
+  const eval::Outcome b = eval::Decide(prog, in.kase, opts, every);
+  const eval::Decision d = eval::Evaluate(prog, in.kase, opts);
+  EXPECT_EQ(a.verdict, d.verdict) << in.name;
+  EXPECT_EQ(b.verdict, d.verdict) << in.name;
+  EXPECT_EQ(a.actions, b.actions) << in.name;
+  std::set<int> want;
+  if (d.verdict != eval::Verdict::Prohibited)
+    for (const auto& f : d.findings) {
+      const auto& rule = prog.project->rules[f.rule];
+      if (rule.modality == check::Modality::Must && f.governed_by < 0 && f.applies == eval::Tri::True &&
+          f.status != eval::Status::Satisfied && prog.project->rulesets[rule.ruleset].binding)
+        want.insert(rule.actions.begin(), rule.actions.end());
+    }
+  EXPECT_EQ(want, std::set<int>(a.actions.begin(), a.actions.end())) << in.name;
+  EXPECT_EQ(a.actions.size(), want.size()) << in.name << ": an action listed twice";
+  EXPECT_EQ(fast.live, every.live) << in.name;
+  size_t f = 0;
+  for (int r : fast.live) {
+    while (f < d.findings.size() && d.findings[f].rule < r) ++f;
+    ASSERT_LT(f, d.findings.size()) << in.name << ": rule " << r << " live in Decide, no finding in Evaluate";
+    EXPECT_EQ(d.findings[f].rule, r) << in.name;
+    EXPECT_EQ(d.findings[f].applies, fast.effect[r]) << in.name << " rule " << r;
+    EXPECT_EQ(d.findings[f].status, fast.status[r]) << in.name << " rule " << r;
+    EXPECT_EQ(d.findings[f].governed_by, fast.governed_by[r]) << in.name << " rule " << r;
+  }
+  for (size_t r = 0; r < prog.project->rules.size(); ++r) {
+    EXPECT_EQ(fast.effect[r], every.effect[r]) << in.name << " rule " << r;
+    if (fast.cond[r] != every.cond[r]) {  // only where an exception surely applies was the `when` skipped
+      EXPECT_EQ(fast.cond[r], eval::Tri::False) << in.name << " rule " << r;
+    }
+    const eval::Tri cond_tree = prog.rule_when[r] < 0 ? eval::Tri::True
+                                                      : eval::EvalCondition(prog, in.kase, prog.rule_when[r], in.as_of);
+    const int rs = prog.project->rules[r].ruleset;
+    if (every.rs_applies[rs] == eval::Tri::True) {
+      EXPECT_EQ(every.cond[r], cond_tree) << in.name << " rule " << r;
+    }
+  }
+}
+
 std::vector<Input> Examples(const ir::Program& prog) {
   std::vector<Input> out;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(LEXGATE_TEST_ROOT) + "/examples")) {
@@ -75,10 +124,12 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
   LoadResult r = LoadRules({root + "/jurisdictions", root + "/rulesets/schema.gate", root + "/rulesets"});
   ASSERT_TRUE(r.program);
   const ir::Program& prog = *r.program;
+  eval::Scratch fast(prog), every(prog);
   int compared = 0, cases = 0;
   // Every example, and variants with one root fact unknown (counts also: known only from below).
   for (const Input& ex : Examples(prog)) {
     compared += CompareAll(prog, ex);
+    DecideAgrees(prog, ex, fast, every);
     ++cases;
     for (size_t s = 0; s < prog.root.slots.size(); ++s) {
       const ir::Val v = ex.kase.slots[s];
@@ -93,10 +144,12 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
       else if (interval) var.kase.slots[s] = {INT64_MIN, INT64_MAX, false};
       else var.kase.slots[s] = {0, 0, false};
       compared += CompareAll(prog, var);
+      DecideAgrees(prog, var, fast, every);
       if (kind == check::TypeKind::Count && !prog.root.slots[s].type.list) {
         var.name = ex.name + " with " + prog.root.slots[s].path + " at least " + std::to_string(v.lo);
         var.kase.slots[s] = {v.lo, INT64_MAX, false};
         compared += CompareAll(prog, var);
+        DecideAgrees(prog, var, fast, every);
       }
       ++cases;
     }
@@ -107,7 +160,9 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
     auto c = eval::ReadCaseValue(prog, t.case_value, err);
     if (!c) continue;  // a test of a bad case: nothing to evaluate
     const int32_t as_of = eval::AsOfDate(*c, eval::EvalOptions{t.as_of});
-    compared += CompareAll(prog, {t.name, std::move(*c), as_of});
+    Input in{t.name, std::move(*c), as_of};
+    compared += CompareAll(prog, in);
+    DecideAgrees(prog, in, fast, every);
     ++cases;
   }
   EXPECT_GT(cases, 400);
@@ -122,6 +177,9 @@ TEST(CompiledConditions, MatchTheTreeOnPeerRules) {
   LoadResult r = LoadRules({root + "/jurisdictions/iso3166.gate", root + "/jurisdictions/groups.gate", root + "/bench/peer"});
   ASSERT_TRUE(r.program);
   const ir::Program& prog = *r.program;
+  // contract_tier's condition is also the first conjunct of contract_sensitive's: one memo block.
+  EXPECT_GE(prog.memo_count, 1);
+  eval::Scratch fast(prog), every(prog);
   int compared = 0;
   const char* exporters[] = {"CN", "DE", "US", "GB", "JP"};
   const char* recipients[] = {"CN", "FR", "NO", "US", "JP"};
@@ -144,7 +202,9 @@ TEST(CompiledConditions, MatchTheTreeOnPeerRules) {
           auto c = eval::ReadCase(prog, json, err);
           ASSERT_TRUE(c) << json << ": " << err.path << " " << err.message;
           const int32_t as_of = eval::AsOfDate(*c, {});
-          compared += CompareAll(prog, {json, std::move(*c), as_of});
+          Input in{json, std::move(*c), as_of};
+          compared += CompareAll(prog, in);
+          DecideAgrees(prog, in, fast, every);
         }
   EXPECT_GT(compared, 1000);
 }

@@ -232,6 +232,82 @@ TEST(Determinism, RenderingTwiceGivesIdenticalBytes) {
 }  // namespace
 }  // namespace lexgate
 
+namespace lexgate {
+namespace {
+
+// Decide's shortcuts against the full evaluation: a sub-condition shared by two rules (one memo block
+// in the flat code, computed once per case), and a rule whose exception surely applies (its `when` is
+// skipped). Over every combination of true / false / unknown facts, with one Scratch reused across the
+// cases so that a value kept from an earlier case would show: each rule's condition (with every
+// condition run) is the tree interpreter's, and the verdict, actions and effects are Evaluate's.
+TEST(DecideShortcuts, SharedBlocksAndExceptionsMatchEvaluate) {
+  auto l = Load(Ruleset("t.law", "law") + R"(
+rule tier_small {
+  cite art 1
+  when (important or count >= 100) and small
+  then must notify
+}
+rule tier_large {
+  cite art 2
+  when (important or count >= 100) and not small
+  then must contract
+}
+rule lifted exception to assess_volume {
+  cite art 3
+  when important and small
+  then exempt
+}
+rule assess_volume {
+  cite art 4
+  when count + history.personal >= 10 or (important or count >= 100)
+  then must assess
+}
+)");
+  const ir::Program& prog = l.prog();
+  EXPECT_GE(prog.memo_count, 1);
+  eval::Scratch fast(prog), every(prog);
+  every.every_condition = true;
+  const char* bools[] = {"true", "false", "null"};
+  const char* counts[] = {"0", "5", "100", "null"};
+  int cases = 0, skipped = 0;
+  for (const char* imp : bools)
+    for (const char* small : bools)
+      for (const char* count : counts)
+        for (const char* hist : counts) {
+          const std::string json = std::string("{\"id\": \"s\", \"kind\": \"transfer\", \"important\": ") + imp +
+                                   ", \"small\": " + small + ", \"count\": " + count + ", \"history\": {\"personal\": " +
+                                   hist + "}}";
+          eval::CaseError err;
+          auto c = eval::ReadCase(prog, json, err);
+          ASSERT_TRUE(c) << json << ": " << err.message;
+          eval::EvalOptions o;
+          o.as_of = ParseDate("2025-06-01");
+          const eval::Decision d = eval::Evaluate(prog, *c, o);
+          const eval::Outcome a = eval::Decide(prog, *c, o, fast);
+          const eval::Outcome b = eval::Decide(prog, *c, o, every);
+          EXPECT_EQ(a.verdict, d.verdict) << json;
+          EXPECT_EQ(b.verdict, d.verdict) << json;
+          EXPECT_EQ(a.actions, b.actions) << json;
+          for (size_t r = 0; r < prog.project->rules.size(); ++r) {
+            EXPECT_EQ(every.cond[r], eval::EvalCondition(prog, *c, prog.rule_when[r], *o.as_of))
+                << json << " rule " << prog.project->rules[r].id;
+            EXPECT_EQ(fast.effect[r], every.effect[r]) << json << " rule " << prog.project->rules[r].id;
+            const eval::Finding* f = FindingOf(prog, d, prog.project->rules[r].id);
+            EXPECT_EQ(f ? f->applies : eval::Tri::False, prog.project->rules[r].modality == check::Modality::Exempt
+                                                             ? eval::Tri::False : fast.effect[r])
+                << json << " rule " << prog.project->rules[r].id;
+            if (fast.cond[r] != every.cond[r]) ++skipped;
+          }
+          ++cases;
+        }
+  EXPECT_EQ(cases, 3 * 3 * 4 * 4);
+  EXPECT_GT(skipped, 0);  // the exception shortcut was taken
+}
+
+}  // namespace
+}  // namespace lexgate
+
+
 // Decide (the allocation-free hot path) and Evaluate (the full decision) share one core: on every
 // shipped example they must give the same verdict, and Decide's actions must be exactly the actions of
 // Evaluate's binding, governing, applying, unmet obligations.

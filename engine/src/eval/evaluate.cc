@@ -224,6 +224,20 @@ class Machine {
           break;
         }
         case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
+        case ir::FOp::MemoLoad:
+          if (memo_stamp_ && memo_stamp_[in.a] == memo_epoch_) {
+            t = memo_value_[in.a];
+            pc = in.b;
+          }
+          break;
+        case ir::FOp::MemoStore:
+          if (memo_stamp_) {
+            memo_stamp_[in.a] = memo_epoch_;
+            memo_value_[in.a] = t;
+          }
+          break;
+        default:  // every FOp is handled above; this lets the dispatch jump skip its range check
+          __builtin_unreachable();
         case ir::FOp::Some: {  // as EvalNode's Some, with the body run as code
           const Val& list = slots[in.a];
           if (!list.known) {
@@ -253,6 +267,19 @@ class Machine {
         }
       }
     }
+  }
+
+  // Keep the values of shared blocks (ir::FOp::MemoLoad) in `s` for this case; without it every block
+  // is run each time it is met.
+  void UseMemo(Scratch& s) {
+    if (s.memo_stamp.empty()) return;
+    if (++s.memo_epoch == 0) {  // wrapped: no stamp may match a new case by accident
+      std::fill(s.memo_stamp.begin(), s.memo_stamp.end(), 0);
+      s.memo_epoch = 1;
+    }
+    memo_stamp_ = s.memo_stamp.data();
+    memo_value_ = s.memo_value.data();
+    memo_epoch_ = s.memo_epoch;
   }
 
   // The element index that the last true `some` over root list `slot` matched, or -1.
@@ -533,6 +560,9 @@ class Machine {
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
   std::vector<int>& match_of_list_;
   Tracer* tracer_ = nullptr;
+  uint32_t* memo_stamp_ = nullptr;
+  uint8_t* memo_value_ = nullptr;
+  uint32_t memo_epoch_ = 0;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -602,7 +632,10 @@ Scratch::Scratch(const ir::Program& prog) {
   touched.reserve(p.rules.size());
   touched_by_rank.reserve(p.rules.size());
   actions.reserve(p.actions.size());
+  action_seen.resize(p.actions.size());
   match_of_list.resize(prog.root.slots.size());
+  memo_stamp.resize(static_cast<size_t>(prog.memo_count));
+  memo_value.resize(static_cast<size_t>(prog.memo_count));
 }
 
 namespace {
@@ -660,10 +693,8 @@ void Precedence(const ir::Program& prog, Scratch& s) {
   }
 }
 
-// The shared core of Evaluate and Decide, allocation-free: which rulesets apply, each rule's condition and
-// its effect after exceptions, each live obligation's status, precedence between rulesets, the verdict.
-// Leaves the results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`).
-Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, bool by_rank) {
+// Step 1 of Core and DecideCore: which rulesets apply (s.rs_applies, s.rs_order).
+void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
   const check::Project& p = *prog.project;
   // 1. Rulesets in force on the as-of date and applicable to this case. With the ruleset index, only
   // the rulesets keyed by the case's value of the index fact (and the unkeyed ones) are tested. Only the
@@ -682,9 +713,17 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   if (key_slot >= 0 && c.slots[key_slot].known && c.slots[key_slot].lo == c.slots[key_slot].hi) {
     for (int32_t i : prog.ruleset_unindexed) test(i, false);
     const int64_t key = c.slots[key_slot].lo;
-    auto it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
-    auto end = it;
-    for (; end != prog.ruleset_index.end() && end->first == key; ++end) test(end->second, true);
+    auto it = prog.ruleset_index.begin(), end = it;
+    if (!prog.ruleset_index_dense.empty()) {
+      if (key >= 0 && key + 1 < static_cast<int64_t>(prog.ruleset_index_dense.size())) {
+        it += prog.ruleset_index_dense[static_cast<size_t>(key)];
+        end = prog.ruleset_index.begin() + prog.ruleset_index_dense[static_cast<size_t>(key) + 1];
+      }
+    } else {
+      it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
+      for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
+    }
+    for (auto k = it; k != end; ++k) test(k->second, true);
     // Both lists ascend: merge them into s.rs_order.
     auto u = prog.ruleset_unindexed.begin();
     while (u != prog.ruleset_unindexed.end() || it != end) {
@@ -697,6 +736,52 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
       s.rs_order.push_back(static_cast<int32_t>(i));
     }
   }
+}
+
+// Step 4 of Core: nothing is governed unless two live rules of different rulesets share a legal order
+// (the common case: one ruleset, or one per legal order); up to 8 distinct rulesets are checked
+// pairwise, more go through the general scan.
+void SettlePrecedence(const ir::Program& prog, Scratch& s) {
+  int distinct[8];
+  int n_distinct = 0;
+  bool precedence = false;
+  for (int r : s.live) {
+    const int rs = prog.rule_ruleset[r];
+    bool seen = false;
+    for (int k = 0; k < n_distinct && !seen; ++k) seen = distinct[k] == rs;
+    if (seen) continue;
+    if (n_distinct == 8) { precedence = true; break; }
+    for (int k = 0; k < n_distinct && !precedence; ++k)
+      precedence = prog.ruleset_legal_order[distinct[k]] == prog.ruleset_legal_order[rs];
+    if (precedence) break;
+    distinct[n_distinct++] = rs;
+  }
+  if (precedence) Precedence(prog, s);
+}
+
+// Step 3 of Core for one touched rule: whether it is live (a finding), and its obligation's status.
+inline void LiveAndStatus(const ir::Program& prog, Machine& m, Scratch& s, int r) {
+  s.governed_by[r] = -1;
+  s.reason[r] = 0;
+  const auto modality = static_cast<check::Modality>(prog.rule_modality[r]);
+  if (s.effect[r] == Tri::False || modality == check::Modality::Exempt) return;
+  s.live.push_back(r);
+  s.status[r] = Status::None;
+  if (modality == check::Modality::Must) {
+    if (prog.rule_satisfied[r] < 0) s.status[r] = Status::Outstanding;
+    else {
+      Tri st = m.Run(prog.rule_satisfied_code[r]);
+      s.status[r] = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
+    }
+  }
+}
+
+// The shared core of Evaluate and Decide, allocation-free: which rulesets apply, each rule's condition and
+// its effect after exceptions, each live obligation's status, precedence between rulesets, the verdict.
+// Leaves the results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`).
+Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, bool by_rank) {
+  m.UseMemo(s);
+  TestRulesets(prog, c, as_of, m, s);
   // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in
   // rule_order). Only the rules of rulesets that may apply are touched; the others' cond and effect are
   // False from the previous case's reset (or from construction).
@@ -753,21 +838,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   }
   // 3. Live findings and the status of obligations.
   s.live.clear();
-  for (int r : s.touched) {
-    s.governed_by[r] = -1;
-    s.reason[r] = 0;
-    const auto modality = static_cast<check::Modality>(prog.rule_modality[r]);
-    if (s.effect[r] == Tri::False || modality == check::Modality::Exempt) continue;
-    s.live.push_back(static_cast<int>(r));
-    s.status[r] = Status::None;
-    if (modality == check::Modality::Must) {
-      if (prog.rule_satisfied[r] < 0) s.status[r] = Status::Outstanding;
-      else {
-        Tri st = m.Run(prog.rule_satisfied_code[r]);
-        s.status[r] = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
-      }
-    }
-  }
+  for (int r : s.touched) LiveAndStatus(prog, m, s, r);
   // 4. Precedence between rulesets of one legal order on the same action: higher force, then the more
   // specific jurisdiction, then the later effective date governs. Unrelated legal orders stand side by side.
   // A rule is governed by the first live rule (in s.live order) surely in effect, of another ruleset of
@@ -777,21 +848,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   // Nothing is governed unless two live rules of different rulesets share a legal order (the common
   // case: one ruleset, or one per legal order); up to 8 distinct rulesets are checked pairwise, more go
   // through the general scan.
-  int distinct[8];
-  int n_distinct = 0;
-  bool precedence = false;
-  for (int r : s.live) {
-    const int rs = prog.rule_ruleset[r];
-    bool seen = false;
-    for (int k = 0; k < n_distinct && !seen; ++k) seen = distinct[k] == rs;
-    if (seen) continue;
-    if (n_distinct == 8) { precedence = true; break; }
-    for (int k = 0; k < n_distinct && !precedence; ++k)
-      precedence = prog.ruleset_legal_order[distinct[k]] == prog.ruleset_legal_order[rs];
-    if (precedence) break;
-    distinct[n_distinct++] = rs;
-  }
-  if (precedence) Precedence(prog, s);
+  SettlePrecedence(prog, s);
   // 5. Verdict. Guidance (binding false) is advice: it never decides the verdict.
   bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
   for (int r : s.live) {
@@ -811,6 +868,120 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   return Verdict::Permitted;
 }
 
+// Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
+// fewer passes, and with one shortcut Evaluate cannot take: a rule one of whose exceptions surely applies
+// has effect False whatever its own condition, so its `when` is not run (its cond is left False unless
+// s.every_condition). Effects are settled ruleset by ruleset (or component by component) in exception
+// order as each rule's condition is run, then the live rules are listed in rule order as Core lists them.
+Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
+  m.UseMemo(s);
+  TestRulesets(prog, c, as_of, m, s);
+  for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
+  s.touched.clear();
+  const bool every = s.every_condition;
+  const int32_t* exc = prog.rule_exceptions.data();
+  const uint32_t* exc_begin = prog.rule_exceptions_begin.data();
+  auto settle = [&](int32_t r, Tri a) {
+    bool excepted = false, unknown = false;
+    for (uint32_t k = exc_begin[r]; k < exc_begin[r + 1]; ++k) {
+      const Tri x = s.effect[exc[k]];
+      if (x == Tri::True) {
+        excepted = true;
+        break;
+      }
+      unknown |= x == Tri::Unknown;
+    }
+    if (excepted && !every) {
+      s.effect[r] = Tri::False;
+      return;
+    }
+    const Tri cond = And(a, prog.rule_when[r] < 0 ? Tri::True : m.Run(prog.rule_when_code[r]));
+    s.cond[r] = cond;
+    s.effect[r] = excepted ? Tri::False : unknown ? And(cond, Tri::Unknown) : cond;
+  };
+  bool components = false;
+  for (int32_t i : s.rs_order) {
+    const Tri a = s.rs_applies[i];
+    if (a == Tri::False) continue;
+    const int32_t comp = prog.ruleset_component[i];
+    if (comp >= 0) {
+      if (!s.component_seen[comp]) {
+        s.component_seen[comp] = 1;
+        s.components.push_back(comp);
+      }
+      components = true;
+      continue;
+    }
+    for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+      settle(prog.ruleset_rules_by_rank[k], a);
+  }
+  if (components) {
+    for (int32_t comp : s.components) {
+      for (uint32_t k = prog.component_rules_begin[comp]; k < prog.component_rules_begin[comp + 1]; ++k) {
+        const int32_t r = prog.component_rules[k];
+        const Tri a = s.rs_applies[prog.rule_ruleset[r]];
+        if (a != Tri::False) settle(r, a);
+      }
+      s.component_seen[comp] = 0;
+    }
+    s.components.clear();
+  }
+  // Live findings in rule order, as Core lists them.
+  s.live.clear();
+  if (prog.rulesets_in_rule_order) {
+    for (int32_t i : s.rs_order) {
+      if (s.rs_applies[i] == Tri::False) continue;
+      for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
+        const int32_t r = prog.ruleset_rules[k];
+        s.touched.push_back(r);
+        LiveAndStatus(prog, m, s, r);
+      }
+    }
+  } else {
+    for (int32_t i : s.rs_order)
+      if (s.rs_applies[i] != Tri::False)
+        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+          s.touched.push_back(prog.ruleset_rules[k]);
+    std::sort(s.touched.begin(), s.touched.end());
+    for (int r : s.touched) LiveAndStatus(prog, m, s, r);
+  }
+  SettlePrecedence(prog, s);
+  // Verdict, and the obligations still to meet (binding, governing, surely applying, not satisfied) in
+  // one pass over the live rules.
+  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
+  s.actions.clear();
+  for (int r : s.live) {
+    if (s.governed_by[r] >= 0 || !prog.rule_binding[r]) continue;
+    const auto modality = static_cast<check::Modality>(prog.rule_modality[r]);
+    if (modality == check::Modality::MustNot) {
+      (s.effect[r] == Tri::True ? prohibited : unknown_prohibition) = true;
+    } else if (modality == check::Modality::Must && s.status[r] != Status::Satisfied) {
+      if (s.effect[r] != Tri::True) {
+        unknown_obligation = true;
+        continue;
+      }
+      conditional = true;
+      for (uint32_t k = prog.rule_actions_begin[r]; k < prog.rule_actions_begin[r + 1]; ++k) {
+        const int a = prog.rule_actions[k];
+        if (!s.action_seen[a]) {
+          s.action_seen[a] = 1;
+          s.actions.push_back(a);
+        }
+      }
+    }
+  }
+  for (int a : s.actions) s.action_seen[a] = 0;
+  (void)c;
+  if (prohibited) {
+    s.actions.clear();
+    return Verdict::Prohibited;
+  }
+  if (unknown_prohibition) return Verdict::Indeterminate;
+  if (conditional) return Verdict::Conditional;
+  if (unknown_obligation) return Verdict::Indeterminate;
+  return Verdict::Permitted;
+}
+
 const char* ReasonName(uint8_t r) { return r == 1 ? "force" : r == 2 ? "specificity" : "later"; }
 
 }  // namespace
@@ -818,21 +989,9 @@ const char* ReasonName(uint8_t r) { return r == 1 ? "force" : r == 2 ? "specific
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
 
 Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& s) {
-  int32_t as_of = AsOf(c, opts);
+  const int32_t as_of = AsOf(c, opts);
   Machine m(prog, c, as_of, s.match_of_list, /*reset_matches=*/false);
-  Verdict v = Core(prog, c, as_of, m, s, /*by_rank=*/false);
-  // The obligations still to meet: binding, governing, surely applying, not satisfied.
-  s.actions.clear();
-  if (v != Verdict::Prohibited)
-    for (int r : s.live) {
-      if (static_cast<check::Modality>(prog.rule_modality[r]) != check::Modality::Must || s.governed_by[r] >= 0 ||
-          s.effect[r] != Tri::True || s.status[r] == Status::Satisfied || !prog.rule_binding[r])
-        continue;
-      for (uint32_t k = prog.rule_actions_begin[r]; k < prog.rule_actions_begin[r + 1]; ++k) {
-        const int a = prog.rule_actions[k];
-        if (std::find(s.actions.begin(), s.actions.end(), a) == s.actions.end()) s.actions.push_back(a);
-      }
-    }
+  const Verdict v = DecideCore(prog, c, as_of, m, s);
   return Outcome{v, s.actions};
 }
 

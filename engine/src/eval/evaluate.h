@@ -13,6 +13,22 @@
 // ruleset's rules (or each component of rulesets linked by cross-ruleset exceptions) come in exception
 // order from ir::Lower, only the rulesets a case tested are reset, and precedence between rulesets runs
 // only when two live rulesets share a legal order.
+//
+// Shared sub-expressions are computed once per case. The node DAG is hash-consed, but flat code is one
+// array per condition, so an and/or that several conditions contain (`cum_personal + data.personal >=
+// 100_000 or …` in two rules) would run in each. ir::Lower compiles such a block, when it reads no `some`
+// variable, between MemoLoad and MemoStore: its three-valued result goes to a memo slot of the Scratch,
+// stamped with the case's epoch, and a later condition of the same case reads it instead of running the
+// block. The epoch moves on at every case (Core), so nothing is cleared per case; a memo holds a Kleene
+// value like any other operand, so unknowns behave exactly as in the tree. Evaluate gets the same.
+//
+// Decide has its own core (DecideCore), giving the same verdict, actions, effects, statuses and
+// precedence as Core in fewer passes: each applicable ruleset's rules are settled in exception order as
+// their conditions run, and a rule one of whose exceptions surely applies has effect False whatever its
+// own condition, so its `when` is not run at all (Scratch::every_condition turns that off for explain,
+// which reads every cond); the verdict and the outstanding actions come from one pass over the live rules
+// (actions de-duplicated through a per-action flag, not a search). Evaluate keeps Core, which runs every
+// condition because the decision explains each rule.
 #pragma once
 #include <optional>
 #include <string>
@@ -104,7 +120,17 @@ struct Scratch {
   // order); every other rule's cond and effect stay False, so a case costs what applies to it.
   std::vector<int> touched, touched_by_rank;
   std::vector<int> actions;
+  std::vector<uint8_t> action_seen;  // per action, all 0 between cases (Decide's de-duplication)
+  // Decide skips the `when` of a rule one of whose exceptions surely applies (its effect is False
+  // whatever the condition) and leaves its cond False; true: run every condition, as Evaluate does
+  // (explain reads cond to tell "excepted" from "condition false").
+  bool every_condition = false;
   std::vector<int> match_of_list;
+  // Shared blocks of flat code (ir::FOp::MemoLoad): slot k holds a value for this case when
+  // memo_stamp[k] == memo_epoch; the epoch moves on with every case, so nothing is cleared per case.
+  std::vector<uint32_t> memo_stamp;
+  std::vector<uint8_t> memo_value;
+  uint32_t memo_epoch = 0;
   // Step 4 (precedence): for each (ruleset, action), the earliest live rule surely in effect; the
   // rulesets among them. Reused between cases, so the hot path stays allocation-free.
   std::vector<std::pair<int64_t, int>> govern_first;

@@ -116,6 +116,7 @@ RuleExplanation ExplainWith(const ir::Program& prog, const Case& c, const Run& r
 
 Run Evaluated(const ir::Program& prog, const Case& c, const EvalOptions& opts) {
   Run run{AsOfDate(c, opts), Scratch(prog), Evaluate(prog, c, opts)};
+  run.s.every_condition = true;  // explain reads every rule's cond
   Decide(prog, c, opts, run.s);
   return run;
 }

@@ -229,19 +229,34 @@ void BuildRulesetIndex(Program& prog) {
     if (!keyed) prog.ruleset_unindexed.push_back(static_cast<int32_t>(i));
   }
   std::sort(prog.ruleset_index.begin(), prog.ruleset_index.end());
+  // Small non-negative keys (jurisdictions, enum values): a direct table instead of a binary search.
+  if (!prog.ruleset_index.empty() && prog.ruleset_index.front().first >= 0 &&
+      prog.ruleset_index.back().first < kMaxDenseIndexKey) {
+    const size_t keys = static_cast<size_t>(prog.ruleset_index.back().first) + 1;
+    prog.ruleset_index_dense.assign(keys + 1, 0);
+    size_t pos = 0;
+    for (size_t k = 0; k <= keys; ++k) {
+      while (pos < prog.ruleset_index.size() && prog.ruleset_index[pos].first < static_cast<int64_t>(k)) ++pos;
+      prog.ruleset_index_dense[k] = static_cast<uint32_t>(pos);
+    }
+  }
 }
 
 // Flat condition code (program.h): compiles one root condition to a linear instruction array.
 class CodeGen {
  public:
-  explicit CodeGen(Program& prog) : prog_(prog) {}
+  // `memo`: per node, its memo index (a block shared by several conditions, see SharedBlocks) or -1;
+  // empty: no memo blocks (the counting pass).
+  explicit CodeGen(Program& prog, std::vector<int32_t> memo = {})
+      : prog_(prog), memo_(std::move(memo)), blocks_(prog.nodes.size(), 0) {}
 
   // `skip`: a conjunct `root slot == constant` known to be true (the ruleset index's key), left out of
-  // the and-chain at the top of the condition.
-  int32_t Compile(int32_t node, std::optional<std::pair<int32_t, int64_t>> skip = std::nullopt) {
+  // the and-chain at the top of the condition. `count`: count this condition's blocks (SharedBlocks).
+  int32_t Compile(int32_t node, std::optional<std::pair<int32_t, int64_t>> skip = std::nullopt, bool count = true) {
     if (node < 0) return -1;
     const int32_t entry = static_cast<int32_t>(prog_.code.size());
     skip_ = skip;
+    count_ = count;
     Emit(node, 0, true);
     prog_.code.push_back(FInstr{});  // Ret
     // Jump threading: a jump taken with t false lands on the enclosing and's step (or end), which
@@ -264,7 +279,28 @@ class CodeGen {
     return entry;
   }
 
+  // After compiling every condition: the and/or nodes compiled as a block of their own more than once,
+  // reading no `some` variable and containing no `some` (whose matched element Evaluate reads), each
+  // numbered as a memo slot; the others -1. `count` is set to the number of memo slots.
+  std::vector<int32_t> SharedBlocks(int32_t& count) {
+    std::vector<int32_t> memo(prog_.nodes.size(), -1);
+    std::vector<int8_t> pure(prog_.nodes.size(), -1);
+    count = 0;
+    for (size_t i = 0; i < prog_.nodes.size(); ++i)
+      if (blocks_[i] > 1 && Pure(static_cast<uint32_t>(i), pure)) memo[i] = count++;
+    return memo;
+  }
+
  private:
+  bool Pure(uint32_t id, std::vector<int8_t>& pure) const {
+    if (pure[id] >= 0) return pure[id] != 0;
+    const Node& n = N(id);
+    bool ok = n.op != NOp::Some && !(n.op == NOp::Slot && n.var >= 0);
+    for (uint32_t i = 0; i < n.nkids && ok; ++i) ok = Pure(prog_.kid_list[n.kids + i], pure);
+    pure[id] = ok ? 1 : 0;
+    return ok;
+  }
+  bool Memo(uint32_t id) const { return !memo_.empty() && memo_[id] >= 0; }
   static bool Interval(check::TypeKind k) {
     return k == TypeKind::Int || k == TypeKind::Count || k == TypeKind::Decimal || k == TypeKind::Date ||
            k == TypeKind::Timestamp;
@@ -312,7 +348,7 @@ class CodeGen {
     for (uint32_t i = 0; i < n.nkids; ++i) {
       const uint32_t kid = prog_.kid_list[n.kids + i];
       if (top && op == NOp::And && Skipped(kid)) continue;
-      if (N(kid).op == op && N(kid).nkids > 0) Operands(kid, op, top, out);
+      if (N(kid).op == op && N(kid).nkids > 0 && !Memo(kid)) Operands(kid, op, top, out);
       else out.push_back(kid);
     }
   }
@@ -336,6 +372,11 @@ class CodeGen {
           return;
         }
         if (ops.size() == 1) return Emit(static_cast<int32_t>(ops[0]), depth);
+        if (count_) ++blocks_[static_cast<size_t>(id)];
+        // A shared block: its value is kept per case; a later condition reads it instead of running it.
+        const bool memo = Memo(static_cast<uint32_t>(id));
+        const size_t load = prog_.code.size();
+        if (memo) Push(FOp::MemoLoad, memo_[static_cast<size_t>(id)]);
         std::vector<size_t> jumps;
         for (size_t i = 0; i < ops.size(); ++i) {
           Emit(static_cast<int32_t>(ops[i]), depth + 1);
@@ -346,6 +387,10 @@ class CodeGen {
         }
         Push(is_and ? FOp::AndEnd : FOp::OrEnd, 0, 0, 0, 0, 0, static_cast<uint8_t>(depth));
         for (size_t j : jumps) prog_.code[j].a = static_cast<int32_t>(prog_.code.size());
+        if (memo) {
+          Push(FOp::MemoStore, memo_[static_cast<size_t>(id)]);
+          prog_.code[load].b = static_cast<int32_t>(prog_.code.size());
+        }
         return;
       }
       case NOp::Not:
@@ -427,7 +472,10 @@ class CodeGen {
   }
 
   Program& prog_;
+  std::vector<int32_t> memo_;
+  std::vector<uint32_t> blocks_;  // per node: how often it was compiled as a block (counted conditions)
   std::optional<std::pair<int32_t, int64_t>> skip_;
+  bool count_ = true;
 };
 
 }  // namespace
@@ -545,17 +593,32 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   BuildRulesetIndex(*prog);  // after `ancestors` and `membership`, which membership keys read
 
   // Flat code for every root condition (after `ancestors`, which jurisdiction bitsets read).
-  CodeGen cg(*prog);
-  for (int32_t node : prog->ruleset_applies) prog->ruleset_applies_code.push_back(cg.Compile(node));
-  prog->ruleset_applies_keyed_code.assign(p.rulesets.size(), -1);
-  for (const auto& [key, rs] : prog->ruleset_index)
-    for (auto [slot, c] : EqualityConjuncts(*prog, prog->ruleset_applies[rs]))
-      if (slot == prog->ruleset_index_slot && c == key) {  // keyed by this equality: compile without it
-        prog->ruleset_applies_keyed_code[rs] = cg.Compile(prog->ruleset_applies[rs], std::make_pair(slot, c));
-        break;
-      }
-  for (int32_t node : prog->rule_when) prog->rule_when_code.push_back(cg.Compile(node));
-  for (int32_t node : prog->rule_satisfied) prog->rule_satisfied_code.push_back(cg.Compile(node));
+  // Twice: the first pass counts how often each and/or is compiled as a block of its own; the second
+  // compiles those met more than once (and free of `some` variables) as memo blocks (FOp::MemoLoad).
+  auto compile_all = [&](CodeGen& cg) {
+    prog->code.clear();
+    prog->code_bits.clear();
+    prog->ruleset_applies_code.clear();
+    prog->rule_when_code.clear();
+    prog->rule_satisfied_code.clear();
+    for (int32_t node : prog->ruleset_applies) prog->ruleset_applies_code.push_back(cg.Compile(node));
+    prog->ruleset_applies_keyed_code.assign(p.rulesets.size(), -1);
+    for (const auto& [key, rs] : prog->ruleset_index)
+      for (auto [slot, c] : EqualityConjuncts(*prog, prog->ruleset_applies[rs]))
+        if (slot == prog->ruleset_index_slot && c == key) {  // keyed by this equality: compile without it
+          // (not counted: a case runs either the keyed or the plain code of a ruleset, never both)
+          prog->ruleset_applies_keyed_code[rs] = cg.Compile(prog->ruleset_applies[rs], std::make_pair(slot, c), false);
+          break;
+        }
+    for (int32_t node : prog->rule_when) prog->rule_when_code.push_back(cg.Compile(node));
+    for (int32_t node : prog->rule_satisfied) prog->rule_satisfied_code.push_back(cg.Compile(node));
+  };
+  {
+    CodeGen counting(*prog);
+    compile_all(counting);
+    CodeGen cg(*prog, counting.SharedBlocks(prog->memo_count));
+    compile_all(cg);
+  }
   // Orders the core would otherwise sort per case.
   prog->ruleset_rules_by_rank = prog->ruleset_rules;
   for (size_t i = 0; i < p.rulesets.size(); ++i)

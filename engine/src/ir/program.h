@@ -13,7 +13,8 @@
 // over a list of the case as a loop over its body's code. Decide and Evaluate run that code, with no recursion and
 // no Val returned through memory on the common path; any other sub-expression (list membership,
 // arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
-// interpreter. The node tree stays the reference: explanations, tracing, missing-fact collection and
+// interpreter. An and/or block that several conditions contain is compiled as a memo block (FOp::MemoLoad),
+// computed once per case. The node tree stays the reference: explanations, tracing, missing-fact collection and
 // `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
 // condition of the shipped rules.
 #pragma once
@@ -73,6 +74,11 @@ enum class FOp : uint8_t {
   KnownSlot,  // t = root slot a is known
   Some,       // some element of root list slot a (stride imm, variable depth) makes the body true; the
               // body is the code from the next instruction to its Ret; then continue at b
+  // A block shared by several conditions (an and/or the hash-consed node DAG holds once but several
+  // conditions contain), computed once per case: MemoLoad a: when memo slot a was stored for this case,
+  // t = its value and continue at b (after the MemoStore); else run the block, whose MemoStore a keeps t.
+  MemoLoad,
+  MemoStore,
 };
 
 struct FInstr {
@@ -88,7 +94,8 @@ struct FInstr {
 };
 
 constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
-constexpr int kMaxCodeVars = 8;    // the evaluator's limit on nested `some` variables
+constexpr int kMaxCodeVars = 8;
+constexpr int64_t kMaxDenseIndexKey = 1 << 16;  // Program::ruleset_index_dense    // the evaluator's limit on nested `some` variables
 
 struct SlotInfo {
   std::string path;     // e.g. exporter.jurisdiction
@@ -135,6 +142,10 @@ struct Program {
   int32_t ruleset_index_slot = -1;
   std::vector<std::pair<int64_t, int32_t>> ruleset_index;  // (constant, ruleset), sorted
   std::vector<int32_t> ruleset_unindexed;                  // ascending
+  // When every key is in [0, kMaxDenseIndexKey): key k's rulesets are
+  // ruleset_index[dense[k], dense[k + 1]) for k < dense.size() - 1, none for any other value (empty: no
+  // such table, binary search ruleset_index).
+  std::vector<uint32_t> ruleset_index_dense;
   // A ruleset whose applicability has a conjunct `fact in J` / `fact in GROUP` / `fact in { … }` on the
   // index fact is keyed too, by every value for which that conjunct can be true on some date (a
   // group's members over all its history): for any other value the conjunct is false.
@@ -148,6 +159,7 @@ struct Program {
   std::vector<FInstr> code;
   std::vector<uint64_t> code_bits;  // InBits bitsets
   std::vector<int32_t> rule_when_code, rule_satisfied_code, ruleset_applies_code;
+  int32_t memo_count = 0;  // memo slots of FOp::MemoLoad / MemoStore
   // For a ruleset found through the index (its key conjunct is then true): its applicability without
   // that conjunct; -1 when not keyed.
   std::vector<int32_t> ruleset_applies_keyed_code;

@@ -3,8 +3,12 @@
 #include <antlr4-runtime.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstring>
+#include <system_error>
+#include <thread>
 
 #include "LexgateLexer.h"
 #include "LexgateParser.h"
@@ -87,10 +91,15 @@ const char* const kZhKeywords[] = {"规则集", "并且", "或者", "可以", "�
 
 class Builder;
 
-// Maps code-point indexes (ANTLR's) to byte offsets (ours).
+// Maps code-point indexes (ANTLR's, counted from the start of the text the lexer was given) to byte
+// offsets in the file (ours). A piece of a file (see ParseFiles) starts at code point `base` of it.
 struct Offsets {
-  std::vector<uint32_t> byte_of_cp;
-  uint32_t Byte(size_t cp) const { return cp < byte_of_cp.size() ? byte_of_cp[cp] : byte_of_cp.back(); }
+  const std::vector<uint32_t>* byte_of_cp = nullptr;  // the whole file's map, with one entry past the end
+  size_t base = 0;
+  uint32_t Byte(size_t cp) const {
+    cp += base;
+    return cp < byte_of_cp->size() ? (*byte_of_cp)[cp] : byte_of_cp->back();
+  }
 };
 
 class ErrorListener : public antlr4::BaseErrorListener {
@@ -855,8 +864,8 @@ class Builder {
 };
 
 // Checks UTF-8 validity and builds the code-point → byte map. Returns the offset of the first bad byte.
-std::optional<size_t> IndexUtf8(const std::string& text, Offsets& off) {
-  off.byte_of_cp.reserve(text.size() + 1);
+std::optional<size_t> IndexUtf8(const std::string& text, std::vector<uint32_t>& byte_of_cp) {
+  byte_of_cp.reserve(text.size() + 1);
   int32_t i = 0;
   const int32_t n = static_cast<int32_t>(text.size());
   while (i < n) {
@@ -864,9 +873,9 @@ std::optional<size_t> IndexUtf8(const std::string& text, Offsets& off) {
     UChar32 c;
     U8_NEXT(reinterpret_cast<const uint8_t*>(text.data()), i, n, c);
     if (c < 0) return static_cast<size_t>(start);
-    off.byte_of_cp.push_back(static_cast<uint32_t>(start));
+    byte_of_cp.push_back(static_cast<uint32_t>(start));
   }
-  off.byte_of_cp.push_back(static_cast<uint32_t>(n));
+  byte_of_cp.push_back(static_cast<uint32_t>(n));
   return std::nullopt;
 }
 
@@ -951,33 +960,33 @@ const antlr4::Token* TokensTooDeep(antlr4::CommonTokenStream& tokens) {
   return nullptr;
 }
 
-}  // namespace
-
-std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
-  auto file = std::make_unique<ast::File>();
-  file->source = file_id;
-  std::string text = sm.Get(file_id).text;
-  Offsets off;
-  size_t skip = 0;
-  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
-    text[0] = text[1] = text[2] = ' ';  // a BOM is read as white space; offsets stay the same
-    skip = 3;
-  }
-  (void)skip;
-  if (auto bad = IndexUtf8(text, off)) {
+// The file's text as the lexer reads it: a BOM blanked (offsets stay the same), UTF-8 checked and indexed,
+// bracket depth bounded. False (after reporting) when the file cannot be parsed at all.
+bool Prepare(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink, std::string& text,
+             std::vector<uint32_t>& byte_of_cp) {
+  text = sm.Get(file_id).text;
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text[0] = text[1] = text[2] = ' ';
+  if (auto bad = IndexUtf8(text, byte_of_cp)) {
     Span s{file_id, static_cast<uint32_t>(*bad), static_cast<uint32_t>(*bad + 1), 1, 1};
     // Find the line of the bad byte for a useful location.
     for (size_t i = 0; i < *bad; ++i)
       if (text[i] == '\n') { ++s.line; s.col = 1; } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++s.col;
     sink.Report(diag::Code::LG1009, s, {{"offset", std::to_string(*bad)}});
-    return file;
+    return false;
   }
   uint32_t deep_line = 0, deep_col = 0, deep_byte = 0;
   if (NestingTooDeep(text, deep_line, deep_col, deep_byte)) {
     sink.Report(diag::Code::LG1013, Span{file_id, deep_byte, deep_byte + 1, deep_line, deep_col},
                 {{"max", std::to_string(kMaxNesting)}});
-    return file;
+    return false;
   }
+  return true;
+}
+
+// The reference path: the whole file in one lexer and parser, every syntax error reported.
+void ParseWhole(const std::string& text, const std::vector<uint32_t>& byte_of_cp, uint32_t file_id,
+                diag::DiagnosticSink& sink, ast::File& file) {
+  Offsets off{&byte_of_cp, 0};
   try {
     FoldingInputStream input(text);
     LexgateLexer lexer(&input);
@@ -990,7 +999,7 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
                   Span{file_id, at, off.Byte(deep->getStopIndex() + 1), static_cast<uint32_t>(deep->getLine()),
                        static_cast<uint32_t>(deep->getCharPositionInLine() + 1)},
                   {{"max", std::to_string(kMaxNesting)}});
-      return file;
+      return;
     }
     LexgateParser parser(&tokens);
     parser.removeErrorListeners();
@@ -1021,13 +1030,257 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
     }
     // A file with syntax errors yields no declarations: the checker would only see fragments of them
     // and report confusing follow-on errors.
-    if (sink.ErrorCount() != errors_before) return file;
+    if (sink.ErrorCount() != errors_before) return;
     Builder b(sink, file_id, off);
-    for (auto* item : tree->item()) b.Item(item, *file);
+    for (auto* item : tree->item()) b.Item(item, file);
   } catch (const std::exception& e) {
     sink.Report(diag::Code::LG1011, Span{file_id, 0, 0, 1, 1}, {{"found", std::string("input (") + e.what() + ")"}});
   }
+}
+
+// ---------------------------------------------------------------- pieces (ParseFiles)
+
+// One prepared file of a ParseFiles call.
+struct Prepared {
+  uint32_t id = 0;
+  bool ok = false;  // false: parse it whole (it cannot be parsed, or a piece of it failed)
+  std::string text;
+  std::vector<uint32_t> byte_of_cp;
+  std::unique_ptr<ast::File> whole;  // when parsed whole
+  diag::DiagnosticSink whole_sink;
+};
+
+// A line range of a file, parsed on its own.
+struct Piece {
+  size_t file = 0;        // index into the Prepared list
+  size_t begin = 0, end = 0;  // bytes
+  uint32_t line = 1;      // the line `begin` is on (it starts that line)
+  bool ok = false;        // parsed without a syntax error, and starts where an item must start
+  ast::File ast;
+  diag::DiagnosticSink sink;  // what the AST builder reported (bad numbers, dates, escapes, repeated clauses)
+};
+
+bool IsSpaceOrBrace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{'; }
+
+// The keywords that only ever start an item (hard keywords: never an identifier), with what may follow.
+bool StartsItem(const std::string& t, size_t i) {
+  static const char* const kStarts[] = {"ruleset", "rule", "test", "规则集", "规则", "测试"};
+  for (const char* kw : kStarts) {
+    size_t n = std::strlen(kw);
+    if (t.compare(i, n, kw) == 0 && (i + n == t.size() || IsSpaceOrBrace(t[i + n]))) return true;
+  }
+  return false;
+}
+
+// Where a file may be cut into pieces of about `target` bytes: at the start of a line outside any bracket
+// (ASCII or full-width), string or comment, that begins with `ruleset`, `rule` or `test` (or 规则集, 规则,
+// 测试). No token spans a line break except white space (strings and comments end at the line's end), so
+// the lexer reads the same tokens from such a point as it does in the whole file. This scan only proposes
+// cuts; ParsePiece checks each one with the lexer's own tokens. Returns (byte offset, line) pairs.
+std::vector<std::pair<size_t, uint32_t>> Cuts(const std::string& t, size_t target) {
+  std::vector<std::pair<size_t, uint32_t>> cuts;
+  if (target == 0 || t.size() < 2 * target) return cuts;
+  int depth = 0;
+  uint32_t line = 1;
+  size_t last = 0;
+  const char* close = nullptr;  // inside a string: its closing quote
+  bool comment = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\n') {
+      ++line;
+      comment = false;
+      close = nullptr;
+      const size_t next = i + 1;
+      if (depth == 0 && next - last >= target && t.size() - next >= target / 2 && StartsItem(t, next)) {
+        cuts.emplace_back(next, line);
+        last = next;
+      }
+      continue;
+    }
+    if (comment) continue;
+    if (close) {
+      if (c == '\\') ++i;
+      else if (t.compare(i, std::strlen(close), close) == 0) close = nullptr;
+      continue;
+    }
+    switch (c) {
+      case '#': comment = true; break;
+      case '"': close = "\""; break;
+      case '(': case '{': case '[': ++depth; break;
+      case ')': case '}': case ']': depth = depth > 0 ? depth - 1 : 0; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x80) break;
+        if (t.compare(i, 3, "\u201C") == 0) close = "\u201D";
+        else if (t.compare(i, 3, "\u300C") == 0) close = "\u300D";
+        else if (t.compare(i, 3, "\uFF5B") == 0 || t.compare(i, 3, "\uFF08") == 0 || t.compare(i, 3, "\u3010") == 0) ++depth;
+        else if (t.compare(i, 3, "\uFF5D") == 0 || t.compare(i, 3, "\uFF09") == 0 || t.compare(i, 3, "\u3011") == 0)
+          depth = depth > 0 ? depth - 1 : 0;
+        break;
+    }
+  }
+  return cuts;
+}
+
+// Parses one piece with SLL prediction and no error recovery. Any doubt (a syntax error, an SLL bail-out,
+// too deep, a piece that does not start with an item keyword) leaves `ok` false and the file is parsed whole.
+// When every piece of a file is ok, each piece is a sequence of whole items (`file : item* EOF`), so the
+// pieces' trees are the whole file's tree cut between items, and so are the ASTs built from them.
+void ParsePiece(const Prepared& f, Piece& p) {
+  p.ok = false;
+  try {
+    const size_t cp_base = static_cast<size_t>(std::lower_bound(f.byte_of_cp.begin(), f.byte_of_cp.end(), p.begin) -
+                                               f.byte_of_cp.begin());
+    Offsets off{&f.byte_of_cp, cp_base};
+    FoldingInputStream input(f.text.substr(p.begin, p.end - p.begin));
+    LexgateLexer lexer(&input);
+    lexer.removeErrorListeners();
+    lexer.setLine(p.line);
+    lexer.setCharPositionInLine(0);
+    antlr4::CommonTokenStream tokens(&lexer);
+    tokens.fill();
+    if (TokensTooDeep(tokens)) return;
+    if (p.begin != 0) {
+      const antlr4::Token* first = nullptr;
+      for (antlr4::Token* t : tokens.getTokens())
+        if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) { first = t; break; }
+      if (!first || (first->getType() != LexgateLexer::RULESET && first->getType() != LexgateLexer::RULE &&
+                     first->getType() != LexgateLexer::TEST))
+        return;
+    }
+    LexgateParser parser(&tokens);
+    parser.removeErrorListeners();
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    LexgateParser::FileContext* tree = parser.file();
+    if (!tree || parser.getNumberOfSyntaxErrors() != 0) return;
+    Builder b(p.sink, f.id, off);
+    for (auto* item : tree->item()) b.Item(item, p.ast);
+    p.ok = true;
+  } catch (...) {
+    p.ok = false;  // ParseCancellationException (SLL bailed out) or anything else: parse the file whole
+  }
+}
+
+// Appends a piece's declarations; a rule's ruleset index counts the rulesets of earlier pieces.
+void Append(ast::File& to, ast::File&& from) {
+  const int base = static_cast<int>(to.rulesets.size());
+  for (auto& r : from.rules) r.ruleset = r.ruleset < 0 ? base - 1 : r.ruleset + base;
+  auto move_all = [](auto& dst, auto& src) {
+    if (dst.empty()) dst = std::move(src);
+    else dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+  };
+  move_all(to.rulesets, from.rulesets);
+  move_all(to.rules, from.rules);
+  move_all(to.tests, from.tests);
+  move_all(to.records, from.records);
+  move_all(to.enums, from.enums);
+  move_all(to.actions, from.actions);
+  move_all(to.events, from.events);
+  move_all(to.jurisdictions, from.jurisdictions);
+  move_all(to.groups, from.groups);
+  move_all(to.calendars, from.calendars);
+}
+
+void AppendDiagnostics(diag::DiagnosticSink& to, const diag::DiagnosticSink& from) {
+  for (const auto& d : from.all()) to.Report(d.code, d.span, d.args) = d;
+}
+
+// Runs fn(0..n-1) on up to `threads` threads (this one included), each taking the next index.
+template <class F>
+void ForEach(size_t n, unsigned threads, F fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads && t < n; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads: the ones running (this one at least) do the rest
+    }
+  }
+  work();
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
+  auto file = std::make_unique<ast::File>();
+  file->source = file_id;
+  std::string text;
+  std::vector<uint32_t> byte_of_cp;
+  if (Prepare(sm, file_id, sink, text, byte_of_cp)) ParseWhole(text, byte_of_cp, file_id, sink, *file);
   return file;
+}
+
+std::vector<std::unique_ptr<ast::File>> ParseFiles(const SourceManager& sm, const std::vector<uint32_t>& ids,
+                                                   diag::DiagnosticSink& sink, const ParseOptions& options) {
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<Prepared> files(ids.size());
+  std::vector<Piece> pieces;
+  std::vector<size_t> whole;  // the files parsed whole
+  size_t bytes = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Prepared& f = files[i];
+    f.id = ids[i];
+    diag::DiagnosticSink scratch;  // a file that fails here is parsed whole, which reports the same again
+    f.ok = Prepare(sm, f.id, scratch, f.text, f.byte_of_cp);
+    if (!f.ok) {
+      whole.push_back(i);
+      continue;
+    }
+    bytes += f.text.size();
+    size_t begin = 0;
+    uint32_t line = 1;
+    for (auto [at, at_line] : Cuts(f.text, options.piece_bytes)) {
+      pieces.push_back(Piece{i, begin, at, line, false, {}, {}});
+      begin = at;
+      line = at_line;
+    }
+    pieces.push_back(Piece{i, begin, f.text.size(), line, false, {}, {}});
+  }
+  if (bytes < options.min_parallel_bytes) threads = 1;
+  ForEach(pieces.size(), threads, [&](size_t i) { ParsePiece(files[pieces[i].file], pieces[i]); });
+  for (const auto& p : pieces)
+    if (!p.ok && files[p.file].ok) {
+      files[p.file].ok = false;
+      whole.push_back(p.file);
+    }
+  std::sort(whole.begin(), whole.end());
+  whole.erase(std::unique(whole.begin(), whole.end()), whole.end());
+  ForEach(whole.size(), threads, [&](size_t k) {
+    Prepared& f = files[whole[k]];
+    f.whole = Parse(sm, f.id, f.whole_sink);
+  });
+  if (options.stats) {
+    options.stats->pieces = pieces.size();
+    options.stats->whole = whole.size();
+  }
+  // Results and diagnostics in file order, each file's in piece order: as parsing file by file would give.
+  std::vector<std::unique_ptr<ast::File>> out;
+  out.reserve(files.size());
+  size_t pi = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    Prepared& f = files[i];
+    if (f.whole) {
+      AppendDiagnostics(sink, f.whole_sink);
+      out.push_back(std::move(f.whole));
+      while (pi < pieces.size() && pieces[pi].file == i) ++pi;
+      continue;
+    }
+    auto file = std::make_unique<ast::File>();
+    file->source = f.id;
+    for (; pi < pieces.size() && pieces[pi].file == i; ++pi) {
+      AppendDiagnostics(sink, pieces[pi].sink);
+      Append(*file, std::move(pieces[pi].ast));
+    }
+    out.push_back(std::move(file));
+  }
+  return out;
 }
 
 }  // namespace lexgate::syntax

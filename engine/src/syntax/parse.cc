@@ -9,6 +9,7 @@
 #include <cstring>
 #include <system_error>
 #include <thread>
+#include <typeinfo>
 
 #include "LexgateLexer.h"
 #include "LexgateParser.h"
@@ -90,6 +91,15 @@ const char* const kZhKeywords[] = {"规则集", "并且", "或者", "可以", "�
                                    "期望", "引用", "规则", "必须", "不得", "当", "则", "应", "且", "或", "非"};
 
 class Builder;
+
+// The parse-tree node as the labelled-alternative context T, or null: an exact type test (these classes
+// are leaves of the generated hierarchy, so it answers as dynamic_cast does) that compares type_info
+// addresses only. dynamic_cast walked the class hierarchy comparing type names with strcmp on every
+// miss, and the AST builder tries up to a dozen labels per node: it was a sixth of a large load.
+template <class T>
+T* As(antlr4::tree::ParseTree* t) {
+  return t && &typeid(*t) == &typeid(T) ? static_cast<T*>(t) : nullptr;
+}
 
 // Maps code-point indexes (ANTLR's, counted from the start of the text the lexer was given) to byte
 // offsets in the file (ours). A piece of a file (see ParseFiles) starts at code point `base` of it.
@@ -443,8 +453,8 @@ class Builder {
 
   ast::ExprPtr Primary(P::PrimaryContext* c) {
     if (!c) return nullptr;
-    if (auto* p = dynamic_cast<P::PParenContext*>(c)) return Expr(p->expr());
-    if (auto* p = dynamic_cast<P::PSomeContext*>(c)) {
+    if (auto* p = As<P::PParenContext>(c)) return Expr(p->expr());
+    if (auto* p = As<P::PSomeContext>(c)) {
       auto e = Make(ast::ExprKind::Some, SpanOf(c));
       e->name = p->ident() ? p->ident()->getText() : "";
       e->path.push_back(NameOf(p->ident()));
@@ -452,28 +462,28 @@ class Builder {
       e->kids.push_back(Not(p->notExpr()));
       return e;
     }
-    if (auto* p = dynamic_cast<P::PCallContext*>(c)) {
+    if (auto* p = As<P::PCallContext>(c)) {
       auto e = Make(ast::ExprKind::Call, SpanOf(c));
       e->name = p->ident() ? p->ident()->getText() : "";
       e->path.push_back(NameOf(p->ident()));
       for (auto* a : p->arg()) {
-        if (auto* s = dynamic_cast<P::ArgSinceContext*>(a)) {
+        if (auto* s = As<P::ArgSinceContext>(a)) {
           auto w = Make(ast::ExprKind::Since, SpanOf(a));
           w->name = s->ident() ? s->ident()->getText() : "";
           e->kids.push_back(std::move(w));
-        } else if (auto* l = dynamic_cast<P::ArgLastContext*>(a)) {
+        } else if (auto* l = As<P::ArgLastContext>(a)) {
           auto w = Make(ast::ExprKind::Last, SpanOf(a));
           auto d = Dur(l->duration());
           w->ival = d.n;
           w->text = d.unit;
           e->kids.push_back(std::move(w));
-        } else if (auto* x = dynamic_cast<P::ArgExprContext*>(a)) {
+        } else if (auto* x = As<P::ArgExprContext>(a)) {
           e->kids.push_back(Expr(x->expr()));
         }
       }
       return e;
     }
-    if (auto* p = dynamic_cast<P::PSetContext*>(c)) {
+    if (auto* p = As<P::PSetContext>(c)) {
       auto e = Make(ast::ExprKind::Set, SpanOf(c));
       for (auto* el : p->setElem()) {
         if (el->literal()) e->kids.push_back(Literal(el->literal()));
@@ -481,8 +491,8 @@ class Builder {
       }
       return e;
     }
-    if (auto* p = dynamic_cast<P::PLiteralContext*>(c)) return Literal(p->literal());
-    if (auto* p = dynamic_cast<P::PPathContext*>(c)) return PathExpr(p->path());
+    if (auto* p = As<P::PLiteralContext>(c)) return Literal(p->literal());
+    if (auto* p = As<P::PPathContext>(c)) return PathExpr(p->path());
     return nullptr;
   }
 
@@ -503,7 +513,7 @@ class Builder {
   ast::ExprPtr Literal(P::LiteralContext* c) {
     if (!c) return nullptr;
     Span s = SpanOf(c);
-    if (auto* l = dynamic_cast<P::LitIntContext*>(c)) {
+    if (auto* l = As<P::LitIntContext>(c)) {
       auto e = Make(ast::ExprKind::Int, s);
       e->ival = Int(l->INT()).value_or(0);
       if (l->PERCENT()) {  // 50% is the decimal 50
@@ -516,33 +526,33 @@ class Builder {
       }
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitDecimalContext*>(c)) {
+    if (auto* l = As<P::LitDecimalContext>(c)) {
       auto e = Make(ast::ExprKind::Decimal, s);
       e->ival = DecimalMillionths(l->DECIMAL()).value_or(0);
       e->percent = l->PERCENT() != nullptr;
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitStringContext*>(c)) {
+    if (auto* l = As<P::LitStringContext>(c)) {
       auto e = Make(ast::ExprKind::String, s);
       e->text = Str(l->STRING());
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitDateContext*>(c)) {
+    if (auto* l = As<P::LitDateContext>(c)) {
       auto e = Make(ast::ExprKind::Date, s);
       e->ival = Date(l->DATE()).value_or(0);
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitBoolContext*>(c)) {
+    if (auto* l = As<P::LitBoolContext>(c)) {
       auto e = Make(ast::ExprKind::Bool, s);
       e->ival = l->TRUE() ? 1 : 0;
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitJurisdictionContext*>(c)) {
+    if (auto* l = As<P::LitJurisdictionContext>(c)) {
       auto e = Make(ast::ExprKind::Jurisdiction, s);
       e->text = l->JCODE()->getText();
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitDurationContext*>(c)) {
+    if (auto* l = As<P::LitDurationContext>(c)) {
       auto e = Make(ast::ExprKind::Duration, s);
       auto d = Dur(l->duration());
       e->ival = d.n;
@@ -559,17 +569,17 @@ class Builder {
     r.id = {QName(c->qname()), SpanOf(c->qname())};
     std::vector<std::string> seen;
     for (auto* fld : c->rulesetField()) {
-      if (auto* x = dynamic_cast<P::RsTitleContext*>(fld)) { Once(seen, "title", fld); r.title = Texts(x->localisedText()); }
-      else if (auto* x = dynamic_cast<P::RsAuthorityContext*>(fld)) { Once(seen, "authority", fld); r.authority = ast::Name{QName(x->qname()), SpanOf(x->qname())}; }
-      else if (auto* x = dynamic_cast<P::RsJurisdictionContext*>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{x->jurisdictionRef()->getText(), SpanOf(x->jurisdictionRef())}; }
-      else if (auto* x = dynamic_cast<P::RsForceContext*>(fld)) { Once(seen, "force", fld); r.force = NameOf(x->ident()); }
-      else if (auto* x = dynamic_cast<P::RsCalendarContext*>(fld)) { Once(seen, "counted_on", fld); r.calendar = NameOf(x->ident()); }
-      else if (auto* x = dynamic_cast<P::RsEffectiveContext*>(fld)) { Once(seen, "effective", fld); r.effective = Date(x->DATE()); r.effective_span = SpanOf(x->DATE()); }
-      else if (auto* x = dynamic_cast<P::RsExpiresContext*>(fld)) { Once(seen, "expires", fld); r.expires = Date(x->DATE()); r.expires_span = SpanOf(x->DATE()); }
-      else if (auto* x = dynamic_cast<P::RsBindingContext*>(fld)) { Once(seen, "binding", fld); r.binding = x->TRUE() != nullptr; }
-      else if (auto* x = dynamic_cast<P::RsSourceContext*>(fld)) { Once(seen, "source", fld); r.source = Str(x->STRING()); }
-      else if (auto* x = dynamic_cast<P::RsVersionContext*>(fld)) { Once(seen, "version", fld); r.version = Str(x->STRING()); }
-      else if (auto* x = dynamic_cast<P::RsAppliesContext*>(fld)) {
+      if (auto* x = As<P::RsTitleContext>(fld)) { Once(seen, "title", fld); r.title = Texts(x->localisedText()); }
+      else if (auto* x = As<P::RsAuthorityContext>(fld)) { Once(seen, "authority", fld); r.authority = ast::Name{QName(x->qname()), SpanOf(x->qname())}; }
+      else if (auto* x = As<P::RsJurisdictionContext>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{x->jurisdictionRef()->getText(), SpanOf(x->jurisdictionRef())}; }
+      else if (auto* x = As<P::RsForceContext>(fld)) { Once(seen, "force", fld); r.force = NameOf(x->ident()); }
+      else if (auto* x = As<P::RsCalendarContext>(fld)) { Once(seen, "counted_on", fld); r.calendar = NameOf(x->ident()); }
+      else if (auto* x = As<P::RsEffectiveContext>(fld)) { Once(seen, "effective", fld); r.effective = Date(x->DATE()); r.effective_span = SpanOf(x->DATE()); }
+      else if (auto* x = As<P::RsExpiresContext>(fld)) { Once(seen, "expires", fld); r.expires = Date(x->DATE()); r.expires_span = SpanOf(x->DATE()); }
+      else if (auto* x = As<P::RsBindingContext>(fld)) { Once(seen, "binding", fld); r.binding = x->TRUE() != nullptr; }
+      else if (auto* x = As<P::RsSourceContext>(fld)) { Once(seen, "source", fld); r.source = Str(x->STRING()); }
+      else if (auto* x = As<P::RsVersionContext>(fld)) { Once(seen, "version", fld); r.version = Str(x->STRING()); }
+      else if (auto* x = As<P::RsAppliesContext>(fld)) {
         Once(seen, "applies to", fld);
         r.applies_kind = NameOf(x->ident());
         r.applies_where = Expr(x->expr());
@@ -599,7 +609,7 @@ class Builder {
     for (auto* rr : c->ruleRef()) r.exception_to.push_back(Ref(rr));
     std::vector<std::string> seen;
     for (auto* cl : c->ruleClause()) {
-      if (auto* x = dynamic_cast<P::ClCiteContext*>(cl)) {
+      if (auto* x = As<P::ClCiteContext>(cl)) {
         Once(seen, "cite", cl);
         ast::Citation ct;
         ct.span = SpanOf(cl);
@@ -609,22 +619,22 @@ class Builder {
           ct.parts.push_back({kind, part->citeNumber() ? part->citeNumber()->getText() : ""});
         }
         r.cite = std::move(ct);
-      } else if (auto* x = dynamic_cast<P::ClCiteInstrumentOnlyContext*>(cl)) {
+      } else if (auto* x = As<P::ClCiteInstrumentOnlyContext>(cl)) {
         Once(seen, "cite", cl);
         r.cite = ast::Citation{SpanOf(cl), Str(x->STRING()), {}};
-      } else if (auto* x = dynamic_cast<P::ClWhenContext*>(cl)) {
+      } else if (auto* x = As<P::ClWhenContext>(cl)) {
         Once(seen, "when", cl);
         r.when = Expr(x->expr());
-      } else if (auto* x = dynamic_cast<P::ClSatisfiedContext*>(cl)) {
+      } else if (auto* x = As<P::ClSatisfiedContext>(cl)) {
         Once(seen, "satisfied when", cl);
         r.satisfied = Expr(x->expr());
-      } else if (auto* x = dynamic_cast<P::ClSaysContext*>(cl)) {
+      } else if (auto* x = As<P::ClSaysContext>(cl)) {
         Once(seen, "says", cl);
         r.says = Texts(x->localisedText());
-      } else if (auto* x = dynamic_cast<P::ClWithContext*>(cl)) {
+      } else if (auto* x = As<P::ClWithContext>(cl)) {
         Once(seen, "with", cl);
         for (auto* a : x->messageArg()) r.message_args.emplace_back(NameOf(a->ident()), Expr(a->expr()));
-      } else if (auto* x = dynamic_cast<P::ClThenContext*>(cl)) {
+      } else if (auto* x = As<P::ClThenContext>(cl)) {
         Once(seen, "then", cl);
         r.then = Consequence(x->consequence());
       }
@@ -635,22 +645,22 @@ class Builder {
   ast::Consequence Consequence(P::ConsequenceContext* c) {
     ast::Consequence q;
     q.span = SpanOf(c);
-    if (dynamic_cast<P::CqExemptContext*>(c)) {
+    if (As<P::CqExemptContext>(c)) {
       q.modality = ast::Modality::Exempt;
       return q;
     }
-    auto* m = dynamic_cast<P::CqModalContext*>(c);
+    auto* m = As<P::CqModalContext>(c);
     if (!m) return q;
     auto* mod = m->modality();
     q.modality = mod->MUST() ? ast::Modality::Must : mod->MUST_NOT() ? ast::Modality::MustNot
                : mod->SHOULD() ? ast::Modality::Should : ast::Modality::May;
     auto* a = m->actionSpec();
-    if (auto* s = dynamic_cast<P::ActSingleContext*>(a)) {
+    if (auto* s = As<P::ActSingleContext>(a)) {
       q.actions.push_back(NameOf(s->ident()));
-    } else if (auto* o = dynamic_cast<P::ActOneOfContext*>(a)) {
+    } else if (auto* o = As<P::ActOneOfContext>(a)) {
       q.mode = ast::ActionMode::OneOf;
       for (auto* i : o->ident()) q.actions.push_back(NameOf(i));
-    } else if (auto* l = dynamic_cast<P::ActAllOfContext*>(a)) {
+    } else if (auto* l = As<P::ActAllOfContext>(a)) {
       q.mode = ast::ActionMode::AllOf;
       for (auto* i : l->ident()) q.actions.push_back(NameOf(i));
     }
@@ -658,9 +668,9 @@ class Builder {
       ast::Timing tm;
       tm.span = SpanOf(t);
       P::AnchorContext* anchor = nullptr;
-      if (auto* b = dynamic_cast<P::TmBeforeContext*>(t)) { tm.kind = ast::Timing::Before; anchor = b->anchor(); }
-      else if (auto* b = dynamic_cast<P::TmBeforeMinusContext*>(t)) { tm.kind = ast::Timing::BeforeMinus; anchor = b->anchor(); tm.duration = Dur(b->duration()); }
-      else if (auto* w = dynamic_cast<P::TmWithinContext*>(t)) {
+      if (auto* b = As<P::TmBeforeContext>(t)) { tm.kind = ast::Timing::Before; anchor = b->anchor(); }
+      else if (auto* b = As<P::TmBeforeMinusContext>(t)) { tm.kind = ast::Timing::BeforeMinus; anchor = b->anchor(); tm.duration = Dur(b->duration()); }
+      else if (auto* w = As<P::TmWithinContext>(t)) {
         tm.kind = ast::Timing::Within;
         anchor = w->anchor();
         tm.duration = Dur(w->duration());
@@ -675,27 +685,27 @@ class Builder {
 
   nlohmann::ordered_json Value(P::ValueContext* c, int depth) {
     if (!c) return nullptr;
-    if (auto* o = dynamic_cast<P::VObjectContext*>(c)) return Object(o->object(), depth + 1);
-    if (auto* l = dynamic_cast<P::VListContext*>(c)) {
+    if (auto* o = As<P::VObjectContext>(c)) return Object(o->object(), depth + 1);
+    if (auto* l = As<P::VListContext>(c)) {
       auto arr = nlohmann::ordered_json::array();
       for (auto* v : l->value()) arr.push_back(Value(v, depth + 1));
       return arr;
     }
-    if (auto* v = dynamic_cast<P::VIntContext*>(c)) {
+    if (auto* v = As<P::VIntContext>(c)) {
       auto n = Int(v->INT());
       if (!n) return nullptr;
       return v->MINUS() ? -*n : *n;
     }
-    if (auto* v = dynamic_cast<P::VDecimalContext*>(c)) {
+    if (auto* v = As<P::VDecimalContext>(c)) {
       double d = std::strtod(v->DECIMAL()->getText().c_str(), nullptr);
       return v->MINUS() ? -d : d;
     }
-    if (auto* v = dynamic_cast<P::VStringContext*>(c)) return Str(v->STRING());
-    if (auto* v = dynamic_cast<P::VDateContext*>(c)) return v->DATE()->getText();
-    if (auto* v = dynamic_cast<P::VBoolContext*>(c)) return v->TRUE() != nullptr;
-    if (dynamic_cast<P::VNullContext*>(c)) return nullptr;
-    if (auto* v = dynamic_cast<P::VJurisdictionContext*>(c)) return v->JCODE()->getText();
-    if (auto* v = dynamic_cast<P::VIdentContext*>(c)) return v->ident()->getText();
+    if (auto* v = As<P::VStringContext>(c)) return Str(v->STRING());
+    if (auto* v = As<P::VDateContext>(c)) return v->DATE()->getText();
+    if (auto* v = As<P::VBoolContext>(c)) return v->TRUE() != nullptr;
+    if (As<P::VNullContext>(c)) return nullptr;
+    if (auto* v = As<P::VJurisdictionContext>(c)) return v->JCODE()->getText();
+    if (auto* v = As<P::VIdentContext>(c)) return v->ident()->getText();
     return nullptr;
   }
 
@@ -714,22 +724,22 @@ class Builder {
     t.span = SpanOf(c);
     t.name = Str(c->STRING());
     for (auto* cl : c->testClause()) {
-      if (auto* x = dynamic_cast<P::TcAsOfContext*>(cl)) t.as_of = Date(x->DATE());
-      else if (auto* x = dynamic_cast<P::TcCaseContext*>(cl)) { t.case_value = Object(x->object(), 0); t.case_span = SpanOf(cl); }
-      else if (auto* x = dynamic_cast<P::TcExpectContext*>(cl)) {
+      if (auto* x = As<P::TcAsOfContext>(cl)) t.as_of = Date(x->DATE());
+      else if (auto* x = As<P::TcCaseContext>(cl)) { t.case_value = Object(x->object(), 0); t.case_span = SpanOf(cl); }
+      else if (auto* x = As<P::TcExpectContext>(cl)) {
         ast::Expectation e;
         auto* ex = x->expectation();
         e.span = SpanOf(ex);
-        if (auto* v = dynamic_cast<P::ExVerdictContext*>(ex)) { e.kind = ast::Expectation::Verdict; e.word = v->ident()->getText(); }
-        else if (auto* v = dynamic_cast<P::ExRequiresContext*>(ex)) { e.kind = ast::Expectation::Requires; e.word = v->ident()->getText(); }
-        else if (auto* v = dynamic_cast<P::ExNotRequiresContext*>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = v->ident()->getText(); }
-        else if (auto* v = dynamic_cast<P::ExFiresContext*>(ex)) { e.kind = ast::Expectation::Fires; e.rule = Ref(v->ruleRef()); }
-        else if (auto* v = dynamic_cast<P::ExNotFiresContext*>(ex)) { e.kind = ast::Expectation::NotFires; e.rule = Ref(v->ruleRef()); }
-        else if (auto* v = dynamic_cast<P::ExExemptedContext*>(ex)) { e.kind = ast::Expectation::Exempted; e.rule = Ref(v->ruleRef()); }
-        else if (auto* v = dynamic_cast<P::ExMissingContext*>(ex)) {
+        if (auto* v = As<P::ExVerdictContext>(ex)) { e.kind = ast::Expectation::Verdict; e.word = v->ident()->getText(); }
+        else if (auto* v = As<P::ExRequiresContext>(ex)) { e.kind = ast::Expectation::Requires; e.word = v->ident()->getText(); }
+        else if (auto* v = As<P::ExNotRequiresContext>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = v->ident()->getText(); }
+        else if (auto* v = As<P::ExFiresContext>(ex)) { e.kind = ast::Expectation::Fires; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = As<P::ExNotFiresContext>(ex)) { e.kind = ast::Expectation::NotFires; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = As<P::ExExemptedContext>(ex)) { e.kind = ast::Expectation::Exempted; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = As<P::ExMissingContext>(ex)) {
           e.kind = ast::Expectation::Missing;
           for (auto* i : v->path()->ident()) e.path.push_back(NameOf(i));
-        } else if (auto* v = dynamic_cast<P::ExDueContext*>(ex)) {
+        } else if (auto* v = As<P::ExDueContext>(ex)) {
           e.kind = ast::Expectation::Due;
           e.word = v->ident()->getText();
           e.date = Date(v->DATE()).value_or(0);
@@ -822,17 +832,17 @@ class Builder {
     cal.name = NameOf(c->ident());
     cal.names = Texts(c->localisedText());
     for (auto* item : c->calendarItem()) {
-      if (auto* w = dynamic_cast<P::CalWeekendContext*>(item)) {
+      if (auto* w = As<P::CalWeekendContext>(item)) {
         for (auto* i : w->ident()) cal.weekend.push_back(NameOf(i));
-      } else if (auto* z = dynamic_cast<P::CalZoneContext*>(item)) {
+      } else if (auto* z = As<P::CalZoneContext>(item)) {
         cal.zone = ast::Name{Str(z->STRING()), SpanOf(z->STRING())};
-      } else if (auto* y = dynamic_cast<P::CalYearContext*>(item)) {
+      } else if (auto* y = As<P::CalYearContext>(item)) {
         ast::CalendarYear year;
         year.span = SpanOf(item);
         year.year = static_cast<int>(Int(y->INT()).value_or(0));
         year.notice = Str(y->STRING());
         for (auto* d : y->dayEntry()) {
-          if (auto* h = dynamic_cast<P::DayHolidayContext*>(d)) {
+          if (auto* h = As<P::DayHolidayContext>(d)) {
             ast::CalendarDay day;
             day.span = SpanOf(d);
             day.names = Texts(h->localisedText());
@@ -840,7 +850,7 @@ class Builder {
             day.from = Date(dates[0]).value_or(0);
             day.to = dates.size() > 1 ? Date(dates[1]).value_or(day.from) : day.from;
             year.holidays.push_back(std::move(day));
-          } else if (auto* w = dynamic_cast<P::DayWorkdayContext*>(d)) {
+          } else if (auto* w = As<P::DayWorkdayContext>(d)) {
             auto names = Texts(w->localisedText());
             for (auto* dt : w->DATE()) {
               ast::CalendarDay day;

@@ -101,6 +101,16 @@ T* As(antlr4::tree::ParseTree* t) {
   return t && &typeid(*t) == &typeid(T) ? static_cast<T*>(t) : nullptr;
 }
 
+// The children of c of the (leaf) context type T, in order: what the generated accessor c->t() returns,
+// without its dynamic_cast of every child (the tokens between them included).
+template <class T>
+std::vector<T*> Kids(antlr4::ParserRuleContext* c) {
+  std::vector<T*> out;
+  for (auto* child : c->children)
+    if (T* k = As<T>(child)) out.push_back(k);
+  return out;
+}
+
 // Maps code-point indexes (ANTLR's, counted from the start of the text the lexer was given) to byte
 // offsets in the file (ours). A piece of a file (see ParseFiles) starts at code point `base` of it.
 struct Offsets {
@@ -253,7 +263,7 @@ class Builder {
   std::string QName(P::QnameContext* q) const {
     std::string s;
     if (!q) return s;
-    for (auto* i : q->ident()) {
+    for (auto* i : Kids<P::IdentContext>(q)) {
       if (!s.empty()) s += ".";
       s += i->getText();
     }
@@ -374,7 +384,7 @@ class Builder {
 
   ast::ExprPtr Or(P::OrExprContext* c) {
     if (!c) return nullptr;
-    auto parts = c->andExpr();
+    auto parts = Kids<P::AndExprContext>(c);
     if (parts.size() == 1) return And(parts[0]);
     auto e = Make(ast::ExprKind::Or, SpanOf(c));
     for (auto* p : parts) e->kids.push_back(And(p));
@@ -383,7 +393,7 @@ class Builder {
 
   ast::ExprPtr And(P::AndExprContext* c) {
     if (!c) return nullptr;
-    auto parts = c->notExpr();
+    auto parts = Kids<P::NotExprContext>(c);
     if (parts.size() == 1) return Not(parts[0]);
     auto e = Make(ast::ExprKind::And, SpanOf(c));
     for (auto* p : parts) e->kids.push_back(Not(p));
@@ -392,17 +402,19 @@ class Builder {
 
   ast::ExprPtr Not(P::NotExprContext* c) {
     if (!c) return nullptr;
-    if (c->NOT()) {
+    // NOT notExpr | cmpExpr: the last child tells which
+    if (auto* inner = c->children.empty() ? nullptr : As<P::NotExprContext>(c->children.back())) {
       auto e = Make(ast::ExprKind::Not, SpanOf(c));
-      e->kids.push_back(Not(c->notExpr()));
+      e->kids.push_back(Not(inner));
       return e;
     }
-    return Cmp(c->cmpExpr());
+    auto* cmp = c->children.empty() ? nullptr : As<P::CmpExprContext>(c->children.back());
+    return Cmp(cmp ? cmp : c->cmpExpr());
   }
 
   ast::ExprPtr Cmp(P::CmpExprContext* c) {
     if (!c) return nullptr;
-    auto adds = c->addExpr();
+    auto adds = Kids<P::AddExprContext>(c);
     if (adds.size() == 1) return Add(adds[0]);
     ast::ExprPtr e;
     if (c->cmpOp()) {
@@ -418,7 +430,7 @@ class Builder {
 
   ast::ExprPtr Add(P::AddExprContext* c) {
     if (!c) return nullptr;
-    auto us = c->unaryExpr();
+    auto us = Kids<P::UnaryExprContext>(c);
     ast::ExprPtr acc = Unary(us[0]);
     // Operators and operands alternate among the children: u (op u)*
     size_t ui = 1;
@@ -436,9 +448,10 @@ class Builder {
 
   ast::ExprPtr Unary(P::UnaryExprContext* c) {
     if (!c) return nullptr;
-    if (c->MINUS()) {
+    // MINUS unaryExpr | primary: the last child tells which
+    if (auto* inner = c->children.empty() ? nullptr : As<P::UnaryExprContext>(c->children.back())) {
       auto e = Make(ast::ExprKind::Neg, SpanOf(c));
-      e->kids.push_back(Unary(c->unaryExpr()));
+      e->kids.push_back(Unary(inner));
       return e;
     }
     return Primary(c->primary());
@@ -447,7 +460,7 @@ class Builder {
   ast::ExprPtr PathExpr(P::PathContext* c) {
     auto e = Make(ast::ExprKind::Path, SpanOf(c));
     if (c)
-      for (auto* i : c->ident()) e->path.push_back(NameOf(i));
+      for (auto* i : Kids<P::IdentContext>(c)) e->path.push_back(NameOf(i));
     return e;
   }
 

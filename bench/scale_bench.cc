@@ -93,6 +93,10 @@ void BM_LoadGenerated(benchmark::State& state) {
 }
 // Loading parses on several threads (syntax::ParseFiles): CPU time is the whole process's, Time is wall.
 BENCHMARK(BM_LoadGenerated)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
+// The same, CPU time of the calling thread only: the thread that also does all the serial work (reading,
+// checking, lowering), so on an otherwise idle machine this is about the wall time.
+void BM_LoadGeneratedMainThread(benchmark::State& state) { BM_LoadGenerated(state); }
+BENCHMARK(BM_LoadGeneratedMainThread)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 // Parsing alone (syntax::ParseFiles) of the generated file, on 1 or 2 threads, and with the file not cut
 // into pieces (piece_bytes 0 — one tree of the whole file, as before session 4).

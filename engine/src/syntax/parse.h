@@ -12,7 +12,10 @@
 //    memory than one tree of a whole 2 MB file (peak RSS of a 10,000-rule load: 310 → 94 MB).
 //  - Pieces (of all files) are parsed on up to ParseOptions::threads threads, each taking the next piece;
 //    ANTLR 4.9 shares the lexer's and parser's DFA caches between threads, behind one process-wide lock
-//    that the threads contend for, so a second thread buys wall time at some CPU cost.
+//    that the threads contend for, so a second thread buys wall time at some CPU cost. Caveat: Debian's
+//    4.9 runtime still has a few unsynchronised accesses that upstream fixed after 4.9 (antlr4 PRs #3309,
+//    #3311: statistics counters, and DFA::s0 read without the lock) — harmless on x86-64 in practice,
+//    formally data races. ParseOptions::threads = 1 parses on the calling thread only.
 //  - A piece is parsed with SLL prediction and no error recovery. If any piece of a file fails — a
 //    syntax error, an SLL bail-out, a nesting too deep, a piece that does not begin with an item keyword
 //    — that file is parsed whole with Parse(), so its diagnostics are exactly Parse()'s. When every piece

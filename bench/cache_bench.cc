@@ -5,10 +5,13 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "cache/cache.h"
 #include "engine.h"
 #include "ir/lower.h"
+#include "syntax/parse.h"
 
 namespace {
 
@@ -42,7 +45,33 @@ void BM_LoadShippedNoCache(benchmark::State& state) {
     benchmark::DoNotOptimize(r.program);
   }
 }
-BENCHMARK(BM_LoadShippedNoCache)->Unit(benchmark::kMillisecond);
+// Parsing uses several threads (syntax::ParseFiles): CPU time is the whole process's, Time is wall.
+BENCHMARK(BM_LoadShippedNoCache)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
+// The same, CPU time of the calling thread only (it does all the serial work too): about the wall time
+// on an otherwise idle machine.
+void BM_LoadShippedNoCacheMainThread(benchmark::State& state) { BM_LoadShippedNoCache(state); }
+BENCHMARK(BM_LoadShippedNoCacheMainThread)->Unit(benchmark::kMillisecond);
+
+// Parsing alone (syntax::ParseFiles) of the shipped files, on 1 or 2 threads (whole process's CPU time).
+void BM_ParseShipped(benchmark::State& state) {
+  std::string error;
+  lexgate::SourceManager sm;
+  std::vector<uint32_t> ids;
+  for (const auto& f : lexgate::GateFiles(Paths(), error, lexgate::LoadOptions{.tests = false})) {
+    std::ifstream in(f, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ids.push_back(sm.Add(f, ss.str()));
+  }
+  lexgate::syntax::ParseOptions options;
+  options.threads = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    lexgate::diag::DiagnosticSink sink;
+    benchmark::DoNotOptimize(lexgate::syntax::ParseFiles(sm, ids, sink, options));
+  }
+  state.counters["files"] = static_cast<double>(ids.size());
+}
+BENCHMARK(BM_ParseShipped)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
 
 void BM_DecodeShippedProject(benchmark::State& state) {
   auto r = lexgate::LoadRules(Paths(), lexgate::LoadOptions{.tests = false});

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "eval/case.h"
 #include "eval/evaluate.h"
+#include "syntax/parse.h"
 
 namespace {
 
@@ -90,7 +91,37 @@ void BM_LoadGenerated(benchmark::State& state) {
   }
   state.counters["rules"] = rules;
 }
-BENCHMARK(BM_LoadGenerated)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
+// Loading parses on several threads (syntax::ParseFiles): CPU time is the whole process's, Time is wall.
+BENCHMARK(BM_LoadGenerated)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
+// The same, CPU time of the calling thread only: the thread that also does all the serial work (reading,
+// checking, lowering), so on an otherwise idle machine this is about the wall time.
+void BM_LoadGeneratedMainThread(benchmark::State& state) { BM_LoadGenerated(state); }
+BENCHMARK(BM_LoadGeneratedMainThread)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// Parsing alone (syntax::ParseFiles) of the generated file, on 1 or 2 threads, and with the file not cut
+// into pieces (piece_bytes 0 — one tree of the whole file, as before session 4).
+void BM_ParseGenerated(benchmark::State& state) {
+  const int rules = static_cast<int>(state.range(0));
+  lexgate::SourceManager sm;
+  std::vector<uint32_t> ids = {sm.Add("generated.gate", Generated(rules))};
+  lexgate::syntax::ParseOptions options;
+  options.threads = static_cast<unsigned>(state.range(1));
+  if (state.range(2) == 0) options.piece_bytes = 0;
+  for (auto _ : state) {
+    lexgate::diag::DiagnosticSink sink;
+    auto asts = lexgate::syntax::ParseFiles(sm, ids, sink, options);
+    if (sink.HasErrors()) state.SkipWithError("did not parse");
+    benchmark::DoNotOptimize(asts);
+  }
+  state.counters["rules"] = rules;
+}
+BENCHMARK(BM_ParseGenerated)
+    ->ArgNames({"rules", "threads", "pieces"})
+    ->Args({10000, 1, 0})
+    ->Args({10000, 1, 1})
+    ->Args({10000, 2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime();
 
 void BM_DecideGenerated(benchmark::State& state) {
   const int rules = static_cast<int>(state.range(0));

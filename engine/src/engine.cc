@@ -54,11 +54,12 @@ LoadResult LoadSources(const std::vector<std::pair<std::string, std::string>>& s
   LoadResult r;
   r.sources = std::make_shared<SourceManager>();
   asts.clear();
+  std::vector<uint32_t> ids;
   for (auto& [name, text] : sources) {
-    uint32_t id = r.sources->Add(name, text);
+    ids.push_back(r.sources->Add(name, text));
     r.files.push_back(name);
-    asts.push_back(syntax::Parse(*r.sources, id, r.diagnostics));
   }
+  asts = syntax::ParseFiles(*r.sources, ids, r.diagnostics);
   Finish(r, asts);
   return r;
 }
@@ -160,8 +161,7 @@ LoadResult LoadRules(const std::vector<std::string>& paths, const LoadOptions& o
     r.program = ir::Lower(hit.project);
     return r;
   }
-  std::vector<std::unique_ptr<ast::File>> asts;
-  for (uint32_t id : ids) asts.push_back(syntax::Parse(*r.sources, id, r.diagnostics));
+  std::vector<std::unique_ptr<ast::File>> asts = syntax::ParseFiles(*r.sources, ids, r.diagnostics);
   Finish(r, asts);
   if (!key.empty() && r.program) cache::Store(options.cache_dir, key, *r.program->project, r.diagnostics.all());
   return r;

@@ -238,4 +238,7 @@ namespace lexgate::ast {
 // same): the formatter's round-trip test compares these.
 std::string DumpFile(const File& f);
 
+// Every span of a file's AST, in a fixed walk order (with DumpFile, for tests that two parses agree exactly).
+std::string DumpFileSpans(const File& f);
+
 }  // namespace lexgate::ast

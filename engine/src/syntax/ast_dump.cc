@@ -120,3 +120,94 @@ std::string DumpFile(const File& f) {
 }
 
 }  // namespace lexgate::ast
+
+namespace lexgate::ast {
+
+namespace {
+
+struct SpanDump {
+  std::string s;
+  void Sp(const Span& x) {
+    s += " " + std::to_string(x.file) + ":" + std::to_string(x.begin) + "-" + std::to_string(x.end) + "@" +
+         std::to_string(x.line) + ":" + std::to_string(x.col);
+  }
+  void N(const Name& n) { s += " " + n.text; Sp(n.span); }
+  void N(const std::optional<Name>& n) { if (n) N(*n); else s += " -"; }
+  void Ns(const std::vector<Name>& v) { for (const auto& n : v) N(n); s += ";"; }
+  void T(const std::vector<LocalisedText>& v) { for (const auto& t : v) { s += " " + t.locale; Sp(t.span); } s += ";"; }
+  void R(const RuleRef& r) { s += " ref " + r.ruleset; Sp(r.span); N(r.rule); }
+  void E(const ExprPtr& e) {
+    if (!e) { s += " ()"; return; }
+    s += " (";
+    Sp(e->span);
+    Ns(e->path);
+    for (const auto& k : e->kids) E(k);
+    s += ")";
+  }
+};
+
+}  // namespace
+
+std::string DumpFileSpans(const File& f) {
+  SpanDump d;
+  for (const auto& r : f.rulesets) {
+    d.s += "ruleset";
+    d.Sp(r.span), d.N(r.id), d.T(r.title), d.N(r.authority), d.N(r.jurisdiction), d.N(r.force), d.N(r.calendar);
+    d.Sp(r.effective_span), d.Sp(r.expires_span), d.N(r.applies_kind), d.E(r.applies_where);
+    d.s += "\n";
+  }
+  for (const auto& r : f.rules) {
+    d.s += "rule";
+    d.Sp(r.span), d.N(r.name);
+    for (const auto& x : r.exception_to) d.R(x);
+    if (r.cite) d.Sp(r.cite->span);
+    d.E(r.when);
+    if (r.then) {
+      d.Sp(r.then->span), d.Ns(r.then->actions);
+      for (const auto& t : r.then->timings) d.Sp(t.span), d.Ns(t.anchor), d.Sp(t.duration.span);
+    }
+    d.E(r.satisfied), d.T(r.says);
+    for (const auto& [n, e] : r.message_args) d.N(n), d.E(e);
+    d.s += "\n";
+  }
+  for (const auto& t : f.tests) {
+    d.s += "test";
+    d.Sp(t.span), d.Sp(t.case_span);
+    for (const auto& e : t.expects) d.Sp(e.span), d.R(e.rule), d.Ns(e.path);
+    d.s += "\n";
+  }
+  for (const auto& r : f.records) {
+    d.s += "record";
+    d.Sp(r.span), d.N(r.name);
+    for (const auto& fd : r.fields) d.N(fd.name), d.N(fd.type.name);
+    d.s += "\n";
+  }
+  for (const auto& e : f.enums) d.s += "enum", d.Sp(e.span), d.N(e.name), d.Ns(e.values), d.s += "\n";
+  for (const auto* v : {&f.actions, &f.events})
+    for (const auto& a : *v) {
+      d.s += "names";
+      d.Sp(a.span), d.Ns(a.names);
+      for (const auto& b : a.bindings) d.Ns(b);
+      d.s += "\n";
+    }
+  for (const auto& j : f.jurisdictions) d.s += "jurisdiction", d.Sp(j.span), d.N(j.code), d.N(j.parent), d.T(j.names), d.s += "\n";
+  for (const auto& g : f.groups) {
+    d.s += "group";
+    d.Sp(g.span), d.N(g.name), d.T(g.names);
+    for (const auto& m : g.members) d.N(m.ref);
+    d.s += "\n";
+  }
+  for (const auto& c : f.calendars) {
+    d.s += "calendar";
+    d.Sp(c.span), d.N(c.name), d.T(c.names), d.Ns(c.weekend), d.N(c.zone);
+    for (const auto& y : c.years) {
+      d.Sp(y.span);
+      for (const auto& day : y.holidays) d.Sp(day.span), d.T(day.names);
+      for (const auto& day : y.workdays) d.Sp(day.span), d.T(day.names);
+    }
+    d.s += "\n";
+  }
+  return d.s;
+}
+
+}  // namespace lexgate::ast

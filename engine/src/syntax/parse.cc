@@ -3,8 +3,13 @@
 #include <antlr4-runtime.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstring>
+#include <system_error>
+#include <thread>
+#include <typeinfo>
 
 #include "LexgateLexer.h"
 #include "LexgateParser.h"
@@ -87,10 +92,34 @@ const char* const kZhKeywords[] = {"规则集", "并且", "或者", "可以", "�
 
 class Builder;
 
-// Maps code-point indexes (ANTLR's) to byte offsets (ours).
+// The parse-tree node as the labelled-alternative context T, or null: an exact type test (these classes
+// are leaves of the generated hierarchy, so it answers as dynamic_cast does) that compares type_info
+// addresses only. dynamic_cast walked the class hierarchy comparing type names with strcmp on every
+// miss, and the AST builder tries up to a dozen labels per node: it was a sixth of a large load.
+template <class T>
+T* As(antlr4::tree::ParseTree* t) {
+  return t && &typeid(*t) == &typeid(T) ? static_cast<T*>(t) : nullptr;
+}
+
+// The children of c of the (leaf) context type T, in order: what the generated accessor c->t() returns,
+// without its dynamic_cast of every child (the tokens between them included).
+template <class T>
+std::vector<T*> Kids(antlr4::ParserRuleContext* c) {
+  std::vector<T*> out;
+  for (auto* child : c->children)
+    if (T* k = As<T>(child)) out.push_back(k);
+  return out;
+}
+
+// Maps code-point indexes (ANTLR's, counted from the start of the text the lexer was given) to byte
+// offsets in the file (ours). A piece of a file (see ParseFiles) starts at code point `base` of it.
 struct Offsets {
-  std::vector<uint32_t> byte_of_cp;
-  uint32_t Byte(size_t cp) const { return cp < byte_of_cp.size() ? byte_of_cp[cp] : byte_of_cp.back(); }
+  const std::vector<uint32_t>* byte_of_cp = nullptr;  // the whole file's map, with one entry past the end
+  size_t base = 0;
+  uint32_t Byte(size_t cp) const {
+    cp += base;
+    return cp < byte_of_cp->size() ? (*byte_of_cp)[cp] : byte_of_cp->back();
+  }
 };
 
 class ErrorListener : public antlr4::BaseErrorListener {
@@ -234,7 +263,7 @@ class Builder {
   std::string QName(P::QnameContext* q) const {
     std::string s;
     if (!q) return s;
-    for (auto* i : q->ident()) {
+    for (auto* i : Kids<P::IdentContext>(q)) {
       if (!s.empty()) s += ".";
       s += i->getText();
     }
@@ -355,7 +384,7 @@ class Builder {
 
   ast::ExprPtr Or(P::OrExprContext* c) {
     if (!c) return nullptr;
-    auto parts = c->andExpr();
+    auto parts = Kids<P::AndExprContext>(c);
     if (parts.size() == 1) return And(parts[0]);
     auto e = Make(ast::ExprKind::Or, SpanOf(c));
     for (auto* p : parts) e->kids.push_back(And(p));
@@ -364,7 +393,7 @@ class Builder {
 
   ast::ExprPtr And(P::AndExprContext* c) {
     if (!c) return nullptr;
-    auto parts = c->notExpr();
+    auto parts = Kids<P::NotExprContext>(c);
     if (parts.size() == 1) return Not(parts[0]);
     auto e = Make(ast::ExprKind::And, SpanOf(c));
     for (auto* p : parts) e->kids.push_back(Not(p));
@@ -373,17 +402,19 @@ class Builder {
 
   ast::ExprPtr Not(P::NotExprContext* c) {
     if (!c) return nullptr;
-    if (c->NOT()) {
+    // NOT notExpr | cmpExpr: the last child tells which
+    if (auto* inner = c->children.empty() ? nullptr : As<P::NotExprContext>(c->children.back())) {
       auto e = Make(ast::ExprKind::Not, SpanOf(c));
-      e->kids.push_back(Not(c->notExpr()));
+      e->kids.push_back(Not(inner));
       return e;
     }
-    return Cmp(c->cmpExpr());
+    auto* cmp = c->children.empty() ? nullptr : As<P::CmpExprContext>(c->children.back());
+    return Cmp(cmp ? cmp : c->cmpExpr());
   }
 
   ast::ExprPtr Cmp(P::CmpExprContext* c) {
     if (!c) return nullptr;
-    auto adds = c->addExpr();
+    auto adds = Kids<P::AddExprContext>(c);
     if (adds.size() == 1) return Add(adds[0]);
     ast::ExprPtr e;
     if (c->cmpOp()) {
@@ -399,7 +430,7 @@ class Builder {
 
   ast::ExprPtr Add(P::AddExprContext* c) {
     if (!c) return nullptr;
-    auto us = c->unaryExpr();
+    auto us = Kids<P::UnaryExprContext>(c);
     ast::ExprPtr acc = Unary(us[0]);
     // Operators and operands alternate among the children: u (op u)*
     size_t ui = 1;
@@ -417,9 +448,10 @@ class Builder {
 
   ast::ExprPtr Unary(P::UnaryExprContext* c) {
     if (!c) return nullptr;
-    if (c->MINUS()) {
+    // MINUS unaryExpr | primary: the last child tells which
+    if (auto* inner = c->children.empty() ? nullptr : As<P::UnaryExprContext>(c->children.back())) {
       auto e = Make(ast::ExprKind::Neg, SpanOf(c));
-      e->kids.push_back(Unary(c->unaryExpr()));
+      e->kids.push_back(Unary(inner));
       return e;
     }
     return Primary(c->primary());
@@ -428,14 +460,14 @@ class Builder {
   ast::ExprPtr PathExpr(P::PathContext* c) {
     auto e = Make(ast::ExprKind::Path, SpanOf(c));
     if (c)
-      for (auto* i : c->ident()) e->path.push_back(NameOf(i));
+      for (auto* i : Kids<P::IdentContext>(c)) e->path.push_back(NameOf(i));
     return e;
   }
 
   ast::ExprPtr Primary(P::PrimaryContext* c) {
     if (!c) return nullptr;
-    if (auto* p = dynamic_cast<P::PParenContext*>(c)) return Expr(p->expr());
-    if (auto* p = dynamic_cast<P::PSomeContext*>(c)) {
+    if (auto* p = As<P::PParenContext>(c)) return Expr(p->expr());
+    if (auto* p = As<P::PSomeContext>(c)) {
       auto e = Make(ast::ExprKind::Some, SpanOf(c));
       e->name = p->ident() ? p->ident()->getText() : "";
       e->path.push_back(NameOf(p->ident()));
@@ -443,28 +475,28 @@ class Builder {
       e->kids.push_back(Not(p->notExpr()));
       return e;
     }
-    if (auto* p = dynamic_cast<P::PCallContext*>(c)) {
+    if (auto* p = As<P::PCallContext>(c)) {
       auto e = Make(ast::ExprKind::Call, SpanOf(c));
       e->name = p->ident() ? p->ident()->getText() : "";
       e->path.push_back(NameOf(p->ident()));
       for (auto* a : p->arg()) {
-        if (auto* s = dynamic_cast<P::ArgSinceContext*>(a)) {
+        if (auto* s = As<P::ArgSinceContext>(a)) {
           auto w = Make(ast::ExprKind::Since, SpanOf(a));
           w->name = s->ident() ? s->ident()->getText() : "";
           e->kids.push_back(std::move(w));
-        } else if (auto* l = dynamic_cast<P::ArgLastContext*>(a)) {
+        } else if (auto* l = As<P::ArgLastContext>(a)) {
           auto w = Make(ast::ExprKind::Last, SpanOf(a));
           auto d = Dur(l->duration());
           w->ival = d.n;
           w->text = d.unit;
           e->kids.push_back(std::move(w));
-        } else if (auto* x = dynamic_cast<P::ArgExprContext*>(a)) {
+        } else if (auto* x = As<P::ArgExprContext>(a)) {
           e->kids.push_back(Expr(x->expr()));
         }
       }
       return e;
     }
-    if (auto* p = dynamic_cast<P::PSetContext*>(c)) {
+    if (auto* p = As<P::PSetContext>(c)) {
       auto e = Make(ast::ExprKind::Set, SpanOf(c));
       for (auto* el : p->setElem()) {
         if (el->literal()) e->kids.push_back(Literal(el->literal()));
@@ -472,8 +504,8 @@ class Builder {
       }
       return e;
     }
-    if (auto* p = dynamic_cast<P::PLiteralContext*>(c)) return Literal(p->literal());
-    if (auto* p = dynamic_cast<P::PPathContext*>(c)) return PathExpr(p->path());
+    if (auto* p = As<P::PLiteralContext>(c)) return Literal(p->literal());
+    if (auto* p = As<P::PPathContext>(c)) return PathExpr(p->path());
     return nullptr;
   }
 
@@ -494,7 +526,7 @@ class Builder {
   ast::ExprPtr Literal(P::LiteralContext* c) {
     if (!c) return nullptr;
     Span s = SpanOf(c);
-    if (auto* l = dynamic_cast<P::LitIntContext*>(c)) {
+    if (auto* l = As<P::LitIntContext>(c)) {
       auto e = Make(ast::ExprKind::Int, s);
       e->ival = Int(l->INT()).value_or(0);
       if (l->PERCENT()) {  // 50% is the decimal 50
@@ -507,33 +539,33 @@ class Builder {
       }
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitDecimalContext*>(c)) {
+    if (auto* l = As<P::LitDecimalContext>(c)) {
       auto e = Make(ast::ExprKind::Decimal, s);
       e->ival = DecimalMillionths(l->DECIMAL()).value_or(0);
       e->percent = l->PERCENT() != nullptr;
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitStringContext*>(c)) {
+    if (auto* l = As<P::LitStringContext>(c)) {
       auto e = Make(ast::ExprKind::String, s);
       e->text = Str(l->STRING());
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitDateContext*>(c)) {
+    if (auto* l = As<P::LitDateContext>(c)) {
       auto e = Make(ast::ExprKind::Date, s);
       e->ival = Date(l->DATE()).value_or(0);
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitBoolContext*>(c)) {
+    if (auto* l = As<P::LitBoolContext>(c)) {
       auto e = Make(ast::ExprKind::Bool, s);
       e->ival = l->TRUE() ? 1 : 0;
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitJurisdictionContext*>(c)) {
+    if (auto* l = As<P::LitJurisdictionContext>(c)) {
       auto e = Make(ast::ExprKind::Jurisdiction, s);
       e->text = l->JCODE()->getText();
       return e;
     }
-    if (auto* l = dynamic_cast<P::LitDurationContext*>(c)) {
+    if (auto* l = As<P::LitDurationContext>(c)) {
       auto e = Make(ast::ExprKind::Duration, s);
       auto d = Dur(l->duration());
       e->ival = d.n;
@@ -550,17 +582,17 @@ class Builder {
     r.id = {QName(c->qname()), SpanOf(c->qname())};
     std::vector<std::string> seen;
     for (auto* fld : c->rulesetField()) {
-      if (auto* x = dynamic_cast<P::RsTitleContext*>(fld)) { Once(seen, "title", fld); r.title = Texts(x->localisedText()); }
-      else if (auto* x = dynamic_cast<P::RsAuthorityContext*>(fld)) { Once(seen, "authority", fld); r.authority = ast::Name{QName(x->qname()), SpanOf(x->qname())}; }
-      else if (auto* x = dynamic_cast<P::RsJurisdictionContext*>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{x->jurisdictionRef()->getText(), SpanOf(x->jurisdictionRef())}; }
-      else if (auto* x = dynamic_cast<P::RsForceContext*>(fld)) { Once(seen, "force", fld); r.force = NameOf(x->ident()); }
-      else if (auto* x = dynamic_cast<P::RsCalendarContext*>(fld)) { Once(seen, "counted_on", fld); r.calendar = NameOf(x->ident()); }
-      else if (auto* x = dynamic_cast<P::RsEffectiveContext*>(fld)) { Once(seen, "effective", fld); r.effective = Date(x->DATE()); r.effective_span = SpanOf(x->DATE()); }
-      else if (auto* x = dynamic_cast<P::RsExpiresContext*>(fld)) { Once(seen, "expires", fld); r.expires = Date(x->DATE()); r.expires_span = SpanOf(x->DATE()); }
-      else if (auto* x = dynamic_cast<P::RsBindingContext*>(fld)) { Once(seen, "binding", fld); r.binding = x->TRUE() != nullptr; }
-      else if (auto* x = dynamic_cast<P::RsSourceContext*>(fld)) { Once(seen, "source", fld); r.source = Str(x->STRING()); }
-      else if (auto* x = dynamic_cast<P::RsVersionContext*>(fld)) { Once(seen, "version", fld); r.version = Str(x->STRING()); }
-      else if (auto* x = dynamic_cast<P::RsAppliesContext*>(fld)) {
+      if (auto* x = As<P::RsTitleContext>(fld)) { Once(seen, "title", fld); r.title = Texts(x->localisedText()); }
+      else if (auto* x = As<P::RsAuthorityContext>(fld)) { Once(seen, "authority", fld); r.authority = ast::Name{QName(x->qname()), SpanOf(x->qname())}; }
+      else if (auto* x = As<P::RsJurisdictionContext>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{x->jurisdictionRef()->getText(), SpanOf(x->jurisdictionRef())}; }
+      else if (auto* x = As<P::RsForceContext>(fld)) { Once(seen, "force", fld); r.force = NameOf(x->ident()); }
+      else if (auto* x = As<P::RsCalendarContext>(fld)) { Once(seen, "counted_on", fld); r.calendar = NameOf(x->ident()); }
+      else if (auto* x = As<P::RsEffectiveContext>(fld)) { Once(seen, "effective", fld); r.effective = Date(x->DATE()); r.effective_span = SpanOf(x->DATE()); }
+      else if (auto* x = As<P::RsExpiresContext>(fld)) { Once(seen, "expires", fld); r.expires = Date(x->DATE()); r.expires_span = SpanOf(x->DATE()); }
+      else if (auto* x = As<P::RsBindingContext>(fld)) { Once(seen, "binding", fld); r.binding = x->TRUE() != nullptr; }
+      else if (auto* x = As<P::RsSourceContext>(fld)) { Once(seen, "source", fld); r.source = Str(x->STRING()); }
+      else if (auto* x = As<P::RsVersionContext>(fld)) { Once(seen, "version", fld); r.version = Str(x->STRING()); }
+      else if (auto* x = As<P::RsAppliesContext>(fld)) {
         Once(seen, "applies to", fld);
         r.applies_kind = NameOf(x->ident());
         r.applies_where = Expr(x->expr());
@@ -590,7 +622,7 @@ class Builder {
     for (auto* rr : c->ruleRef()) r.exception_to.push_back(Ref(rr));
     std::vector<std::string> seen;
     for (auto* cl : c->ruleClause()) {
-      if (auto* x = dynamic_cast<P::ClCiteContext*>(cl)) {
+      if (auto* x = As<P::ClCiteContext>(cl)) {
         Once(seen, "cite", cl);
         ast::Citation ct;
         ct.span = SpanOf(cl);
@@ -600,22 +632,22 @@ class Builder {
           ct.parts.push_back({kind, part->citeNumber() ? part->citeNumber()->getText() : ""});
         }
         r.cite = std::move(ct);
-      } else if (auto* x = dynamic_cast<P::ClCiteInstrumentOnlyContext*>(cl)) {
+      } else if (auto* x = As<P::ClCiteInstrumentOnlyContext>(cl)) {
         Once(seen, "cite", cl);
         r.cite = ast::Citation{SpanOf(cl), Str(x->STRING()), {}};
-      } else if (auto* x = dynamic_cast<P::ClWhenContext*>(cl)) {
+      } else if (auto* x = As<P::ClWhenContext>(cl)) {
         Once(seen, "when", cl);
         r.when = Expr(x->expr());
-      } else if (auto* x = dynamic_cast<P::ClSatisfiedContext*>(cl)) {
+      } else if (auto* x = As<P::ClSatisfiedContext>(cl)) {
         Once(seen, "satisfied when", cl);
         r.satisfied = Expr(x->expr());
-      } else if (auto* x = dynamic_cast<P::ClSaysContext*>(cl)) {
+      } else if (auto* x = As<P::ClSaysContext>(cl)) {
         Once(seen, "says", cl);
         r.says = Texts(x->localisedText());
-      } else if (auto* x = dynamic_cast<P::ClWithContext*>(cl)) {
+      } else if (auto* x = As<P::ClWithContext>(cl)) {
         Once(seen, "with", cl);
         for (auto* a : x->messageArg()) r.message_args.emplace_back(NameOf(a->ident()), Expr(a->expr()));
-      } else if (auto* x = dynamic_cast<P::ClThenContext*>(cl)) {
+      } else if (auto* x = As<P::ClThenContext>(cl)) {
         Once(seen, "then", cl);
         r.then = Consequence(x->consequence());
       }
@@ -626,22 +658,22 @@ class Builder {
   ast::Consequence Consequence(P::ConsequenceContext* c) {
     ast::Consequence q;
     q.span = SpanOf(c);
-    if (dynamic_cast<P::CqExemptContext*>(c)) {
+    if (As<P::CqExemptContext>(c)) {
       q.modality = ast::Modality::Exempt;
       return q;
     }
-    auto* m = dynamic_cast<P::CqModalContext*>(c);
+    auto* m = As<P::CqModalContext>(c);
     if (!m) return q;
     auto* mod = m->modality();
     q.modality = mod->MUST() ? ast::Modality::Must : mod->MUST_NOT() ? ast::Modality::MustNot
                : mod->SHOULD() ? ast::Modality::Should : ast::Modality::May;
     auto* a = m->actionSpec();
-    if (auto* s = dynamic_cast<P::ActSingleContext*>(a)) {
+    if (auto* s = As<P::ActSingleContext>(a)) {
       q.actions.push_back(NameOf(s->ident()));
-    } else if (auto* o = dynamic_cast<P::ActOneOfContext*>(a)) {
+    } else if (auto* o = As<P::ActOneOfContext>(a)) {
       q.mode = ast::ActionMode::OneOf;
       for (auto* i : o->ident()) q.actions.push_back(NameOf(i));
-    } else if (auto* l = dynamic_cast<P::ActAllOfContext*>(a)) {
+    } else if (auto* l = As<P::ActAllOfContext>(a)) {
       q.mode = ast::ActionMode::AllOf;
       for (auto* i : l->ident()) q.actions.push_back(NameOf(i));
     }
@@ -649,9 +681,9 @@ class Builder {
       ast::Timing tm;
       tm.span = SpanOf(t);
       P::AnchorContext* anchor = nullptr;
-      if (auto* b = dynamic_cast<P::TmBeforeContext*>(t)) { tm.kind = ast::Timing::Before; anchor = b->anchor(); }
-      else if (auto* b = dynamic_cast<P::TmBeforeMinusContext*>(t)) { tm.kind = ast::Timing::BeforeMinus; anchor = b->anchor(); tm.duration = Dur(b->duration()); }
-      else if (auto* w = dynamic_cast<P::TmWithinContext*>(t)) {
+      if (auto* b = As<P::TmBeforeContext>(t)) { tm.kind = ast::Timing::Before; anchor = b->anchor(); }
+      else if (auto* b = As<P::TmBeforeMinusContext>(t)) { tm.kind = ast::Timing::BeforeMinus; anchor = b->anchor(); tm.duration = Dur(b->duration()); }
+      else if (auto* w = As<P::TmWithinContext>(t)) {
         tm.kind = ast::Timing::Within;
         anchor = w->anchor();
         tm.duration = Dur(w->duration());
@@ -666,27 +698,27 @@ class Builder {
 
   nlohmann::ordered_json Value(P::ValueContext* c, int depth) {
     if (!c) return nullptr;
-    if (auto* o = dynamic_cast<P::VObjectContext*>(c)) return Object(o->object(), depth + 1);
-    if (auto* l = dynamic_cast<P::VListContext*>(c)) {
+    if (auto* o = As<P::VObjectContext>(c)) return Object(o->object(), depth + 1);
+    if (auto* l = As<P::VListContext>(c)) {
       auto arr = nlohmann::ordered_json::array();
       for (auto* v : l->value()) arr.push_back(Value(v, depth + 1));
       return arr;
     }
-    if (auto* v = dynamic_cast<P::VIntContext*>(c)) {
+    if (auto* v = As<P::VIntContext>(c)) {
       auto n = Int(v->INT());
       if (!n) return nullptr;
       return v->MINUS() ? -*n : *n;
     }
-    if (auto* v = dynamic_cast<P::VDecimalContext*>(c)) {
+    if (auto* v = As<P::VDecimalContext>(c)) {
       double d = std::strtod(v->DECIMAL()->getText().c_str(), nullptr);
       return v->MINUS() ? -d : d;
     }
-    if (auto* v = dynamic_cast<P::VStringContext*>(c)) return Str(v->STRING());
-    if (auto* v = dynamic_cast<P::VDateContext*>(c)) return v->DATE()->getText();
-    if (auto* v = dynamic_cast<P::VBoolContext*>(c)) return v->TRUE() != nullptr;
-    if (dynamic_cast<P::VNullContext*>(c)) return nullptr;
-    if (auto* v = dynamic_cast<P::VJurisdictionContext*>(c)) return v->JCODE()->getText();
-    if (auto* v = dynamic_cast<P::VIdentContext*>(c)) return v->ident()->getText();
+    if (auto* v = As<P::VStringContext>(c)) return Str(v->STRING());
+    if (auto* v = As<P::VDateContext>(c)) return v->DATE()->getText();
+    if (auto* v = As<P::VBoolContext>(c)) return v->TRUE() != nullptr;
+    if (As<P::VNullContext>(c)) return nullptr;
+    if (auto* v = As<P::VJurisdictionContext>(c)) return v->JCODE()->getText();
+    if (auto* v = As<P::VIdentContext>(c)) return v->ident()->getText();
     return nullptr;
   }
 
@@ -705,22 +737,22 @@ class Builder {
     t.span = SpanOf(c);
     t.name = Str(c->STRING());
     for (auto* cl : c->testClause()) {
-      if (auto* x = dynamic_cast<P::TcAsOfContext*>(cl)) t.as_of = Date(x->DATE());
-      else if (auto* x = dynamic_cast<P::TcCaseContext*>(cl)) { t.case_value = Object(x->object(), 0); t.case_span = SpanOf(cl); }
-      else if (auto* x = dynamic_cast<P::TcExpectContext*>(cl)) {
+      if (auto* x = As<P::TcAsOfContext>(cl)) t.as_of = Date(x->DATE());
+      else if (auto* x = As<P::TcCaseContext>(cl)) { t.case_value = Object(x->object(), 0); t.case_span = SpanOf(cl); }
+      else if (auto* x = As<P::TcExpectContext>(cl)) {
         ast::Expectation e;
         auto* ex = x->expectation();
         e.span = SpanOf(ex);
-        if (auto* v = dynamic_cast<P::ExVerdictContext*>(ex)) { e.kind = ast::Expectation::Verdict; e.word = v->ident()->getText(); }
-        else if (auto* v = dynamic_cast<P::ExRequiresContext*>(ex)) { e.kind = ast::Expectation::Requires; e.word = v->ident()->getText(); }
-        else if (auto* v = dynamic_cast<P::ExNotRequiresContext*>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = v->ident()->getText(); }
-        else if (auto* v = dynamic_cast<P::ExFiresContext*>(ex)) { e.kind = ast::Expectation::Fires; e.rule = Ref(v->ruleRef()); }
-        else if (auto* v = dynamic_cast<P::ExNotFiresContext*>(ex)) { e.kind = ast::Expectation::NotFires; e.rule = Ref(v->ruleRef()); }
-        else if (auto* v = dynamic_cast<P::ExExemptedContext*>(ex)) { e.kind = ast::Expectation::Exempted; e.rule = Ref(v->ruleRef()); }
-        else if (auto* v = dynamic_cast<P::ExMissingContext*>(ex)) {
+        if (auto* v = As<P::ExVerdictContext>(ex)) { e.kind = ast::Expectation::Verdict; e.word = v->ident()->getText(); }
+        else if (auto* v = As<P::ExRequiresContext>(ex)) { e.kind = ast::Expectation::Requires; e.word = v->ident()->getText(); }
+        else if (auto* v = As<P::ExNotRequiresContext>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = v->ident()->getText(); }
+        else if (auto* v = As<P::ExFiresContext>(ex)) { e.kind = ast::Expectation::Fires; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = As<P::ExNotFiresContext>(ex)) { e.kind = ast::Expectation::NotFires; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = As<P::ExExemptedContext>(ex)) { e.kind = ast::Expectation::Exempted; e.rule = Ref(v->ruleRef()); }
+        else if (auto* v = As<P::ExMissingContext>(ex)) {
           e.kind = ast::Expectation::Missing;
           for (auto* i : v->path()->ident()) e.path.push_back(NameOf(i));
-        } else if (auto* v = dynamic_cast<P::ExDueContext*>(ex)) {
+        } else if (auto* v = As<P::ExDueContext>(ex)) {
           e.kind = ast::Expectation::Due;
           e.word = v->ident()->getText();
           e.date = Date(v->DATE()).value_or(0);
@@ -813,17 +845,17 @@ class Builder {
     cal.name = NameOf(c->ident());
     cal.names = Texts(c->localisedText());
     for (auto* item : c->calendarItem()) {
-      if (auto* w = dynamic_cast<P::CalWeekendContext*>(item)) {
+      if (auto* w = As<P::CalWeekendContext>(item)) {
         for (auto* i : w->ident()) cal.weekend.push_back(NameOf(i));
-      } else if (auto* z = dynamic_cast<P::CalZoneContext*>(item)) {
+      } else if (auto* z = As<P::CalZoneContext>(item)) {
         cal.zone = ast::Name{Str(z->STRING()), SpanOf(z->STRING())};
-      } else if (auto* y = dynamic_cast<P::CalYearContext*>(item)) {
+      } else if (auto* y = As<P::CalYearContext>(item)) {
         ast::CalendarYear year;
         year.span = SpanOf(item);
         year.year = static_cast<int>(Int(y->INT()).value_or(0));
         year.notice = Str(y->STRING());
         for (auto* d : y->dayEntry()) {
-          if (auto* h = dynamic_cast<P::DayHolidayContext*>(d)) {
+          if (auto* h = As<P::DayHolidayContext>(d)) {
             ast::CalendarDay day;
             day.span = SpanOf(d);
             day.names = Texts(h->localisedText());
@@ -831,7 +863,7 @@ class Builder {
             day.from = Date(dates[0]).value_or(0);
             day.to = dates.size() > 1 ? Date(dates[1]).value_or(day.from) : day.from;
             year.holidays.push_back(std::move(day));
-          } else if (auto* w = dynamic_cast<P::DayWorkdayContext*>(d)) {
+          } else if (auto* w = As<P::DayWorkdayContext>(d)) {
             auto names = Texts(w->localisedText());
             for (auto* dt : w->DATE()) {
               ast::CalendarDay day;
@@ -855,8 +887,8 @@ class Builder {
 };
 
 // Checks UTF-8 validity and builds the code-point → byte map. Returns the offset of the first bad byte.
-std::optional<size_t> IndexUtf8(const std::string& text, Offsets& off) {
-  off.byte_of_cp.reserve(text.size() + 1);
+std::optional<size_t> IndexUtf8(const std::string& text, std::vector<uint32_t>& byte_of_cp) {
+  byte_of_cp.reserve(text.size() + 1);
   int32_t i = 0;
   const int32_t n = static_cast<int32_t>(text.size());
   while (i < n) {
@@ -864,9 +896,9 @@ std::optional<size_t> IndexUtf8(const std::string& text, Offsets& off) {
     UChar32 c;
     U8_NEXT(reinterpret_cast<const uint8_t*>(text.data()), i, n, c);
     if (c < 0) return static_cast<size_t>(start);
-    off.byte_of_cp.push_back(static_cast<uint32_t>(start));
+    byte_of_cp.push_back(static_cast<uint32_t>(start));
   }
-  off.byte_of_cp.push_back(static_cast<uint32_t>(n));
+  byte_of_cp.push_back(static_cast<uint32_t>(n));
   return std::nullopt;
 }
 
@@ -951,33 +983,33 @@ const antlr4::Token* TokensTooDeep(antlr4::CommonTokenStream& tokens) {
   return nullptr;
 }
 
-}  // namespace
-
-std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
-  auto file = std::make_unique<ast::File>();
-  file->source = file_id;
-  std::string text = sm.Get(file_id).text;
-  Offsets off;
-  size_t skip = 0;
-  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
-    text[0] = text[1] = text[2] = ' ';  // a BOM is read as white space; offsets stay the same
-    skip = 3;
-  }
-  (void)skip;
-  if (auto bad = IndexUtf8(text, off)) {
+// The file's text as the lexer reads it: a BOM blanked (offsets stay the same), UTF-8 checked and indexed,
+// bracket depth bounded. False (after reporting) when the file cannot be parsed at all.
+bool Prepare(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink, std::string& text,
+             std::vector<uint32_t>& byte_of_cp) {
+  text = sm.Get(file_id).text;
+  if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text[0] = text[1] = text[2] = ' ';
+  if (auto bad = IndexUtf8(text, byte_of_cp)) {
     Span s{file_id, static_cast<uint32_t>(*bad), static_cast<uint32_t>(*bad + 1), 1, 1};
     // Find the line of the bad byte for a useful location.
     for (size_t i = 0; i < *bad; ++i)
       if (text[i] == '\n') { ++s.line; s.col = 1; } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++s.col;
     sink.Report(diag::Code::LG1009, s, {{"offset", std::to_string(*bad)}});
-    return file;
+    return false;
   }
   uint32_t deep_line = 0, deep_col = 0, deep_byte = 0;
   if (NestingTooDeep(text, deep_line, deep_col, deep_byte)) {
     sink.Report(diag::Code::LG1013, Span{file_id, deep_byte, deep_byte + 1, deep_line, deep_col},
                 {{"max", std::to_string(kMaxNesting)}});
-    return file;
+    return false;
   }
+  return true;
+}
+
+// The reference path: the whole file in one lexer and parser, every syntax error reported.
+void ParseWhole(const std::string& text, const std::vector<uint32_t>& byte_of_cp, uint32_t file_id,
+                diag::DiagnosticSink& sink, ast::File& file) {
+  Offsets off{&byte_of_cp, 0};
   try {
     FoldingInputStream input(text);
     LexgateLexer lexer(&input);
@@ -990,7 +1022,7 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
                   Span{file_id, at, off.Byte(deep->getStopIndex() + 1), static_cast<uint32_t>(deep->getLine()),
                        static_cast<uint32_t>(deep->getCharPositionInLine() + 1)},
                   {{"max", std::to_string(kMaxNesting)}});
-      return file;
+      return;
     }
     LexgateParser parser(&tokens);
     parser.removeErrorListeners();
@@ -1021,13 +1053,257 @@ std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag
     }
     // A file with syntax errors yields no declarations: the checker would only see fragments of them
     // and report confusing follow-on errors.
-    if (sink.ErrorCount() != errors_before) return file;
+    if (sink.ErrorCount() != errors_before) return;
     Builder b(sink, file_id, off);
-    for (auto* item : tree->item()) b.Item(item, *file);
+    for (auto* item : tree->item()) b.Item(item, file);
   } catch (const std::exception& e) {
     sink.Report(diag::Code::LG1011, Span{file_id, 0, 0, 1, 1}, {{"found", std::string("input (") + e.what() + ")"}});
   }
+}
+
+// ---------------------------------------------------------------- pieces (ParseFiles)
+
+// One prepared file of a ParseFiles call.
+struct Prepared {
+  uint32_t id = 0;
+  bool ok = false;  // false: parse it whole (it cannot be parsed, or a piece of it failed)
+  std::string text;
+  std::vector<uint32_t> byte_of_cp;
+  std::unique_ptr<ast::File> whole;  // when parsed whole
+  diag::DiagnosticSink whole_sink;
+};
+
+// A line range of a file, parsed on its own.
+struct Piece {
+  size_t file = 0;        // index into the Prepared list
+  size_t begin = 0, end = 0;  // bytes
+  uint32_t line = 1;      // the line `begin` is on (it starts that line)
+  bool ok = false;        // parsed without a syntax error, and starts where an item must start
+  ast::File ast;
+  diag::DiagnosticSink sink;  // what the AST builder reported (bad numbers, dates, escapes, repeated clauses)
+};
+
+bool IsSpaceOrBrace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '{'; }
+
+// The keywords that only ever start an item (hard keywords: never an identifier), with what may follow.
+bool StartsItem(const std::string& t, size_t i) {
+  static const char* const kStarts[] = {"ruleset", "rule", "test", "规则集", "规则", "测试"};
+  for (const char* kw : kStarts) {
+    size_t n = std::strlen(kw);
+    if (t.compare(i, n, kw) == 0 && (i + n == t.size() || IsSpaceOrBrace(t[i + n]))) return true;
+  }
+  return false;
+}
+
+// Where a file may be cut into pieces of about `target` bytes: at the start of a line outside any bracket
+// (ASCII or full-width), string or comment, that begins with `ruleset`, `rule` or `test` (or 规则集, 规则,
+// 测试). No token spans a line break except white space (strings and comments end at the line's end), so
+// the lexer reads the same tokens from such a point as it does in the whole file. This scan only proposes
+// cuts; ParsePiece checks each one with the lexer's own tokens. Returns (byte offset, line) pairs.
+std::vector<std::pair<size_t, uint32_t>> Cuts(const std::string& t, size_t target) {
+  std::vector<std::pair<size_t, uint32_t>> cuts;
+  if (target == 0 || t.size() < 2 * target) return cuts;
+  int depth = 0;
+  uint32_t line = 1;
+  size_t last = 0;
+  const char* close = nullptr;  // inside a string: its closing quote
+  bool comment = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (c == '\n') {
+      ++line;
+      comment = false;
+      close = nullptr;
+      const size_t next = i + 1;
+      if (depth == 0 && next - last >= target && t.size() - next >= target / 2 && StartsItem(t, next)) {
+        cuts.emplace_back(next, line);
+        last = next;
+      }
+      continue;
+    }
+    if (comment) continue;
+    if (close) {
+      if (c == '\\') ++i;
+      else if (t.compare(i, std::strlen(close), close) == 0) close = nullptr;
+      continue;
+    }
+    switch (c) {
+      case '#': comment = true; break;
+      case '"': close = "\""; break;
+      case '(': case '{': case '[': ++depth; break;
+      case ')': case '}': case ']': depth = depth > 0 ? depth - 1 : 0; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x80) break;
+        if (t.compare(i, 3, "\u201C") == 0) close = "\u201D";
+        else if (t.compare(i, 3, "\u300C") == 0) close = "\u300D";
+        else if (t.compare(i, 3, "\uFF5B") == 0 || t.compare(i, 3, "\uFF08") == 0 || t.compare(i, 3, "\u3010") == 0) ++depth;
+        else if (t.compare(i, 3, "\uFF5D") == 0 || t.compare(i, 3, "\uFF09") == 0 || t.compare(i, 3, "\u3011") == 0)
+          depth = depth > 0 ? depth - 1 : 0;
+        break;
+    }
+  }
+  return cuts;
+}
+
+// Parses one piece with SLL prediction and no error recovery. Any doubt (a syntax error, an SLL bail-out,
+// too deep, a piece that does not start with an item keyword) leaves `ok` false and the file is parsed whole.
+// When every piece of a file is ok, each piece is a sequence of whole items (`file : item* EOF`), so the
+// pieces' trees are the whole file's tree cut between items, and so are the ASTs built from them.
+void ParsePiece(const Prepared& f, Piece& p) {
+  p.ok = false;
+  try {
+    const size_t cp_base = static_cast<size_t>(std::lower_bound(f.byte_of_cp.begin(), f.byte_of_cp.end(), p.begin) -
+                                               f.byte_of_cp.begin());
+    Offsets off{&f.byte_of_cp, cp_base};
+    FoldingInputStream input(f.text.substr(p.begin, p.end - p.begin));
+    LexgateLexer lexer(&input);
+    lexer.removeErrorListeners();
+    lexer.setLine(p.line);
+    lexer.setCharPositionInLine(0);
+    antlr4::CommonTokenStream tokens(&lexer);
+    tokens.fill();
+    if (TokensTooDeep(tokens)) return;
+    if (p.begin != 0) {
+      const antlr4::Token* first = nullptr;
+      for (antlr4::Token* t : tokens.getTokens())
+        if (t->getChannel() == antlr4::Token::DEFAULT_CHANNEL) { first = t; break; }
+      if (!first || (first->getType() != LexgateLexer::RULESET && first->getType() != LexgateLexer::RULE &&
+                     first->getType() != LexgateLexer::TEST))
+        return;
+    }
+    LexgateParser parser(&tokens);
+    parser.removeErrorListeners();
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    LexgateParser::FileContext* tree = parser.file();
+    if (!tree || parser.getNumberOfSyntaxErrors() != 0) return;
+    Builder b(p.sink, f.id, off);
+    for (auto* item : tree->item()) b.Item(item, p.ast);
+    p.ok = true;
+  } catch (...) {
+    p.ok = false;  // ParseCancellationException (SLL bailed out) or anything else: parse the file whole
+  }
+}
+
+// Appends a piece's declarations; a rule's ruleset index counts the rulesets of earlier pieces.
+void Append(ast::File& to, ast::File&& from) {
+  const int base = static_cast<int>(to.rulesets.size());
+  for (auto& r : from.rules) r.ruleset = r.ruleset < 0 ? base - 1 : r.ruleset + base;
+  auto move_all = [](auto& dst, auto& src) {
+    if (dst.empty()) dst = std::move(src);
+    else dst.insert(dst.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+  };
+  move_all(to.rulesets, from.rulesets);
+  move_all(to.rules, from.rules);
+  move_all(to.tests, from.tests);
+  move_all(to.records, from.records);
+  move_all(to.enums, from.enums);
+  move_all(to.actions, from.actions);
+  move_all(to.events, from.events);
+  move_all(to.jurisdictions, from.jurisdictions);
+  move_all(to.groups, from.groups);
+  move_all(to.calendars, from.calendars);
+}
+
+void AppendDiagnostics(diag::DiagnosticSink& to, const diag::DiagnosticSink& from) {
+  for (const auto& d : from.all()) to.Report(d.code, d.span, d.args) = d;
+}
+
+// Runs fn(0..n-1) on up to `threads` threads (this one included), each taking the next index.
+template <class F>
+void ForEach(size_t n, unsigned threads, F fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads && t < n; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads: the ones running (this one at least) do the rest
+    }
+  }
+  work();
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
+  auto file = std::make_unique<ast::File>();
+  file->source = file_id;
+  std::string text;
+  std::vector<uint32_t> byte_of_cp;
+  if (Prepare(sm, file_id, sink, text, byte_of_cp)) ParseWhole(text, byte_of_cp, file_id, sink, *file);
   return file;
+}
+
+std::vector<std::unique_ptr<ast::File>> ParseFiles(const SourceManager& sm, const std::vector<uint32_t>& ids,
+                                                   diag::DiagnosticSink& sink, const ParseOptions& options) {
+  unsigned threads = options.threads;
+  if (threads == 0) threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<Prepared> files(ids.size());
+  std::vector<Piece> pieces;
+  std::vector<size_t> whole;  // the files parsed whole
+  size_t bytes = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Prepared& f = files[i];
+    f.id = ids[i];
+    diag::DiagnosticSink scratch;  // a file that fails here is parsed whole, which reports the same again
+    f.ok = Prepare(sm, f.id, scratch, f.text, f.byte_of_cp);
+    if (!f.ok) {
+      whole.push_back(i);
+      continue;
+    }
+    bytes += f.text.size();
+    size_t begin = 0;
+    uint32_t line = 1;
+    for (auto [at, at_line] : Cuts(f.text, options.piece_bytes)) {
+      pieces.push_back(Piece{i, begin, at, line, false, {}, {}});
+      begin = at;
+      line = at_line;
+    }
+    pieces.push_back(Piece{i, begin, f.text.size(), line, false, {}, {}});
+  }
+  if (bytes < options.min_parallel_bytes) threads = 1;
+  ForEach(pieces.size(), threads, [&](size_t i) { ParsePiece(files[pieces[i].file], pieces[i]); });
+  for (const auto& p : pieces)
+    if (!p.ok && files[p.file].ok) {
+      files[p.file].ok = false;
+      whole.push_back(p.file);
+    }
+  std::sort(whole.begin(), whole.end());
+  whole.erase(std::unique(whole.begin(), whole.end()), whole.end());
+  ForEach(whole.size(), threads, [&](size_t k) {
+    Prepared& f = files[whole[k]];
+    f.whole = Parse(sm, f.id, f.whole_sink);
+  });
+  if (options.stats) {
+    options.stats->pieces = pieces.size();
+    options.stats->whole = whole.size();
+  }
+  // Results and diagnostics in file order, each file's in piece order: as parsing file by file would give.
+  std::vector<std::unique_ptr<ast::File>> out;
+  out.reserve(files.size());
+  size_t pi = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    Prepared& f = files[i];
+    if (f.whole) {
+      AppendDiagnostics(sink, f.whole_sink);
+      out.push_back(std::move(f.whole));
+      while (pi < pieces.size() && pieces[pi].file == i) ++pi;
+      continue;
+    }
+    auto file = std::make_unique<ast::File>();
+    file->source = f.id;
+    for (; pi < pieces.size() && pieces[pi].file == i; ++pi) {
+      AppendDiagnostics(sink, pieces[pi].sink);
+      Append(*file, std::move(pieces[pi].ast));
+    }
+    out.push_back(std::move(file));
+  }
+  return out;
 }
 
 }  // namespace lexgate::syntax

@@ -693,22 +693,33 @@ bool ParseFlat(std::string_view text, FlatDoc& d) {
   return !HasDuplicateKeys(d);
 }
 
+// Reads into `c`, reusing its vectors' capacity; `c` is complete only when this returns true.
 template <class V>
-std::optional<Case> ReadRoot(const ir::Program& prog, V value, CaseError& err) {
+bool ReadRootInto(const ir::Program& prog, V value, Case& c, CaseError& err) {
   const SchemaInfo& schema = SchemaFor(prog);
-  Case c;
-  c.slots = schema.init;
+  c.slots.assign(schema.init.begin(), schema.init.end());
+  c.items.clear();
+  c.strings.clear();
+  c.id.clear();
+  c.date.reset();
   if (prog.project->root < 0) {
     err = {"$", "no schema is loaded"};
-    return std::nullopt;
+    return false;
   }
   Reader<V> r(prog, schema, c, err);
-  if (!r.Record(value, prog.project->root, c.slots, 0, Path{}, 0)) return std::nullopt;
+  if (!r.Record(value, prog.project->root, c.slots, 0, Path{}, 0)) return false;
   if (prog.id_slot >= 0 && c.slots[prog.id_slot].known) {
     int64_t i = c.slots[prog.id_slot].lo;
-    c.id = i < static_cast<int64_t>(prog.strings.size()) ? prog.strings[i] : c.strings[i - prog.strings.size()];
+    c.id.assign(i < static_cast<int64_t>(prog.strings.size()) ? prog.strings[i] : c.strings[i - prog.strings.size()]);
   }
   if (prog.date_slot >= 0 && c.slots[prog.date_slot].known) c.date = static_cast<int32_t>(c.slots[prog.date_slot].lo);
+  return true;
+}
+
+template <class V>
+std::optional<Case> ReadRoot(const ir::Program& prog, V value, CaseError& err) {
+  Case c;
+  if (!ReadRootInto(prog, value, c, err)) return std::nullopt;
   return c;
 }
 
@@ -774,22 +785,29 @@ std::optional<Case> ReadCaseSlow(const ir::Program& prog, std::string_view text,
 }
 
 std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, CaseError& err) {
-  if (!CheckText(text, err)) return std::nullopt;
+  Case c;
+  if (!ReadCaseInto(prog, text, c, err)) return std::nullopt;
+  return c;
+}
+
+bool ReadCaseInto(const ir::Program& prog, std::string_view text, Case& c, CaseError& err) {
+  if (!CheckText(text, err)) return false;
   // One document per thread, reused: its nodes and buffer keep their capacity between cases.
   thread_local FlatDoc doc;
-  std::optional<Case> c;
+  bool ok = false;
   if (prog.project->root >= 0 && ParseFlat(text, doc)) {
     FlatView root(doc, 0);
     if (!root.IsObject()) err = {"$", "a case must be a JSON object"};
-    else c = ReadRoot(prog, root, err);
-  } else {
-    c = ReadCaseNlohmann(prog, text, err);
+    else ok = ReadRootInto(prog, root, c, err);
+  } else if (auto slow = ReadCaseNlohmann(prog, text, err)) {
+    c = std::move(*slow);
+    ok = true;
   }
   if (doc.buf.capacity() > (size_t{1} << 20)) {  // a huge case is not kept for the thread's lifetime
     doc.buf = std::string();
     doc.nodes = std::vector<FlatNode>();
   }
-  return c;
+  return ok;
 }
 
 std::string SlotText(const ir::Program& prog, const Case& c, const ir::SlotInfo& info, const ir::Val& v) {

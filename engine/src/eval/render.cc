@@ -1,6 +1,9 @@
 #include "eval/render.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -244,7 +247,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     if (!f.satisfied_by.empty()) out.Str("satisfied_by", f.satisfied_by);
     if (f.governed_by >= 0) {
       out.Str("governed_by", p.rules[f.governed_by].id);
-      out.Str("precedence", f.reason);
+      out.Str("precedence", ReasonName(f.reason));
     }
     out.Str("jurisdiction", rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code
                             : rs.group >= 0      ? p.groups[rs.group].name
@@ -272,7 +275,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     out.StartObject();
     out.Str("rule", p.rules[e.rule].id);
     out.Str("by", p.rules[e.by].id);
-    out.Str("reason", e.reason);
+    out.Str("reason", ReasonName(e.reason));
     out.EndObject();
   }
   out.EndArray();
@@ -295,7 +298,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     out.Str("id", rs.id);
     out.Str("version", rs.version);
     out.Str("sha256", rs.sha256);
-    out.Str("state", u.state);
+    out.Str("state", RulesetStateName(u.state));
     out.EndObject();
   }
   out.EndArray();
@@ -304,12 +307,136 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
 
 }  // namespace
 
-std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
-  rapidjson::StringBuffer buf;
+namespace {
+
+// The one-line JSON rapidjson::Writer writes (the same bytes: its separators, its escapes — \b \f \n \r
+// \t, other control characters as \u00XX with upper-case hex, '"' and '\\'; UTF-8 passed through),
+// appended straight to a std::string: plain runs of a string are copied eight bytes at a time instead of
+// byte by byte through the writer's stream (most of the full batch format's rendering time).
+class DirectWriter {
+ public:
+  explicit DirectWriter(std::string& out) : out_(out) {}
+  bool Key(const char* s, rapidjson::SizeType n) { return String(s, n); }
+  bool String(const char* s, rapidjson::SizeType n) {
+    Prefix();
+    Escaped(std::string_view(s, n));
+    return true;
+  }
+  bool Bool(bool b) {
+    Prefix();
+    out_ += b ? "true" : "false";
+    return true;
+  }
+  bool Int64(int64_t v) {
+    Prefix();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    return true;
+  }
+  bool StartObject() { return Open('{', false); }
+  bool EndObject() { return Close('}'); }
+  bool StartArray() { return Open('[', true); }
+  bool EndArray() { return Close(']'); }
+
+ private:
+  struct Level {
+    bool array;
+    uint32_t count;
+  };
+  // As rapidjson::Writer::Prefix: ',' between array values and members, ':' between a key and its value.
+  void Prefix() {
+    if (depth_ == 0) return;
+    Level& l = levels_[depth_ - 1];
+    if (l.count > 0) out_ += l.array ? ',' : (l.count % 2 == 0 ? ',' : ':');
+    ++l.count;
+  }
+  bool Open(char c, bool array) {
+    Prefix();
+    if (depth_ == kMaxDepth) throw std::logic_error("decision JSON nested too deep");
+    levels_[depth_++] = Level{array, 0};
+    out_ += c;
+    return true;
+  }
+  bool Close(char c) {
+    --depth_;
+    out_ += c;
+    return true;
+  }
+  void Escaped(std::string_view s) {
+    out_ += '"';
+    size_t run = 0, i = 0;
+    for (;;) {
+      while (i + 8 <= s.size()) {  // eight plain bytes at a time
+        uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (NeedsEscape(w)) break;
+        i += 8;
+      }
+      if (i >= s.size()) break;
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
+      out_.append(s.data() + run, i - run);
+      run = ++i;
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default: {
+          static const char kHex[] = "0123456789ABCDEF";
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out_.append(esc, 6);
+        }
+      }
+    }
+    out_.append(s.data() + run, s.size() - run);
+    out_ += '"';
+  }
+  // Whether any of the 8 bytes in `w` needs escaping: a control character, '"' or '\\'.
+  static bool NeedsEscape(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+    return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+  }
+
+  static constexpr int kMaxDepth = 32;
+  std::string& out_;
+  Level levels_[kMaxDepth];
+  int depth_ = 0;
+};
+
+}  // namespace
+
+void RenderJsonInto(const ir::Program& prog, const Decision& d, const RenderOptions& o, std::string& out) {
   if (o.compact) {
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    DirectWriter w(out);
     WriteDecision(w, prog, d, o);
   } else {
+    rapidjson::StringBuffer buf;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+    w.SetIndent(' ', 2);
+    WriteDecision(w, prog, d, o);
+    out.append(buf.GetString(), buf.GetSize());
+  }
+  out += '\n';
+}
+
+std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
+  if (o.compact) {
+    std::string s;
+    RenderJsonInto(prog, d, o, s);
+    return s;
+  }
+  rapidjson::StringBuffer buf;
+  {
     rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
     w.SetIndent(' ', 2);
     WriteDecision(w, prog, d, o);
@@ -382,7 +509,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     out += "      " + r.id + " · " + CitationText(r, loc) + "\n";
     if (f.governed_by >= 0)
       out += "      " + loc.Format("text/governed_by", {{"rule", Str(p.rules[f.governed_by].id)},
-                                                        {"reason", Str(loc.Text("reason/" + f.reason))}}) + "\n";
+                                                        {"reason", Str(loc.Text(std::string("reason/") + ReasonName(f.reason)))}}) + "\n";
     std::string msg = Message(prog, r, &f, loc);
     if (msg != r.id) out += "      " + msg + "\n";
   }
@@ -395,11 +522,11 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
   std::string rs_notes;
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
-    if (u.state == "not_in_force")
+    if (u.state == RulesetState::NotInForce)
       rs_notes += "  " + loc.Format("text/not_in_force", {{"ruleset", Str(rs.id)}, {"date", i18n::DateArg(rs.effective)}}) + "\n";
-    else if (u.state == "expired")
+    else if (u.state == RulesetState::Expired)
       rs_notes += "  " + loc.Format("text/expired", {{"ruleset", Str(rs.id)}, {"date", i18n::DateArg(rs.expires)}}) + "\n";
-    else if (u.state == "unknown")
+    else if (u.state == RulesetState::Unknown)
       rs_notes += "  " + loc.Format("text/ruleset_unknown", {{"ruleset", Str(rs.id)}}) + "\n";
   }
   if (!rs_notes.empty()) out += "\n" + bold(loc.Text("heading/rulesets")) + "\n" + rs_notes;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/date.h"
@@ -229,11 +230,18 @@ class FlatView {
 // initial slot values (unknown, empty lists), each field's slot offset within its record, each record's
 // slot count. Keyed by the project's ownership (a weak_ptr), so a reloaded project is never mistaken for
 // an earlier one at the same address.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct SchemaInfo {
   std::weak_ptr<const check::Project> project;
   std::vector<ir::Val> init;
   std::vector<std::vector<int>> offsets;
   std::vector<int> leaves;
+  // Project::jurisdiction_index as a hash table looked up by view (no string made per code).
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> jurisdictions;
 };
 
 const SchemaInfo& SchemaFor(const ir::Program& prog) {
@@ -246,6 +254,8 @@ const SchemaInfo& SchemaFor(const ir::Program& prog) {
   s.init.clear();
   s.init.reserve(slots.size());
   for (const auto& slot : slots) s.init.push_back(slot.type.list ? ir::Val{0, 0, false} : Unknown(slot.type.kind));
+  s.jurisdictions.clear();
+  for (const auto& [code, j] : p->jurisdiction_index) s.jurisdictions.emplace(code, j);
   s.leaves.assign(p->records.size(), 0);
   s.offsets.assign(p->records.size(), {});
   for (size_t r = 0; r < p->records.size(); ++r) {
@@ -442,9 +452,10 @@ class Reader {
       }
       case TypeKind::Jurisdiction: {
         if (!v.IsString()) return wrong();
-        std::string code(v.Str());
-        int j = p_.FindJurisdiction(code);
+        auto found = schema_.jurisdictions.find(v.Str());
+        int j = found == schema_.jurisdictions.end() ? -1 : found->second;
         if (j < 0) {
+          std::string code(v.Str());
           std::vector<std::string> codes;
           for (auto& jd : p_.jurisdictions) codes.push_back(jd.code);
           std::string s = diag::Suggest(code, codes);

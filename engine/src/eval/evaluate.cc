@@ -964,10 +964,26 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   // obligation's status. Nothing is asked once a prohibition is certain. Sorted by fact.
   size_t n_missing = 0;
   if (d.verdict != Verdict::Prohibited) {
-    auto add = [&](int32_t node, int rule, bool decides) {
+    // A condition's missing facts depend only on the case: each condition is collected once per case
+    // (a ruleset's applicability is asked about for every finding of the ruleset).
+    s.eval_collected.clear();
+    uint32_t pool_used = 0;
+    auto collected = [&](int32_t node) -> const Scratch::Collected& {
+      for (const auto& c : s.eval_collected)
+        if (c.node == node) return c;
       s.eval_facts.clear();
       m.Collect(node, s.eval_facts);
+      const uint32_t begin = pool_used;
       for (const auto& fact : s.eval_facts) {
+        if (pool_used == s.eval_pool.size()) s.eval_pool.emplace_back();
+        s.eval_pool[pool_used++].assign(fact);
+      }
+      return s.eval_collected.emplace_back(Scratch::Collected{node, begin, pool_used});
+    };
+    auto add = [&](int32_t node, int rule, bool decides) {
+      const Scratch::Collected& got = collected(node);
+      for (uint32_t i = got.begin; i < got.end; ++i) {
+        const std::string& fact = s.eval_pool[i];
         Missing* entry = nullptr;
         for (size_t k = 0; k < n_missing && !entry; ++k)
           if (d.missing[k].fact == fact) entry = &d.missing[k];

@@ -130,10 +130,17 @@ struct Scratch {
   std::vector<std::pair<int64_t, int>> govern_first;
   std::vector<int> govern_rulesets;
   // Evaluate's own working memory (not Decide's): the touched rules by rank, an anchor's path, the
-  // facts one condition is missing.
+  // facts one condition is missing, and per condition asked about in this case, its missing facts
+  // (eval_pool[begin, end): strings reused from case to case).
   std::vector<int> eval_by_rank;
   std::string eval_anchor;
   std::set<std::string> eval_facts;
+  struct Collected {
+    int32_t node;
+    uint32_t begin, end;
+  };
+  std::vector<Collected> eval_collected;
+  std::vector<std::string> eval_pool;
 };
 
 struct Outcome {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -136,179 +137,6 @@ namespace {
 // and dumping it cost ~90 % of rendering (allocation per node), and batch and serve render every case.
 // Output is the same as nlohmann's dump (2-space indent, ": " after keys, UTF-8 unescaped) except that
 // control characters are escaped with upper-case hex digits (\u001F); both are the same JSON.
-template <class Writer>
-class JsonOut {
- public:
-  explicit JsonOut(Writer& w) : w_(w) {}
-  void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-  void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
-  void Str(std::string_view k, std::string_view v) { Key(k); Str(v); }
-  void Bool(std::string_view k, bool v) { Key(k); w_.Bool(v); }
-  void Int(int64_t v) { w_.Int64(v); }
-  void StartObject() { w_.StartObject(); }
-  void EndObject() { w_.EndObject(); }
-  void StartArray() { w_.StartArray(); }
-  void EndArray() { w_.EndArray(); }
-  void Object(std::string_view k) { Key(k); StartObject(); }
-  void Array(std::string_view k) { Key(k); StartArray(); }
-
- private:
-  Writer& w_;
-};
-
-template <class Out>
-void WriteCitation(Out& out, const check::Rule& r) {
-  out.StartObject();
-  out.Str("instrument", r.cite.instrument);
-  if (!r.cite.article.empty()) out.Str("article", r.cite.article);
-  if (!r.cite.paragraph.empty()) out.Str("paragraph", r.cite.paragraph);
-  if (!r.cite.item.empty()) out.Str("item", r.cite.item);
-  out.EndObject();
-}
-
-// A finding's timing fields. With several timing clauses a later clause's value replaces an earlier
-// one's under the same key, keeping the key where it first appeared.
-struct TimingFields {
-  std::vector<std::pair<std::string_view, std::string>> text;
-  std::vector<int> unpublished;
-  size_t unpublished_at = std::string::npos;  // position among `text` keys, when present
-  void Set(std::string_view k, std::string v) {
-    for (auto& [key, val] : text)
-      if (key == k) {
-        val = std::move(v);
-        return;
-      }
-    text.emplace_back(k, std::move(v));
-  }
-};
-
-template <class Writer>
-void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const RenderOptions& o) {
-  const check::Project& p = *prog.project;
-  const i18n::Localizer& loc = LocalizerFor(o.locale);
-  JsonOut<Writer> out(w);
-  out.StartObject();
-  out.Str("case", d.case_id);
-  out.Str("verdict", VerdictName(d.verdict));
-  out.Str("as_of", FormatDate(d.as_of));
-  if (!o.history_source.empty()) {
-    out.Object("history_source");
-    for (const auto& [k, v] : o.history_source) out.Str(k, v);
-    out.EndObject();
-  }
-  out.Array("findings");
-  for (const auto& f : d.findings) {
-    const auto& r = p.rules[f.rule];
-    const auto& rs = p.rulesets[r.ruleset];
-    out.StartObject();
-    out.Str("rule", r.id);
-    out.Str("modality", check::ModalityName(r.modality));
-    out.Bool("binding", rs.binding);
-    out.Object("actions");
-    out.Array(r.mode == check::ActionMode::OneOf ? "one_of" : "all_of");
-    for (int a : r.actions) out.Str(p.actions[a]);
-    out.EndArray();
-    out.EndObject();
-    if (!r.timings.empty()) {
-      TimingFields tf;
-      for (size_t i = 0; i < r.timings.size(); ++i) {
-        const auto& t = r.timings[i];
-        if (t.kind == ast::Timing::Within) {
-          tf.Set("within", std::to_string(t.n) + " " + t.unit);
-          tf.Set("after", t.anchor_text);
-        } else {
-          tf.Set("before", t.anchor_text);
-          if (t.kind == ast::Timing::BeforeMinus) tf.Set("minus", std::to_string(t.n) + " " + t.unit);
-        }
-        if (i < f.due.size() && f.due[i]) {
-          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::Within) tf.Set("after", f.due[i]->anchor);
-          if (!f.due[i]->anchor.empty() && t.kind != ast::Timing::Within) tf.Set("before", f.due[i]->anchor);
-          tf.Set("due", FormatDate(f.due[i]->date));
-          if (rs.calendar >= 0 && t.unit == "working_days") tf.Set("calendar", p.calendars[rs.calendar].name);
-          if (!f.due[i]->unpublished_years.empty()) {
-            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.text.size();
-            tf.unpublished = f.due[i]->unpublished_years;
-          }
-        }
-      }
-      out.Object("timing");
-      for (size_t i = 0; i <= tf.text.size(); ++i) {
-        if (i == tf.unpublished_at) {
-          out.Array("calendar_unpublished_years");
-          for (int y : tf.unpublished) out.Int(y);
-          out.EndArray();
-        }
-        if (i < tf.text.size()) out.Str(tf.text[i].first, tf.text[i].second);
-      }
-      out.EndObject();
-    }
-    out.Str("applies", f.applies == Tri::True ? "yes" : "unknown");
-    if (r.modality == check::Modality::Must) out.Str("status", StatusName(f.status));
-    if (!f.satisfied_by.empty()) out.Str("satisfied_by", f.satisfied_by);
-    if (f.governed_by >= 0) {
-      out.Str("governed_by", p.rules[f.governed_by].id);
-      out.Str("precedence", ReasonName(f.reason));
-    }
-    out.Str("jurisdiction", rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code
-                            : rs.group >= 0      ? p.groups[rs.group].name
-                                                 : std::string());
-    out.Str("authority", rs.authority);
-    out.Str("force", rs.force);
-    out.Key("citation");
-    WriteCitation(out, r);
-    out.Str("message", Message(prog, r, &f, loc));
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Array("exempted");
-  for (const auto& e : d.exempted) {
-    out.StartObject();
-    out.Str("rule", p.rules[e.rule].id);
-    out.Str("by", p.rules[e.by].id);
-    out.Key("citation");
-    WriteCitation(out, p.rules[e.by]);
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Array("overridden");
-  for (const auto& e : d.overridden) {
-    out.StartObject();
-    out.Str("rule", p.rules[e.rule].id);
-    out.Str("by", p.rules[e.by].id);
-    out.Str("reason", ReasonName(e.reason));
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Array("missing");
-  for (const auto& m : d.missing) {
-    out.StartObject();
-    out.Str("fact", m.fact);
-    out.Array("asked_by");
-    for (int r : m.asked_by) out.Str(p.rules[r].id);
-    out.EndArray();
-    out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
-    out.Str("question", Question(loc, m.fact));
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Array("rulesets");
-  for (const auto& u : d.rulesets) {
-    const auto& rs = p.rulesets[u.ruleset];
-    out.StartObject();
-    out.Str("id", rs.id);
-    out.Str("version", rs.version);
-    out.Str("sha256", rs.sha256);
-    out.Str("state", RulesetStateName(u.state));
-    out.EndObject();
-  }
-  out.EndArray();
-  out.EndObject();
-}
-
-}  // namespace
-
-namespace {
-
 // The one-line JSON rapidjson::Writer writes (the same bytes: its separators, its escapes — \b \f \n \r
 // \t, other control characters as \u00XX with upper-case hex, '"' and '\\'; UTF-8 passed through),
 // appended straight to a std::string: plain runs of a string are copied eight bytes at a time instead of
@@ -333,6 +161,13 @@ class DirectWriter {
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     out_.append(buf, r.ptr);
     return true;
+  }
+  // `n` members of the current object, already written as JSON ("k":v,"k2":v2) by a DirectWriter.
+  void RawMembers(std::string_view json, uint32_t n) {
+    Level& l = levels_[depth_ - 1];
+    if (l.count > 0) out_ += ',';
+    out_ += json;
+    l.count += 2 * n;
   }
   bool StartObject() { return Open('{', false); }
   bool EndObject() { return Close('}'); }
@@ -412,6 +247,259 @@ class DirectWriter {
   Level levels_[kMaxDepth];
   int depth_ = 0;
 };
+
+template <class Writer>
+class JsonOut {
+ public:
+  explicit JsonOut(Writer& w) : w_(w) {}
+  void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+  void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+  void Str(std::string_view k, std::string_view v) { Key(k); Str(v); }
+  void Bool(std::string_view k, bool v) { Key(k); w_.Bool(v); }
+  void Int(int64_t v) { w_.Int64(v); }
+  void StartObject() { w_.StartObject(); }
+  void EndObject() { w_.EndObject(); }
+  void StartArray() { w_.StartArray(); }
+  void EndArray() { w_.EndArray(); }
+  void Object(std::string_view k) { Key(k); StartObject(); }
+  void Array(std::string_view k) { Key(k); StartArray(); }
+
+ private:
+  Writer& w_;
+};
+
+template <class Out>
+void WriteCitation(Out& out, const check::Rule& r) {
+  out.StartObject();
+  out.Str("instrument", r.cite.instrument);
+  if (!r.cite.article.empty()) out.Str("article", r.cite.article);
+  if (!r.cite.paragraph.empty()) out.Str("paragraph", r.cite.paragraph);
+  if (!r.cite.item.empty()) out.Str("item", r.cite.item);
+  out.EndObject();
+}
+
+// A finding's timing fields. With several timing clauses a later clause's value replaces an earlier
+// one's under the same key, keeping the key where it first appeared.
+struct TimingFields {
+  std::vector<std::pair<std::string_view, std::string>> text;
+  std::vector<int> unpublished;
+  size_t unpublished_at = std::string::npos;  // position among `text` keys, when present
+  void Set(std::string_view k, std::string v) {
+    for (auto& [key, val] : text)
+      if (key == k) {
+        val = std::move(v);
+        return;
+      }
+    text.emplace_back(k, std::move(v));
+  }
+};
+
+// The members of a finding that depend only on its rule: before the timing, and after the message's
+// neighbours (jurisdiction … citation); and a ruleset's identity in the per-ruleset list.
+template <class Out>
+void WriteRuleHead(Out& out, const check::Project& p, const check::Rule& r) {
+  out.Str("rule", r.id);
+  out.Str("modality", check::ModalityName(r.modality));
+  out.Bool("binding", p.rulesets[r.ruleset].binding);
+  out.Object("actions");
+  out.Array(r.mode == check::ActionMode::OneOf ? "one_of" : "all_of");
+  for (int a : r.actions) out.Str(p.actions[a]);
+  out.EndArray();
+  out.EndObject();
+}
+constexpr uint32_t kRuleHeadMembers = 4;
+
+template <class Out>
+void WriteRuleTail(Out& out, const check::Project& p, const check::Rule& r) {
+  const auto& rs = p.rulesets[r.ruleset];
+  out.Str("jurisdiction", rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code
+                          : rs.group >= 0      ? p.groups[rs.group].name
+                                               : std::string());
+  out.Str("authority", rs.authority);
+  out.Str("force", rs.force);
+  out.Key("citation");
+  WriteCitation(out, r);
+}
+constexpr uint32_t kRuleTailMembers = 4;
+
+template <class Out>
+void WriteRulesetHead(Out& out, const check::Ruleset& rs) {
+  out.Str("id", rs.id);
+  out.Str("version", rs.version);
+  out.Str("sha256", rs.sha256);
+}
+constexpr uint32_t kRulesetHeadMembers = 3;
+
+// Members written once by a DirectWriter, without the object's opening brace.
+template <class F>
+std::string Members(F write) {
+  std::string s;
+  DirectWriter w(s);
+  JsonOut<DirectWriter> out(w);
+  out.StartObject();
+  write(out);
+  return s.substr(1);
+}
+
+// Localised text that depends only on the rules and the locale, formatted once per thread, project and
+// locale: the message of a rule without `with` arguments, the question asking for a missing fact. Keyed
+// by the project's ownership, so a reloaded project is never mistaken for an earlier one at its address.
+struct TextCache {
+  std::weak_ptr<const check::Project> project;
+  std::vector<std::string> rule_head, rule_tail, ruleset_head;  // one-line JSON members (DirectWriter)
+  std::vector<std::string> message;  // per rule, when has_message
+  std::vector<uint8_t> has_message;
+  std::map<std::string, std::string, std::less<>> question;  // per fact
+};
+
+TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
+  thread_local std::map<std::string, TextCache> caches;
+  TextCache& c = caches[locale];
+  const auto& p = prog.project;
+  if (c.project.owner_before(p) || p.owner_before(c.project) || c.project.expired() || c.message.size() != p->rules.size()) {
+    c = TextCache{};
+    c.project = p;
+    c.message.resize(p->rules.size());
+    c.has_message.assign(p->rules.size(), 0);
+    for (const auto& r : p->rules) {
+      c.rule_head.push_back(Members([&](auto& out) { WriteRuleHead(out, *p, r); }));
+      c.rule_tail.push_back(Members([&](auto& out) { WriteRuleTail(out, *p, r); }));
+    }
+    for (const auto& rs : p->rulesets) c.ruleset_head.push_back(Members([&](auto& out) { WriteRulesetHead(out, rs); }));
+  }
+  return c;
+}
+
+const std::string& CachedMessage(TextCache& cache, const ir::Program& prog, int rule, const Finding& f, const i18n::Localizer& loc,
+                                 std::string& scratch) {
+  const check::Rule& r = prog.project->rules[rule];
+  if (!r.message_args.empty()) return scratch = Message(prog, r, &f, loc);  // depends on the case's values
+  if (!cache.has_message[rule]) {
+    cache.message[rule] = Message(prog, r, &f, loc);
+    cache.has_message[rule] = 1;
+  }
+  return cache.message[rule];
+}
+
+const std::string& CachedQuestion(TextCache& cache, const i18n::Localizer& loc, const std::string& fact) {
+  auto it = cache.question.find(fact);
+  if (it != cache.question.end()) return it->second;
+  if (cache.question.size() >= 4096) cache.question.clear();  // list element paths are many: stay bounded
+  return cache.question.emplace(fact, Question(loc, fact)).first->second;
+}
+
+template <class Writer>
+void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const RenderOptions& o) {
+  const check::Project& p = *prog.project;
+  const i18n::Localizer& loc = LocalizerFor(o.locale);
+  TextCache& texts = TextCacheFor(prog, o.locale);
+  std::string message_scratch;
+  JsonOut<Writer> out(w);
+  out.StartObject();
+  out.Str("case", d.case_id);
+  out.Str("verdict", VerdictName(d.verdict));
+  out.Str("as_of", FormatDate(d.as_of));
+  if (!o.history_source.empty()) {
+    out.Object("history_source");
+    for (const auto& [k, v] : o.history_source) out.Str(k, v);
+    out.EndObject();
+  }
+  out.Array("findings");
+  for (const auto& f : d.findings) {
+    const auto& r = p.rules[f.rule];
+    const auto& rs = p.rulesets[r.ruleset];
+    out.StartObject();
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_head[f.rule], kRuleHeadMembers);
+    else WriteRuleHead(out, p, r);
+    if (!r.timings.empty()) {
+      TimingFields tf;
+      for (size_t i = 0; i < r.timings.size(); ++i) {
+        const auto& t = r.timings[i];
+        if (t.kind == ast::Timing::Within) {
+          tf.Set("within", std::to_string(t.n) + " " + t.unit);
+          tf.Set("after", t.anchor_text);
+        } else {
+          tf.Set("before", t.anchor_text);
+          if (t.kind == ast::Timing::BeforeMinus) tf.Set("minus", std::to_string(t.n) + " " + t.unit);
+        }
+        if (i < f.due.size() && f.due[i]) {
+          if (!f.due[i]->anchor.empty() && t.kind == ast::Timing::Within) tf.Set("after", f.due[i]->anchor);
+          if (!f.due[i]->anchor.empty() && t.kind != ast::Timing::Within) tf.Set("before", f.due[i]->anchor);
+          tf.Set("due", FormatDate(f.due[i]->date));
+          if (rs.calendar >= 0 && t.unit == "working_days") tf.Set("calendar", p.calendars[rs.calendar].name);
+          if (!f.due[i]->unpublished_years.empty()) {
+            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.text.size();
+            tf.unpublished = f.due[i]->unpublished_years;
+          }
+        }
+      }
+      out.Object("timing");
+      for (size_t i = 0; i <= tf.text.size(); ++i) {
+        if (i == tf.unpublished_at) {
+          out.Array("calendar_unpublished_years");
+          for (int y : tf.unpublished) out.Int(y);
+          out.EndArray();
+        }
+        if (i < tf.text.size()) out.Str(tf.text[i].first, tf.text[i].second);
+      }
+      out.EndObject();
+    }
+    out.Str("applies", f.applies == Tri::True ? "yes" : "unknown");
+    if (r.modality == check::Modality::Must) out.Str("status", StatusName(f.status));
+    if (!f.satisfied_by.empty()) out.Str("satisfied_by", f.satisfied_by);
+    if (f.governed_by >= 0) {
+      out.Str("governed_by", p.rules[f.governed_by].id);
+      out.Str("precedence", ReasonName(f.reason));
+    }
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_tail[f.rule], kRuleTailMembers);
+    else WriteRuleTail(out, p, r);
+    out.Str("message", CachedMessage(texts, prog, f.rule, f, loc, message_scratch));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Array("exempted");
+  for (const auto& e : d.exempted) {
+    out.StartObject();
+    out.Str("rule", p.rules[e.rule].id);
+    out.Str("by", p.rules[e.by].id);
+    out.Key("citation");
+    WriteCitation(out, p.rules[e.by]);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Array("overridden");
+  for (const auto& e : d.overridden) {
+    out.StartObject();
+    out.Str("rule", p.rules[e.rule].id);
+    out.Str("by", p.rules[e.by].id);
+    out.Str("reason", ReasonName(e.reason));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Array("missing");
+  for (const auto& m : d.missing) {
+    out.StartObject();
+    out.Str("fact", m.fact);
+    out.Array("asked_by");
+    for (int r : m.asked_by) out.Str(p.rules[r].id);
+    out.EndArray();
+    out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
+    out.Str("question", CachedQuestion(texts, loc, m.fact));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Array("rulesets");
+  for (const auto& u : d.rulesets) {
+    const auto& rs = p.rulesets[u.ruleset];
+    out.StartObject();
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.ruleset_head[u.ruleset], kRulesetHeadMembers);
+    else WriteRulesetHead(out, rs);
+    out.Str("state", RulesetStateName(u.state));
+    out.EndObject();
+  }
+  out.EndArray();
+  out.EndObject();
+}
 
 }  // namespace
 

@@ -677,8 +677,13 @@ bool HasDuplicateKeys(FlatDoc& d) {
     FlatView(d, i).Members([&](std::string_view k, FlatView) { d.keys.push_back(k); return true; });
     if (d.keys.size() <= 32) {
       for (size_t a = 0; a < d.keys.size(); ++a) {
-        uint64_t h = 1469598103934665603ull ^ d.keys[a].size();
-        for (char c : d.keys[a]) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        // A cheap fingerprint (length, first and last 8 bytes): equal keys have equal fingerprints, and
+        // equal fingerprints are compared in full.
+        const std::string_view k = d.keys[a];
+        uint64_t head = 0, tail = 0;
+        std::memcpy(&head, k.data(), std::min<size_t>(k.size(), 8));
+        if (k.size() > 8) std::memcpy(&tail, k.data() + k.size() - 8, 8);
+        const uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ k.size();
         hashes[a] = h;
         for (size_t b = 0; b < a; ++b)
           if (hashes[b] == h && d.keys[b] == d.keys[a]) return true;

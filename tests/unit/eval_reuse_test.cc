@@ -87,9 +87,9 @@ TEST(EvalReuse, ReusedCaseScratchAndDecisionRenderAsFreshOnes) {
   eval::Scratch scratch(prog);
   eval::Case kase;
   eval::Decision d;
-  for (int round = 0; round < 4; ++round) {
-    if (round == 1) std::reverse(order.begin(), order.end());
-    if (round >= 2) std::shuffle(order.begin(), order.end(), rng);
+  for (int round = 0; round < 2; ++round) {  // reversed, then shuffled (quick under the sanitizers too)
+    if (round == 0) std::reverse(order.begin(), order.end());
+    else std::shuffle(order.begin(), order.end(), rng);
     for (size_t k = 0; k < order.size(); ++k) {
       const Input& in = inputs[order[k]];
       eval::CaseError err;

@@ -86,6 +86,34 @@ void BM_Evaluate(benchmark::State& state) {
 }
 BENCHMARK(BM_Evaluate)->Unit(benchmark::kMillisecond);
 
+// The same decisions into one reused Scratch and Decision, as batch's workers, the API and serve do.
+void BM_EvaluateReused(benchmark::State& state) {
+  const auto& prog = *Loaded().program;
+  auto cases = Cases();
+  eval::Scratch scratch(prog);
+  eval::Decision d;
+  for (auto _ : state)
+    for (const auto& c : cases) {
+      eval::Evaluate(prog, c, {}, scratch, d);
+      benchmark::DoNotOptimize(d.findings.data());
+    }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(cases.size()));
+}
+BENCHMARK(BM_EvaluateReused)->Unit(benchmark::kMillisecond);
+
+// Reading into one reused Case, as batch's workers do.
+void BM_ReadCaseInto(benchmark::State& state) {
+  const auto& prog = *Loaded().program;
+  eval::Case c;
+  for (auto _ : state)
+    for (const auto& l : Lines()) {
+      eval::CaseError err;
+      benchmark::DoNotOptimize(eval::ReadCaseInto(prog, l, c, err));
+    }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(Lines().size()));
+}
+BENCHMARK(BM_ReadCaseInto)->Unit(benchmark::kMillisecond);
+
 std::vector<eval::Decision> Decisions() {
   std::vector<eval::Decision> ds;
   for (const auto& c : Cases()) ds.push_back(eval::Evaluate(*Loaded().program, c, {}));
@@ -116,6 +144,23 @@ void BM_RenderJson(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(ds.size()));
 }
 BENCHMARK(BM_RenderJson)->Unit(benchmark::kMillisecond);
+
+// The one-line decision JSON appended to one reused buffer, as batch's workers do.
+void BM_RenderJsonInto(benchmark::State& state) {
+  const auto& prog = *Loaded().program;
+  auto ds = Decisions();
+  eval::RenderOptions ro;
+  ro.compact = true;
+  std::string out;
+  for (auto _ : state)
+    for (const auto& d : ds) {
+      out.clear();
+      eval::RenderJsonInto(prog, d, ro, out);
+      benchmark::DoNotOptimize(out.data());
+    }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(ds.size()));
+}
+BENCHMARK(BM_RenderJsonInto)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -106,17 +106,25 @@ std::string DecideLine(const ir::Program& prog, const std::string& line, size_t 
 
 void DecideLineInto(const ir::Program& prog, std::string_view line, size_t line_no, std::optional<int32_t> as_of,
                     const eval::RenderOptions& ro, BatchFormat format, std::string& out, int& kind) {
+  LineScratch work(prog);
+  DecideLineInto(prog, line, line_no, as_of, ro, format, work, out, kind);
+}
+
+void DecideLineInto(const ir::Program& prog, std::string_view line, size_t line_no, std::optional<int32_t> as_of,
+                    const eval::RenderOptions& ro, BatchFormat format, LineScratch& work, std::string& out, int& kind) {
   eval::CaseError err;
-  auto kase = eval::ReadCase(prog, line, err);
-  if (!kase) {
+  if (!eval::ReadCaseInto(prog, line, work.kase, err)) {
     kind = kLineError;
     out += ErrorRecord(line_no, err.path, err.message);
     return;
   }
-  eval::Decision d = eval::Evaluate(prog, *kase, eval::EvalOptions{as_of});
+  eval::Evaluate(prog, work.kase, eval::EvalOptions{as_of}, work.scratch, work.decision);
+  const eval::Decision& d = work.decision;
   kind = static_cast<int>(d.verdict);
   if (format == BatchFormat::kCompact) eval::RenderCompact(prog, d, out);
-  else out += eval::RenderJson(prog, d, ro);
+  else eval::RenderJsonInto(prog, d, ro, out);
+  // A case with huge lists is not kept for the worker's lifetime: memory stays bounded by the chunks.
+  if (work.kase.items.capacity() > (size_t{1} << 16)) work.kase = eval::Case();
 }
 
 }  // namespace lexgate::cli

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "eval/case.h"
+#include "eval/evaluate.h"
 #include "eval/render.h"
 #include "ir/program.h"
 
@@ -47,6 +49,15 @@ enum class BatchFormat { kFull, kCompact };
 // What one line became: 0–3 a verdict (permitted … indeterminate), 4 an error record.
 inline constexpr int kLineError = 4;
 
+// One worker's reusable memory for deciding lines on one Program: the case read, the evaluator's
+// scratch and the decision keep their capacity from line to line (cleared, not freed).
+struct LineScratch {
+  explicit LineScratch(const ir::Program& prog) : scratch(prog) {}
+  eval::Case kase;
+  eval::Scratch scratch;
+  eval::Decision decision;
+};
+
 // Decides one JSONL line: the compact decision JSON, or {"line":N,"error":{"code":65,"path":…,"message":…}},
 // each ending in '\n'. `kind` is the verdict index or kLineError.
 std::string DecideLine(const ir::Program& prog, const std::string& line, size_t line_no, std::optional<int32_t> as_of,
@@ -54,6 +65,9 @@ std::string DecideLine(const ir::Program& prog, const std::string& line, size_t 
 // Decides one line and appends its record to `out` in the given format.
 void DecideLineInto(const ir::Program& prog, std::string_view line, size_t line_no, std::optional<int32_t> as_of,
                     const eval::RenderOptions& ro, BatchFormat format, std::string& out, int& kind);
+// The same with a worker's reusable memory (made for the same Program): the output is byte-identical.
+void DecideLineInto(const ir::Program& prog, std::string_view line, size_t line_no, std::optional<int32_t> as_of,
+                    const eval::RenderOptions& ro, BatchFormat format, LineScratch& work, std::string& out, int& kind);
 // The error record of a line longer than the limit.
 std::string TooLongLine(size_t line_no, size_t max);
 

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -78,7 +79,19 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
   std::ofstream out_file;
   std::ostream* out = &std::cout;
   std::string tmp_path;
-  if (!out_path.empty()) {
+  // A device or pipe (--out /dev/null, a FIFO) is written in place: renaming a ".partial" file over it
+  // would replace the device with a regular file.
+  std::error_code ec;
+  const auto out_status = out_path.empty() ? std::filesystem::file_status() : std::filesystem::status(out_path, ec);
+  const bool special = std::filesystem::exists(out_status) && !std::filesystem::is_regular_file(out_status);
+  if (special) {
+    out_file.open(out_path, std::ios::binary);
+    if (!out_file) {
+      std::cerr << "lexgate: cannot write '" << out_path << "'\n";
+      return ExitCode::kNotFound;
+    }
+    out = &out_file;
+  } else if (!out_path.empty()) {
     tmp_path = out_path + ".partial";  // renamed when complete: a killed run leaves no half-written file
     out_file.open(tmp_path, std::ios::binary | std::ios::trunc);
     if (!out_file) {
@@ -107,6 +120,7 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
   std::atomic<size_t> bytes_read{0};
 
   auto work = [&]() {
+    LineScratch scratch(prog);  // this worker's case, evaluator scratch and decision, reused line to line
     for (;;) {
       std::shared_ptr<Chunk> ch;
       {
@@ -123,7 +137,7 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
           continue;
         }
         int kind = kLineError;
-        DecideLineInto(prog, std::string_view(ch->text).substr(line.off, line.len), line.no, as_of_day, ro, format, ch->out, kind);
+        DecideLineInto(prog, std::string_view(ch->text).substr(line.off, line.len), line.no, as_of_day, ro, format, scratch, ch->out, kind);
         ++ch->counts[static_cast<size_t>(kind)];
       }
       ch->lines.clear();

@@ -146,14 +146,14 @@ int Test(const Common& c, const std::vector<std::string>& dirs, const std::strin
       if (f.applies == eval::Tri::True) fired[f.rule] = true;
     for (const auto& e : d.exempted) fired[e.by] = true, lifted[{e.by, e.rule}] = true;
     for (const auto& o : d.overridden)
-      if (o.reason == "exception") fired[o.by] = true, lifted[{o.by, o.rule}] = true;
+      if (o.reason == eval::Reason::Exception) fired[o.by] = true, lifted[{o.by, o.rule}] = true;
     auto fires = [&](int rule) {
       for (const auto& f : d.findings)
         if (f.rule == rule && f.applies == eval::Tri::True) return true;
       for (const auto& e : d.exempted)
         if (e.by == rule) return true;
       for (const auto& o : d.overridden)
-        if (o.by == rule && o.reason == "exception") return true;
+        if (o.by == rule && o.reason == eval::Reason::Exception) return true;
       return false;
     };
     auto requires_action = [&](int action) {

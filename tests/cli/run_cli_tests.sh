@@ -184,6 +184,13 @@ for ex in "$ROOT"/examples/cn-transfer-*.json; do
 done
 [ "$order_ok" = 1 ] && ok "batch: each decision equals lexgate check's, in input order" || fail "batch vs check" "line $i differs"
 grep -q "errors" "$TMP/b1.err" && ok "batch prints a summary to stderr" || fail "batch summary" "$(cat "$TMP/b1.err")"
+# --out to a pipe or a device (/dev/null) is written in place: never replaced by a renamed .partial file.
+mkfifo "$TMP/fifo"
+timeout 20 cat "$TMP/fifo" > "$TMP/fifo.out" & catpid=$!
+timeout 20 "$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --out "$TMP/fifo" 2>/dev/null
+wait $catpid
+[ -p "$TMP/fifo" ] && [ ! -e "$TMP/fifo.partial" ] && cmp -s "$TMP/fifo.out" "$TMP/b1" \
+  && ok "batch --out a FIFO writes into it, which stays a FIFO" || fail "batch --out FIFO" "$(ls -l "$TMP/fifo"*)"
 "$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --format compact --out "$TMP/bc" 2>/dev/null; rcc=$?
 [ "$rcc" = 65 ] && python3 - "$TMP/b1" "$TMP/bc" <<'PY' && ok "batch --format compact: each record agrees with the full decision; error records identical" || fail "batch compact" "exit $rcc"
 import json, sys

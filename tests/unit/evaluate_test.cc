@@ -163,7 +163,7 @@ rule allow_transfer { cite art 1 when important then may transfer says en "Yes."
   const auto* low = FindingOf(l.prog(), d, "t.local/allow_transfer");
   ASSERT_NE(low, nullptr);
   EXPECT_EQ(low->governed_by, RuleIndex(l.prog(), "t.national/no_transfer"));
-  EXPECT_EQ(low->reason, "force");
+  EXPECT_STREQ(eval::ReasonName(low->reason), "force");
 
   // Reversed: the departmental rule prohibits, the law permits: the prohibition is overridden.
   auto m = Load(Ruleset("t.national", "law") + R"(

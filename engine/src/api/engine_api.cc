@@ -4,6 +4,7 @@
 // catches what the layers below may throw (std::bad_alloc, nlohmann::json errors, ICU wrappers) and turns
 // it into StatusCode::kInternal: no exception crosses the API.
 #include <exception>
+#include <memory>
 #include <new>
 
 #include "api/engine_impl.h"
@@ -91,7 +92,23 @@ Result<Engine> Engine::LoadSources(const std::vector<Source>& sources) {
   }
 }
 
+namespace {
+
+// One case, scratch and decision per thread, reused from call to call (serve's workers evaluate every
+// request through Engine::Evaluate); remade when the thread evaluates on another program, and after an
+// exception (a Scratch left mid-case is not reused).
+struct EvalWork {
+  const ir::Program* prog = nullptr;
+  std::weak_ptr<const check::Project> project;
+  std::unique_ptr<eval::Scratch> scratch;
+  eval::Case kase;
+  eval::Decision decision;
+};
+
+}  // namespace
+
 Result<Decision> Engine::Evaluate(const std::string& case_json, const EvaluateOptions& options) const {
+  thread_local EvalWork w;
   try {
     const ir::Program& prog = *impl_->load.program;
     eval::EvalOptions eo;
@@ -101,17 +118,27 @@ Result<Decision> Engine::Evaluate(const std::string& case_json, const EvaluateOp
         return Result<Decision>(Status(StatusCode::kInvalidArgument,
                                        "as_of '" + options.as_of + "' is not a valid date (YYYY-MM-DD)"));
     }
+    if (w.prog != &prog || w.project.owner_before(prog.project) || prog.project.owner_before(w.project) || w.project.expired()) {
+      w = EvalWork{};
+      w.prog = &prog;
+      w.project = prog.project;
+      w.scratch = std::make_unique<eval::Scratch>(prog);
+    }
     eval::CaseError err;
-    auto kase = eval::ReadCase(prog, case_json, err);
-    if (!kase) return Result<Decision>(Status(StatusCode::kBadCase, err.message, err.path));
-    eval::Decision d = eval::Evaluate(prog, *kase, eo);
+    if (!eval::ReadCaseInto(prog, case_json, w.kase, err))
+      return Result<Decision>(Status(StatusCode::kBadCase, err.message, err.path));
+    eval::Evaluate(prog, w.kase, eo, *w.scratch, w.decision);
+    const eval::Decision& d = w.decision;
+    if (w.kase.items.capacity() > (size_t{1} << 16)) w.kase = eval::Case();  // not kept for the thread's lifetime
     eval::RenderOptions ro;
     ro.locale = options.locale.empty() ? "en" : options.locale;
     std::string json = eval::RenderJson(prog, d, ro);
     return Result<Decision>(Decision(static_cast<Verdict>(d.verdict), d.case_id, std::move(json)));
   } catch (const std::exception& e) {
+    w = EvalWork{};
     return Result<Decision>(Internal(e.what()));
   } catch (...) {
+    w = EvalWork{};
     return Result<Decision>(Internal("unknown exception"));
   }
 }

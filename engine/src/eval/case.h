@@ -29,6 +29,9 @@ struct CaseError {
 
 // Parses JSON text (one object) and reads it. Returns the case or the error.
 std::optional<Case> ReadCase(const ir::Program& prog, std::string_view json_text, CaseError& err);
+// The same into `out`, reusing the capacity of its vectors (one Case per thread in batch): true and the
+// case (exactly as ReadCase gives it), or false and the error, with `out` left unspecified.
+bool ReadCaseInto(const ir::Program& prog, std::string_view json_text, Case& out, CaseError& err);
 // The same with nlohmann's parser only: the path ReadCase falls back on when RapidJSON refuses the text or
 // the two parsers could read it differently. For the test that checks both paths agree.
 std::optional<Case> ReadCaseSlow(const ir::Program& prog, std::string_view json_text, CaseError& err);

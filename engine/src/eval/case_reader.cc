@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "base/date.h"
@@ -229,11 +230,18 @@ class FlatView {
 // initial slot values (unknown, empty lists), each field's slot offset within its record, each record's
 // slot count. Keyed by the project's ownership (a weak_ptr), so a reloaded project is never mistaken for
 // an earlier one at the same address.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct SchemaInfo {
   std::weak_ptr<const check::Project> project;
   std::vector<ir::Val> init;
   std::vector<std::vector<int>> offsets;
   std::vector<int> leaves;
+  // Project::jurisdiction_index as a hash table looked up by view (no string made per code).
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> jurisdictions;
 };
 
 const SchemaInfo& SchemaFor(const ir::Program& prog) {
@@ -246,6 +254,8 @@ const SchemaInfo& SchemaFor(const ir::Program& prog) {
   s.init.clear();
   s.init.reserve(slots.size());
   for (const auto& slot : slots) s.init.push_back(slot.type.list ? ir::Val{0, 0, false} : Unknown(slot.type.kind));
+  s.jurisdictions.clear();
+  for (const auto& [code, j] : p->jurisdiction_index) s.jurisdictions.emplace(code, j);
   s.leaves.assign(p->records.size(), 0);
   s.offsets.assign(p->records.size(), {});
   for (size_t r = 0; r < p->records.size(); ++r) {
@@ -442,9 +452,10 @@ class Reader {
       }
       case TypeKind::Jurisdiction: {
         if (!v.IsString()) return wrong();
-        std::string code(v.Str());
-        int j = p_.FindJurisdiction(code);
+        auto found = schema_.jurisdictions.find(v.Str());
+        int j = found == schema_.jurisdictions.end() ? -1 : found->second;
         if (j < 0) {
+          std::string code(v.Str());
           std::vector<std::string> codes;
           for (auto& jd : p_.jurisdictions) codes.push_back(jd.code);
           std::string s = diag::Suggest(code, codes);
@@ -666,8 +677,13 @@ bool HasDuplicateKeys(FlatDoc& d) {
     FlatView(d, i).Members([&](std::string_view k, FlatView) { d.keys.push_back(k); return true; });
     if (d.keys.size() <= 32) {
       for (size_t a = 0; a < d.keys.size(); ++a) {
-        uint64_t h = 1469598103934665603ull ^ d.keys[a].size();
-        for (char c : d.keys[a]) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        // A cheap fingerprint (length, first and last 8 bytes): equal keys have equal fingerprints, and
+        // equal fingerprints are compared in full.
+        const std::string_view k = d.keys[a];
+        uint64_t head = 0, tail = 0;
+        std::memcpy(&head, k.data(), std::min<size_t>(k.size(), 8));
+        if (k.size() > 8) std::memcpy(&tail, k.data() + k.size() - 8, 8);
+        const uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ k.size();
         hashes[a] = h;
         for (size_t b = 0; b < a; ++b)
           if (hashes[b] == h && d.keys[b] == d.keys[a]) return true;
@@ -693,22 +709,33 @@ bool ParseFlat(std::string_view text, FlatDoc& d) {
   return !HasDuplicateKeys(d);
 }
 
+// Reads into `c`, reusing its vectors' capacity; `c` is complete only when this returns true.
 template <class V>
-std::optional<Case> ReadRoot(const ir::Program& prog, V value, CaseError& err) {
+bool ReadRootInto(const ir::Program& prog, V value, Case& c, CaseError& err) {
   const SchemaInfo& schema = SchemaFor(prog);
-  Case c;
-  c.slots = schema.init;
+  c.slots.assign(schema.init.begin(), schema.init.end());
+  c.items.clear();
+  c.strings.clear();
+  c.id.clear();
+  c.date.reset();
   if (prog.project->root < 0) {
     err = {"$", "no schema is loaded"};
-    return std::nullopt;
+    return false;
   }
   Reader<V> r(prog, schema, c, err);
-  if (!r.Record(value, prog.project->root, c.slots, 0, Path{}, 0)) return std::nullopt;
+  if (!r.Record(value, prog.project->root, c.slots, 0, Path{}, 0)) return false;
   if (prog.id_slot >= 0 && c.slots[prog.id_slot].known) {
     int64_t i = c.slots[prog.id_slot].lo;
-    c.id = i < static_cast<int64_t>(prog.strings.size()) ? prog.strings[i] : c.strings[i - prog.strings.size()];
+    c.id.assign(i < static_cast<int64_t>(prog.strings.size()) ? prog.strings[i] : c.strings[i - prog.strings.size()]);
   }
   if (prog.date_slot >= 0 && c.slots[prog.date_slot].known) c.date = static_cast<int32_t>(c.slots[prog.date_slot].lo);
+  return true;
+}
+
+template <class V>
+std::optional<Case> ReadRoot(const ir::Program& prog, V value, CaseError& err) {
+  Case c;
+  if (!ReadRootInto(prog, value, c, err)) return std::nullopt;
   return c;
 }
 
@@ -774,22 +801,29 @@ std::optional<Case> ReadCaseSlow(const ir::Program& prog, std::string_view text,
 }
 
 std::optional<Case> ReadCase(const ir::Program& prog, std::string_view text, CaseError& err) {
-  if (!CheckText(text, err)) return std::nullopt;
+  Case c;
+  if (!ReadCaseInto(prog, text, c, err)) return std::nullopt;
+  return c;
+}
+
+bool ReadCaseInto(const ir::Program& prog, std::string_view text, Case& c, CaseError& err) {
+  if (!CheckText(text, err)) return false;
   // One document per thread, reused: its nodes and buffer keep their capacity between cases.
   thread_local FlatDoc doc;
-  std::optional<Case> c;
+  bool ok = false;
   if (prog.project->root >= 0 && ParseFlat(text, doc)) {
     FlatView root(doc, 0);
     if (!root.IsObject()) err = {"$", "a case must be a JSON object"};
-    else c = ReadRoot(prog, root, err);
-  } else {
-    c = ReadCaseNlohmann(prog, text, err);
+    else ok = ReadRootInto(prog, root, c, err);
+  } else if (auto slow = ReadCaseNlohmann(prog, text, err)) {
+    c = std::move(*slow);
+    ok = true;
   }
   if (doc.buf.capacity() > (size_t{1} << 20)) {  // a huge case is not kept for the thread's lifetime
     doc.buf = std::string();
     doc.nodes = std::vector<FlatNode>();
   }
-  return c;
+  return ok;
 }
 
 std::string SlotText(const ir::Program& prog, const Case& c, const ir::SlotInfo& info, const ir::Val& v) {

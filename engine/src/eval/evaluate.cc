@@ -5,6 +5,7 @@
 #include <memory>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
@@ -982,8 +983,6 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   return Verdict::Permitted;
 }
 
-const char* ReasonName(uint8_t r) { return r == 1 ? "force" : r == 2 ? "specificity" : "later"; }
-
 }  // namespace
 
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
@@ -996,42 +995,61 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
 }
 
 Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts) {
-  const check::Project& p = *prog.project;
-  Decision d;
-  d.case_id = c.id;
-  d.as_of = AsOf(c, opts);
   Scratch s(prog);
+  Decision d;
+  Evaluate(prog, c, opts, s, d);
+  return d;
+}
+
+void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& s, Decision& d) {
+  const check::Project& p = *prog.project;
+  d.case_id.assign(c.id);
+  d.as_of = AsOf(c, opts);
+  d.exempted.clear();
+  d.overridden.clear();
   Machine m(prog, c, d.as_of, s.match_of_list);
   d.verdict = Core(prog, c, d.as_of, m, s, /*by_rank=*/true);
+  d.rulesets.resize(p.rulesets.size());
   for (size_t i = 0; i < p.rulesets.size(); ++i) {
     const auto& rs = p.rulesets[i];
-    RulesetUse use{static_cast<int>(i), "applied"};
-    if (d.as_of < rs.effective) use.state = "not_in_force";
-    else if (d.as_of > rs.expires) use.state = "expired";
-    else if (s.rs_applies[i] == Tri::False) use.state = "not_applicable";
-    else if (s.rs_applies[i] == Tri::Unknown) use.state = "unknown";
-    d.rulesets.push_back(use);
+    RulesetUse& use = d.rulesets[i];
+    use.ruleset = static_cast<int>(i);
+    use.state = d.as_of < rs.effective               ? RulesetState::NotInForce
+                : d.as_of > rs.expires               ? RulesetState::Expired
+                : s.rs_applies[i] == Tri::False      ? RulesetState::NotApplicable
+                : s.rs_applies[i] == Tri::Unknown    ? RulesetState::Unknown
+                                                     : RulesetState::Applied;
   }
   const auto& rs_applies = s.rs_applies;
   const auto& cond = s.cond;
   const auto& effect = s.effect;
-  for (int32_t r : s.touched_by_rank)
+  // Exemptions and exceptions in rank order (exceptions before the rules they lift).
+  s.eval_by_rank.assign(s.touched.begin(), s.touched.end());
+  std::sort(s.eval_by_rank.begin(), s.eval_by_rank.end(), [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
+  for (int32_t r : s.eval_by_rank)
     for (int x : p.rules[r].exceptions)
       if (cond[r] == Tri::True && effect[x] == Tri::True) {
         if (p.rules[x].modality == check::Modality::Exempt) d.exempted.push_back({r, x});
-        else d.overridden.push_back({r, x, "exception"});
+        else d.overridden.push_back({r, x, Reason::Exception});
       }
 
-  // 3. Findings, in rule order: the live rules.
+  // 3. Findings, in rule order: the live rules. Each reuses an earlier case's Finding (and its strings
+  // and vectors) where there is one.
+  size_t n_findings = 0;
   for (int r : s.live) {
     const auto& rule = p.rules[r];
-    Finding f;
+    if (n_findings == d.findings.size()) d.findings.emplace_back();
+    Finding& f = d.findings[n_findings++];
     f.rule = static_cast<int>(r);
     f.applies = effect[r];
     f.status = s.status[r];
+    f.governed_by = -1;
+    f.reason = Reason::None;
+    f.satisfied_by.clear();
+    f.message_args.clear();
     if (s.governed_by[r] >= 0) {
       f.governed_by = s.governed_by[r];
-      f.reason = ReasonName(s.reason[r]);
+      f.reason = static_cast<Reason>(s.reason[r]);
       d.overridden.push_back({f.rule, f.governed_by, f.reason});
     }
     if (f.status == Status::Satisfied) {
@@ -1041,15 +1059,16 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
     const auto& rs = p.rulesets[rule.ruleset];
     const check::Calendar* cal = rs.calendar >= 0 ? &p.calendars[rs.calendar] : nullptr;
     bool when_evaluated = false;
+    f.due.resize(rule.timings.size());
     for (size_t ti = 0; ti < rule.timings.size(); ++ti) {
       const auto& t = rule.timings[ti];
       const ir::Anchor& an = prog.rule_anchors[r][ti];
-      std::optional<Due> due;
       std::optional<int32_t> anchor;
-      std::string anchor_path;
+      std::string& anchor_path = s.eval_anchor;
+      anchor_path.clear();
       if (an.root_slot >= 0) {
         // an event keeps its name (before transfer); a field anchor shows the field
-        anchor_path = t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path;
+        anchor_path.assign(t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path);
         if (c.slots[an.root_slot].known)
           anchor = prog.root.slots[an.root_slot].type.kind == TypeKind::Timestamp
                        ? CivilDate(c.slots[an.root_slot].lo, cal)
@@ -1071,36 +1090,72 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
           if (v.known)
             anchor = layout.slots[an.elem_slot].type.kind == TypeKind::Timestamp ? CivilDate(v.lo, cal)
                                                                                 : static_cast<int32_t>(v.lo);
-          anchor_path = prog.root.slots[an.list_slot].path + "[" + std::to_string(idx) + "]." + layout.slots[an.elem_slot].path;
+          char num[16];
+          auto [end, ec] = std::to_chars(num, num + sizeof num, idx);
+          (void)ec;
+          anchor_path.append(prog.root.slots[an.list_slot].path).append("[").append(num, end).append("].")
+              .append(layout.slots[an.elem_slot].path);
         }
       }
-      if (anchor && t.kind == ast::Timing::Before) {
-        due = Due{*anchor, anchor_path, {}};  // before the event: its date is the due date
-      } else if (anchor) {
+      std::optional<Due>& due = f.due[ti];
+      if (!anchor) {
+        due.reset();
+        continue;
+      }
+      if (!due) due.emplace();
+      due->anchor.assign(anchor_path);
+      if (t.kind == ast::Timing::Before) {
+        due->date = *anchor;  // before the event: its date is the due date
+        due->unpublished_years.clear();
+      } else {
         time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit, t.roll)
                            : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
                                                           : time::AddPeriod(cal, *anchor, -t.n, t.unit);
-        due = Due{dd.due, anchor_path, std::vector<int>(dd.unpublished_years.begin(), dd.unpublished_years.end())};
+        due->date = dd.due;
+        due->unpublished_years.assign(dd.unpublished_years.begin(), dd.unpublished_years.end());
       }
-      f.due.push_back(due);
     }
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
-    d.findings.push_back(std::move(f));
   }
+  d.findings.resize(n_findings);
 
   // 6. Missing facts: those that decide whether a finding applies, and those that decide an
-  // obligation's status. Nothing is asked once a prohibition is certain.
+  // obligation's status. Nothing is asked once a prohibition is certain. Sorted by fact.
+  size_t n_missing = 0;
   if (d.verdict != Verdict::Prohibited) {
-    std::map<std::string, Missing> missing;
+    // A condition's missing facts depend only on the case: each condition is collected once per case
+    // (a ruleset's applicability is asked about for every finding of the ruleset).
+    s.eval_collected.clear();
+    uint32_t pool_used = 0;
+    auto collected = [&](int32_t node) -> const Scratch::Collected& {
+      for (const auto& c : s.eval_collected)
+        if (c.node == node) return c;
+      s.eval_facts.clear();
+      m.Collect(node, s.eval_facts);
+      const uint32_t begin = pool_used;
+      for (const auto& fact : s.eval_facts) {
+        if (pool_used == s.eval_pool.size()) s.eval_pool.emplace_back();
+        s.eval_pool[pool_used++].assign(fact);
+      }
+      return s.eval_collected.emplace_back(Scratch::Collected{node, begin, pool_used});
+    };
     auto add = [&](int32_t node, int rule, bool decides) {
-      std::set<std::string> facts;
-      m.Collect(node, facts);
-      for (auto& fact : facts) {
-        auto& entry = missing[fact];
-        entry.fact = fact;
-        if (std::find(entry.asked_by.begin(), entry.asked_by.end(), rule) == entry.asked_by.end())
-          entry.asked_by.push_back(rule);
-        entry.decides_verdict |= decides;
+      const Scratch::Collected& got = collected(node);
+      for (uint32_t i = got.begin; i < got.end; ++i) {
+        const std::string& fact = s.eval_pool[i];
+        Missing* entry = nullptr;
+        for (size_t k = 0; k < n_missing && !entry; ++k)
+          if (d.missing[k].fact == fact) entry = &d.missing[k];
+        if (!entry) {
+          if (n_missing == d.missing.size()) d.missing.emplace_back();
+          entry = &d.missing[n_missing++];
+          entry->fact.assign(fact);
+          entry->asked_by.clear();
+          entry->decides_verdict = false;
+        }
+        if (std::find(entry->asked_by.begin(), entry->asked_by.end(), rule) == entry->asked_by.end())
+          entry->asked_by.push_back(rule);
+        entry->decides_verdict |= decides;
       }
     };
     for (const auto& f : d.findings) {
@@ -1121,9 +1176,33 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
       }
       if (f.status == Status::Unknown && prog.rule_satisfied[f.rule] >= 0) add(prog.rule_satisfied[f.rule], f.rule, false);
     }
-    for (auto& [k, v] : missing) d.missing.push_back(std::move(v));
+    // By fact, as a std::map kept them (swaps move the strings' buffers, no copies).
+    std::sort(d.missing.begin(), d.missing.begin() + static_cast<std::ptrdiff_t>(n_missing),
+              [](const Missing& a, const Missing& b) { return a.fact < b.fact; });
   }
-  return d;
+  d.missing.resize(n_missing);
+}
+
+const char* ReasonName(Reason r) {
+  switch (r) {
+    case Reason::Exception: return "exception";
+    case Reason::Force: return "force";
+    case Reason::Specificity: return "specificity";
+    case Reason::Later: return "later";
+    case Reason::None: return "";
+  }
+  return "";
+}
+
+const char* RulesetStateName(RulesetState st) {
+  switch (st) {
+    case RulesetState::Applied: return "applied";
+    case RulesetState::NotApplicable: return "not_applicable";
+    case RulesetState::NotInForce: return "not_in_force";
+    case RulesetState::Expired: return "expired";
+    case RulesetState::Unknown: return "unknown";
+  }
+  return "unknown";
 }
 
 }  // namespace lexgate::eval

@@ -31,6 +31,7 @@
 // condition because the decision explains each rule.
 #pragma once
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,17 @@ const char* VerdictName(Verdict v);
 // An obligation's status as decisions are written: satisfied, outstanding, unknown ("" for none).
 const char* StatusName(Status s);
 
+// Why a rule yields to another: an exception lifted it, or another ruleset's rule governs it by force,
+// specificity of jurisdiction or a later effective date. Values 1–3 are Scratch::reason's codes.
+enum class Reason : uint8_t { None = 0, Force = 1, Specificity = 2, Later = 3, Exception = 4 };
+// exception | force | specificity | later ("" for none), as decisions are written.
+const char* ReasonName(Reason r);
+
+// A ruleset's state on the as-of date for a case.
+enum class RulesetState : uint8_t { Applied, NotApplicable, NotInForce, Expired, Unknown };
+// applied | not_applicable | not_in_force | expired | unknown, as decisions are written.
+const char* RulesetStateName(RulesetState s);
+
 struct Due {
   int32_t date = 0;
   std::string anchor;  // the fact the period ran from, e.g. safeguards[0].effective
@@ -59,7 +71,7 @@ struct Finding {
   Status status = Status::None;
   std::string satisfied_by;
   int governed_by = -1;         // another finding's rule that takes precedence over this one
-  std::string reason;           // force | specificity | later
+  Reason reason = Reason::None; // force | specificity | later (ReasonName)
   std::vector<std::optional<Due>> due;  // per timing clause
   std::vector<ir::Val> message_args;    // per `with` argument (numbers known only from below: their minimum)
 };
@@ -72,7 +84,7 @@ struct Exempted {
 struct Overridden {
   int rule;
   int by;
-  std::string reason;  // exception | force | specificity | later
+  Reason reason;  // exception | force | specificity | later (ReasonName)
 };
 
 struct Missing {
@@ -83,7 +95,7 @@ struct Missing {
 
 struct RulesetUse {
   int ruleset;
-  std::string state;  // applied | not_applicable | not_in_force | expired | unknown
+  RulesetState state;  // applied | not_applicable | not_in_force | expired | unknown (RulesetStateName)
 };
 
 struct Decision {
@@ -101,8 +113,16 @@ struct EvalOptions {
   std::optional<int32_t> as_of;  // default: the case's date, else today
 };
 
-// Full decision: findings with citations, due dates, exemptions, missing facts. Allocates.
+struct Scratch;
+
+// Full decision: findings with citations, due dates, exemptions, missing facts. Allocates a Scratch and
+// a Decision per call; the form below reuses both.
 Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts);
+// The same decision into `out`, reusing `scratch` (one per thread and Program) and the capacity of
+// `out`'s vectors and strings (cleared, not freed): after a few cases, a case like earlier ones
+// allocates little or nothing. `out` holds exactly what Evaluate(prog, c, opts) returns, whatever it
+// held before (a unit test renders both on every example, in varying orders).
+void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& scratch, Decision& out);
 
 // Per-thread working memory for Decide, sized once for a program: after construction, Decide does not
 // allocate. One Scratch per thread; the Program is shared.
@@ -135,6 +155,18 @@ struct Scratch {
   // rulesets among them. Reused between cases, so the hot path stays allocation-free.
   std::vector<std::pair<int64_t, int>> govern_first;
   std::vector<int> govern_rulesets;
+  // Evaluate's own working memory (not Decide's): the touched rules by rank, an anchor's path, the
+  // facts one condition is missing, and per condition asked about in this case, its missing facts
+  // (eval_pool[begin, end): strings reused from case to case).
+  std::vector<int> eval_by_rank;
+  std::string eval_anchor;
+  std::set<std::string> eval_facts;
+  struct Collected {
+    int32_t node;
+    uint32_t begin, end;
+  };
+  std::vector<Collected> eval_collected;
+  std::vector<std::string> eval_pool;
 };
 
 struct Outcome {

@@ -76,7 +76,7 @@ RuleExplanation ExplainWith(const ir::Program& prog, const Case& c, const Run& r
   const auto& r = p.rules[rule];
   RuleExplanation e;
   e.rule = rule;
-  e.ruleset_state = run.d.rulesets[r.ruleset].state;
+  e.ruleset_state = RulesetStateName(run.d.rulesets[r.ruleset].state);
   bool in_force = e.ruleset_state != "not_in_force" && e.ruleset_state != "expired";
   if (in_force && prog.ruleset_applies[r.ruleset] >= 0) e.applies = Trace(prog, c, prog.ruleset_applies[r.ruleset], run.as_of);
   e.condition = s.cond[rule];

@@ -1,6 +1,10 @@
 #include "eval/render.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <type_traits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -133,6 +137,117 @@ namespace {
 // and dumping it cost ~90 % of rendering (allocation per node), and batch and serve render every case.
 // Output is the same as nlohmann's dump (2-space indent, ": " after keys, UTF-8 unescaped) except that
 // control characters are escaped with upper-case hex digits (\u001F); both are the same JSON.
+// The one-line JSON rapidjson::Writer writes (the same bytes: its separators, its escapes — \b \f \n \r
+// \t, other control characters as \u00XX with upper-case hex, '"' and '\\'; UTF-8 passed through),
+// appended straight to a std::string: plain runs of a string are copied eight bytes at a time instead of
+// byte by byte through the writer's stream (most of the full batch format's rendering time).
+class DirectWriter {
+ public:
+  explicit DirectWriter(std::string& out) : out_(out) {}
+  bool Key(const char* s, rapidjson::SizeType n) { return String(s, n); }
+  bool String(const char* s, rapidjson::SizeType n) {
+    Prefix();
+    Escaped(std::string_view(s, n));
+    return true;
+  }
+  bool Bool(bool b) {
+    Prefix();
+    out_ += b ? "true" : "false";
+    return true;
+  }
+  bool Int64(int64_t v) {
+    Prefix();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    return true;
+  }
+  // `n` members of the current object, already written as JSON ("k":v,"k2":v2) by a DirectWriter.
+  void RawMembers(std::string_view json, uint32_t n) {
+    Level& l = levels_[depth_ - 1];
+    if (l.count > 0) out_ += ',';
+    out_ += json;
+    l.count += 2 * n;
+  }
+  bool StartObject() { return Open('{', false); }
+  bool EndObject() { return Close('}'); }
+  bool StartArray() { return Open('[', true); }
+  bool EndArray() { return Close(']'); }
+
+ private:
+  struct Level {
+    bool array;
+    uint32_t count;
+  };
+  // As rapidjson::Writer::Prefix: ',' between array values and members, ':' between a key and its value.
+  void Prefix() {
+    if (depth_ == 0) return;
+    Level& l = levels_[depth_ - 1];
+    if (l.count > 0) out_ += l.array ? ',' : (l.count % 2 == 0 ? ',' : ':');
+    ++l.count;
+  }
+  bool Open(char c, bool array) {
+    Prefix();
+    if (depth_ == kMaxDepth) throw std::logic_error("decision JSON nested too deep");
+    levels_[depth_++] = Level{array, 0};
+    out_ += c;
+    return true;
+  }
+  bool Close(char c) {
+    --depth_;
+    out_ += c;
+    return true;
+  }
+  void Escaped(std::string_view s) {
+    out_ += '"';
+    size_t run = 0, i = 0;
+    for (;;) {
+      while (i + 8 <= s.size()) {  // eight plain bytes at a time
+        uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (NeedsEscape(w)) break;
+        i += 8;
+      }
+      if (i >= s.size()) break;
+      const unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
+      out_.append(s.data() + run, i - run);
+      run = ++i;
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\b': out_ += "\\b"; break;
+        case '\f': out_ += "\\f"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default: {
+          static const char kHex[] = "0123456789ABCDEF";
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out_.append(esc, 6);
+        }
+      }
+    }
+    out_.append(s.data() + run, s.size() - run);
+    out_ += '"';
+  }
+  // Whether any of the 8 bytes in `w` needs escaping: a control character, '"' or '\\'.
+  static bool NeedsEscape(uint64_t w) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+    const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+    return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+  }
+
+  static constexpr int kMaxDepth = 32;
+  std::string& out_;
+  Level levels_[kMaxDepth];
+  int depth_ = 0;
+};
+
 template <class Writer>
 class JsonOut {
  public:
@@ -179,10 +294,106 @@ struct TimingFields {
   }
 };
 
+// The members of a finding that depend only on its rule: before the timing, and after the message's
+// neighbours (jurisdiction … citation); and a ruleset's identity in the per-ruleset list.
+template <class Out>
+void WriteRuleHead(Out& out, const check::Project& p, const check::Rule& r) {
+  out.Str("rule", r.id);
+  out.Str("modality", check::ModalityName(r.modality));
+  out.Bool("binding", p.rulesets[r.ruleset].binding);
+  out.Object("actions");
+  out.Array(r.mode == check::ActionMode::OneOf ? "one_of" : "all_of");
+  for (int a : r.actions) out.Str(p.actions[a]);
+  out.EndArray();
+  out.EndObject();
+}
+constexpr uint32_t kRuleHeadMembers = 4;
+
+template <class Out>
+void WriteRuleTail(Out& out, const check::Project& p, const check::Rule& r) {
+  const auto& rs = p.rulesets[r.ruleset];
+  out.Str("jurisdiction", rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code
+                          : rs.group >= 0      ? p.groups[rs.group].name
+                                               : std::string());
+  out.Str("authority", rs.authority);
+  out.Str("force", rs.force);
+  out.Key("citation");
+  WriteCitation(out, r);
+}
+constexpr uint32_t kRuleTailMembers = 4;
+
+template <class Out>
+void WriteRulesetHead(Out& out, const check::Ruleset& rs) {
+  out.Str("id", rs.id);
+  out.Str("version", rs.version);
+  out.Str("sha256", rs.sha256);
+}
+constexpr uint32_t kRulesetHeadMembers = 3;
+
+// Members written once by a DirectWriter, without the object's opening brace.
+template <class F>
+std::string Members(F write) {
+  std::string s;
+  DirectWriter w(s);
+  JsonOut<DirectWriter> out(w);
+  out.StartObject();
+  write(out);
+  return s.substr(1);
+}
+
+// Localised text that depends only on the rules and the locale, formatted once per thread, project and
+// locale: the message of a rule without `with` arguments, the question asking for a missing fact. Keyed
+// by the project's ownership, so a reloaded project is never mistaken for an earlier one at its address.
+struct TextCache {
+  std::weak_ptr<const check::Project> project;
+  std::vector<std::string> rule_head, rule_tail, ruleset_head;  // one-line JSON members (DirectWriter)
+  std::vector<std::string> message;  // per rule, when has_message
+  std::vector<uint8_t> has_message;
+  std::map<std::string, std::string, std::less<>> question;  // per fact
+};
+
+TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
+  thread_local std::map<std::string, TextCache> caches;
+  TextCache& c = caches[locale];
+  const auto& p = prog.project;
+  if (c.project.owner_before(p) || p.owner_before(c.project) || c.project.expired() || c.message.size() != p->rules.size()) {
+    c = TextCache{};
+    c.project = p;
+    c.message.resize(p->rules.size());
+    c.has_message.assign(p->rules.size(), 0);
+    for (const auto& r : p->rules) {
+      c.rule_head.push_back(Members([&](auto& out) { WriteRuleHead(out, *p, r); }));
+      c.rule_tail.push_back(Members([&](auto& out) { WriteRuleTail(out, *p, r); }));
+    }
+    for (const auto& rs : p->rulesets) c.ruleset_head.push_back(Members([&](auto& out) { WriteRulesetHead(out, rs); }));
+  }
+  return c;
+}
+
+const std::string& CachedMessage(TextCache& cache, const ir::Program& prog, int rule, const Finding& f, const i18n::Localizer& loc,
+                                 std::string& scratch) {
+  const check::Rule& r = prog.project->rules[rule];
+  if (!r.message_args.empty()) return scratch = Message(prog, r, &f, loc);  // depends on the case's values
+  if (!cache.has_message[rule]) {
+    cache.message[rule] = Message(prog, r, &f, loc);
+    cache.has_message[rule] = 1;
+  }
+  return cache.message[rule];
+}
+
+const std::string& CachedQuestion(TextCache& cache, const i18n::Localizer& loc, const std::string& fact) {
+  auto it = cache.question.find(fact);
+  if (it != cache.question.end()) return it->second;
+  if (cache.question.size() >= 4096) cache.question.clear();  // list element paths are many: stay bounded
+  return cache.question.emplace(fact, Question(loc, fact)).first->second;
+}
+
 template <class Writer>
 void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const RenderOptions& o) {
   const check::Project& p = *prog.project;
   const i18n::Localizer& loc = LocalizerFor(o.locale);
+  TextCache& texts = TextCacheFor(prog, o.locale);
+  std::string message_scratch;
   JsonOut<Writer> out(w);
   out.StartObject();
   out.Str("case", d.case_id);
@@ -198,14 +409,8 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     const auto& r = p.rules[f.rule];
     const auto& rs = p.rulesets[r.ruleset];
     out.StartObject();
-    out.Str("rule", r.id);
-    out.Str("modality", check::ModalityName(r.modality));
-    out.Bool("binding", rs.binding);
-    out.Object("actions");
-    out.Array(r.mode == check::ActionMode::OneOf ? "one_of" : "all_of");
-    for (int a : r.actions) out.Str(p.actions[a]);
-    out.EndArray();
-    out.EndObject();
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_head[f.rule], kRuleHeadMembers);
+    else WriteRuleHead(out, p, r);
     if (!r.timings.empty()) {
       TimingFields tf;
       for (size_t i = 0; i < r.timings.size(); ++i) {
@@ -244,16 +449,11 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     if (!f.satisfied_by.empty()) out.Str("satisfied_by", f.satisfied_by);
     if (f.governed_by >= 0) {
       out.Str("governed_by", p.rules[f.governed_by].id);
-      out.Str("precedence", f.reason);
+      out.Str("precedence", ReasonName(f.reason));
     }
-    out.Str("jurisdiction", rs.jurisdiction >= 0 ? p.jurisdictions[rs.jurisdiction].code
-                            : rs.group >= 0      ? p.groups[rs.group].name
-                                                 : std::string());
-    out.Str("authority", rs.authority);
-    out.Str("force", rs.force);
-    out.Key("citation");
-    WriteCitation(out, r);
-    out.Str("message", Message(prog, r, &f, loc));
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_tail[f.rule], kRuleTailMembers);
+    else WriteRuleTail(out, p, r);
+    out.Str("message", CachedMessage(texts, prog, f.rule, f, loc, message_scratch));
     out.EndObject();
   }
   out.EndArray();
@@ -272,7 +472,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     out.StartObject();
     out.Str("rule", p.rules[e.rule].id);
     out.Str("by", p.rules[e.by].id);
-    out.Str("reason", e.reason);
+    out.Str("reason", ReasonName(e.reason));
     out.EndObject();
   }
   out.EndArray();
@@ -284,7 +484,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     for (int r : m.asked_by) out.Str(p.rules[r].id);
     out.EndArray();
     out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
-    out.Str("question", Question(loc, m.fact));
+    out.Str("question", CachedQuestion(texts, loc, m.fact));
     out.EndObject();
   }
   out.EndArray();
@@ -292,10 +492,9 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
     out.StartObject();
-    out.Str("id", rs.id);
-    out.Str("version", rs.version);
-    out.Str("sha256", rs.sha256);
-    out.Str("state", u.state);
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.ruleset_head[u.ruleset], kRulesetHeadMembers);
+    else WriteRulesetHead(out, rs);
+    out.Str("state", RulesetStateName(u.state));
     out.EndObject();
   }
   out.EndArray();
@@ -304,12 +503,28 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
 
 }  // namespace
 
-std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
-  rapidjson::StringBuffer buf;
+void RenderJsonInto(const ir::Program& prog, const Decision& d, const RenderOptions& o, std::string& out) {
   if (o.compact) {
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    DirectWriter w(out);
     WriteDecision(w, prog, d, o);
   } else {
+    rapidjson::StringBuffer buf;
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+    w.SetIndent(' ', 2);
+    WriteDecision(w, prog, d, o);
+    out.append(buf.GetString(), buf.GetSize());
+  }
+  out += '\n';
+}
+
+std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o) {
+  if (o.compact) {
+    std::string s;
+    RenderJsonInto(prog, d, o, s);
+    return s;
+  }
+  rapidjson::StringBuffer buf;
+  {
     rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
     w.SetIndent(' ', 2);
     WriteDecision(w, prog, d, o);
@@ -382,7 +597,7 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
     out += "      " + r.id + " · " + CitationText(r, loc) + "\n";
     if (f.governed_by >= 0)
       out += "      " + loc.Format("text/governed_by", {{"rule", Str(p.rules[f.governed_by].id)},
-                                                        {"reason", Str(loc.Text("reason/" + f.reason))}}) + "\n";
+                                                        {"reason", Str(loc.Text(std::string("reason/") + ReasonName(f.reason)))}}) + "\n";
     std::string msg = Message(prog, r, &f, loc);
     if (msg != r.id) out += "      " + msg + "\n";
   }
@@ -395,11 +610,11 @@ std::string RenderText(const ir::Program& prog, const Decision& d, const RenderO
   std::string rs_notes;
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
-    if (u.state == "not_in_force")
+    if (u.state == RulesetState::NotInForce)
       rs_notes += "  " + loc.Format("text/not_in_force", {{"ruleset", Str(rs.id)}, {"date", i18n::DateArg(rs.effective)}}) + "\n";
-    else if (u.state == "expired")
+    else if (u.state == RulesetState::Expired)
       rs_notes += "  " + loc.Format("text/expired", {{"ruleset", Str(rs.id)}, {"date", i18n::DateArg(rs.expires)}}) + "\n";
-    else if (u.state == "unknown")
+    else if (u.state == RulesetState::Unknown)
       rs_notes += "  " + loc.Format("text/ruleset_unknown", {{"ruleset", Str(rs.id)}}) + "\n";
   }
   if (!rs_notes.empty()) out += "\n" + bold(loc.Text("heading/rulesets")) + "\n" + rs_notes;

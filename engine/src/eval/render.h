@@ -18,6 +18,8 @@ struct RenderOptions {
 };
 
 std::string RenderJson(const ir::Program& prog, const Decision& d, const RenderOptions& o);
+// The same text appended to `out` (batch: one buffer per chunk, no string per decision).
+void RenderJsonInto(const ir::Program& prog, const Decision& d, const RenderOptions& o, std::string& out);
 std::string RenderText(const ir::Program& prog, const Decision& d, const RenderOptions& o);
 // The rule's message in the best locale: requested → its parents → en → the rule id.
 std::string RuleMessage(const check::Rule& rule, const std::string& locale);

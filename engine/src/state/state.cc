@@ -461,7 +461,7 @@ Status Store::RecordIn(const ir::Program& prog, const eval::Case& c, const eval:
   json rulesets = json::array();
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
-    rulesets.push_back(json{{"id", rs.id}, {"version", rs.version}, {"sha256", rs.sha256}, {"state", u.state}});
+    rulesets.push_back(json{{"id", rs.id}, {"version", rs.version}, {"sha256", rs.sha256}, {"state", eval::RulesetStateName(u.state)}});
   }
   return AppendAudit(db, "decision", c.id, Canonical(decision_json), rulesets.dump(-1, ' ', false, json::error_handler_t::replace));
 }

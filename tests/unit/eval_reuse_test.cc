@@ -1,0 +1,141 @@
+// The reusable forms of reading and evaluating (issue 12: batch, the API and serve keep one Case,
+// Scratch and Decision per thread): a case read into a reused Case, evaluated with a reused Scratch into a
+// reused Decision, renders byte-identically (full JSON, pretty and on one line, text, compact record) to
+// a fresh ReadCase + Evaluate, over every example and every in-language test case of the shipped rules,
+// in several orders, at several as-of dates, with Decide() run on the same Scratch in between.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "base/date.h"
+#include "engine.h"
+#include "eval/case.h"
+#include "eval/evaluate.h"
+#include "eval/render.h"
+
+namespace lexgate {
+namespace {
+
+const LoadResult& Shipped() {
+  static LoadResult r = LoadRules({ShippedRoot() + "/jurisdictions", ShippedRoot() + "/rulesets/schema.gate", ShippedRoot() + "/rulesets"});
+  return r;
+}
+
+struct Input {
+  std::string name, text;
+  std::optional<int32_t> as_of;
+};
+
+std::vector<Input> Inputs() {
+  std::vector<Input> in;
+  for (const auto& e : std::filesystem::directory_iterator(ShippedRoot() + "/examples")) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream f(e.path());
+    std::stringstream ss;
+    ss << f.rdbuf();
+    for (std::optional<int32_t> as_of : {std::optional<int32_t>{}, ParseDate("2021-01-01"), ParseDate("2027-06-30")})
+      in.push_back({e.path().filename().string(), ss.str(), as_of});
+  }
+  for (const auto& t : Shipped().program->project->tests) in.push_back({t.name, t.case_value.dump(), t.as_of});
+  return in;
+}
+
+// Every rendering of a decision, concatenated.
+std::string Renders(const ir::Program& prog, const eval::Decision& d) {
+  eval::RenderOptions pretty, line, text_de;
+  line.compact = true;
+  text_de.locale = "de";
+  std::string s = eval::RenderJson(prog, d, pretty) + eval::RenderJson(prog, d, line) + eval::RenderText(prog, d, pretty) +
+                  eval::RenderText(prog, d, text_de);
+  eval::RenderCompact(prog, d, s);
+  eval::RenderJsonInto(prog, d, line, s);
+  return s;
+}
+
+TEST(EvalReuse, ReusedCaseScratchAndDecisionRenderAsFreshOnes) {
+  const ir::Program& prog = *Shipped().program;
+  const std::vector<Input> inputs = Inputs();
+  ASSERT_GE(inputs.size(), 200u);
+  std::vector<std::string> fresh;
+  size_t with_missing = 0, with_due = 0, with_governed = 0, with_exempt = 0;
+  for (const auto& in : inputs) {
+    eval::CaseError err;
+    auto c = eval::ReadCase(prog, in.text, err);
+    ASSERT_TRUE(c) << in.name << ": " << err.message;
+    eval::Decision d = eval::Evaluate(prog, *c, {in.as_of});
+    with_missing += !d.missing.empty();
+    with_exempt += !d.exempted.empty() || !d.overridden.empty();
+    for (const auto& f : d.findings) {
+      with_due += std::any_of(f.due.begin(), f.due.end(), [](const auto& x) { return x.has_value(); });
+      with_governed += f.governed_by >= 0;
+    }
+    fresh.push_back(Renders(prog, d));
+  }
+  // The inputs exercise what reuse could leave behind: missing facts, due dates, precedence, exceptions.
+  EXPECT_GT(with_missing, 0u);
+  EXPECT_GT(with_due, 0u);
+  EXPECT_GT(with_governed, 0u);
+  EXPECT_GT(with_exempt, 0u);
+
+  std::vector<size_t> order(inputs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937 rng(4);
+  eval::Scratch scratch(prog);
+  eval::Case kase;
+  eval::Decision d;
+  for (int round = 0; round < 2; ++round) {  // reversed, then shuffled (quick under the sanitizers too)
+    if (round == 0) std::reverse(order.begin(), order.end());
+    else std::shuffle(order.begin(), order.end(), rng);
+    for (size_t k = 0; k < order.size(); ++k) {
+      const Input& in = inputs[order[k]];
+      eval::CaseError err;
+      ASSERT_TRUE(eval::ReadCaseInto(prog, in.text, kase, err)) << in.name << ": " << err.message;
+      eval::Evaluate(prog, kase, {in.as_of}, scratch, d);
+      ASSERT_EQ(Renders(prog, d), fresh[order[k]]) << in.name << " (round " << round << ", position " << k << ")";
+      // Decide on the same scratch between full evaluations, as a thread may do both.
+      if (k % 3 == 0) {
+        eval::Outcome o = eval::Decide(prog, kase, {in.as_of}, scratch);
+        EXPECT_EQ(o.verdict, d.verdict) << in.name;
+      }
+    }
+  }
+}
+
+TEST(EvalReuse, ReadCaseIntoAfterAnErrorReadsTheNextCase) {
+  const ir::Program& prog = *Shipped().program;
+  const std::vector<Input> inputs = Inputs();
+  eval::Case kase;
+  eval::Scratch scratch(prog);
+  eval::Decision d;
+  const std::vector<std::string> bad = {"{", "[]", "{\"exporter\": 5}", "{\"a\":1,\"a\":2}", "\xff"};
+  for (size_t i = 0; i < inputs.size(); i += 7) {
+    eval::CaseError err;
+    EXPECT_FALSE(eval::ReadCaseInto(prog, bad[i % bad.size()], kase, err));
+    EXPECT_FALSE(err.message.empty());
+    ASSERT_TRUE(eval::ReadCaseInto(prog, inputs[i].text, kase, err)) << inputs[i].name;
+    auto fresh = eval::ReadCase(prog, inputs[i].text, err);
+    ASSERT_TRUE(fresh);
+    eval::Evaluate(prog, kase, {inputs[i].as_of}, scratch, d);
+    EXPECT_EQ(Renders(prog, d), Renders(prog, eval::Evaluate(prog, *fresh, {inputs[i].as_of}))) << inputs[i].name;
+  }
+}
+
+TEST(EvalReuse, NamesOfReasonsAndRulesetStates) {
+  EXPECT_STREQ(eval::ReasonName(eval::Reason::Exception), "exception");
+  EXPECT_STREQ(eval::ReasonName(eval::Reason::Force), "force");
+  EXPECT_STREQ(eval::ReasonName(eval::Reason::Specificity), "specificity");
+  EXPECT_STREQ(eval::ReasonName(eval::Reason::Later), "later");
+  EXPECT_STREQ(eval::ReasonName(eval::Reason::None), "");
+  EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::Applied), "applied");
+  EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::NotApplicable), "not_applicable");
+  EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::NotInForce), "not_in_force");
+  EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::Expired), "expired");
+  EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::Unknown), "unknown");
+}
+
+}  // namespace
+}  // namespace lexgate

@@ -34,10 +34,16 @@ if [ "$(id -u)" = 0 ]; then
 fi
 PGDATA="$TMP/data"
 PORT=$((20000 + RANDOM % 20000))  # only names the socket file in $TMP: no TCP listener
-servers=()
+# The serve processes' ids: start_server runs inside $(…), a subshell, so they are kept in a file.
 cleanup() {
+  local p servers=()
+  [ -f "$TMP/servers.pids" ] && mapfile -t servers <"$TMP/servers.pids"
   for p in "${servers[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${servers[@]}"; do wait "$p" 2>/dev/null; done
+  for p in "${servers[@]}"; do  # SIGTERM finishes requests in flight; after 20 s, SIGKILL
+    local i=0
+    while kill -0 "$p" 2>/dev/null && [ $((i += 1)) -le 200 ]; do sleep 0.1; done
+    kill -9 "$p" 2>/dev/null
+  done
   [ -f "$PGDATA/postmaster.pid" ] && "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$TMP"
 }
@@ -167,7 +173,7 @@ createdb_ served
 S=$(uri served)
 start_server() {
   "$LEXGATE" serve --listen 127.0.0.1:0 --state "$S" >"$TMP/serve.$1.log" 2>&1 &
-  servers+=($!)
+  echo $! >>"$TMP/servers.pids"
   local i
   for i in $(seq 1 100); do
     grep -q "listening on" "$TMP/serve.$1.log" && break

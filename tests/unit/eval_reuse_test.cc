@@ -4,6 +4,8 @@
 // a fresh ReadCase + Evaluate, over every example and every in-language test case of the shipped rules,
 // in several orders, at several as-of dates, with Decide() run on the same Scratch in between.
 #include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -135,6 +137,24 @@ TEST(EvalReuse, NamesOfReasonsAndRulesetStates) {
   EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::NotInForce), "not_in_force");
   EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::Expired), "expired");
   EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::Unknown), "unknown");
+}
+
+// The one JSON string writer of the decision renderers gives RapidJSON's Writer's bytes: every control
+// character, quotes, backslashes, UTF-8, and runs longer than the 8-byte fast path.
+TEST(AppendJsonString, SameBytesAsRapidJsonWriter) {
+  std::mt19937 rng(7);
+  const std::string alphabet = std::string("ab\"\\/\u00e9\u4e2d") + std::string("\0\x01\b\f\n\r\t\x1f\x7f", 9);
+  for (int n = 0; n < 2000; ++n) {
+    std::string s;
+    const int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    std::string got;
+    eval::AppendJsonString(got, s);
+    ASSERT_EQ(got, std::string(buf.GetString(), buf.GetSize())) << "input of " << s.size() << " bytes";
+  }
 }
 
 }  // namespace

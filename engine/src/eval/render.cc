@@ -133,6 +133,55 @@ std::string RuleMessage(const check::Rule& rule, const std::string& locale) {
 
 namespace {
 
+// Whether any of the 8 bytes in `w` needs escaping: a control character, '"' or '\\'.
+bool NeedsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  size_t run = 0, i = 0;
+  for (;;) {
+    while (i + 8 <= s.size()) {  // eight plain bytes at a time
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (NeedsEscape(w)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = ++i;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static const char kHex[] = "0123456789ABCDEF";
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(esc, 6);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+namespace {
+
 // The decision is streamed straight into the output with RapidJSON's writer: building an nlohmann tree
 // and dumping it cost ~90 % of rendering (allocation per node), and batch and serve render every case.
 // Output is the same as nlohmann's dump (2-space indent, ": " after keys, UTF-8 unescaped) except that
@@ -198,49 +247,7 @@ class DirectWriter {
     out_ += c;
     return true;
   }
-  void Escaped(std::string_view s) {
-    out_ += '"';
-    size_t run = 0, i = 0;
-    for (;;) {
-      while (i + 8 <= s.size()) {  // eight plain bytes at a time
-        uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        if (NeedsEscape(w)) break;
-        i += 8;
-      }
-      if (i >= s.size()) break;
-      const unsigned char c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\') {
-        ++i;
-        continue;
-      }
-      out_.append(s.data() + run, i - run);
-      run = ++i;
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
-        default: {
-          static const char kHex[] = "0123456789ABCDEF";
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out_.append(esc, 6);
-        }
-      }
-    }
-    out_.append(s.data() + run, s.size() - run);
-    out_ += '"';
-  }
-  // Whether any of the 8 bytes in `w` needs escaping: a control character, '"' or '\\'.
-  static bool NeedsEscape(uint64_t w) {
-    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-    const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
-    return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
-  }
+  void Escaped(std::string_view s) { AppendJsonString(out_, s); }
 
   static constexpr int kMaxDepth = 32;
   std::string& out_;

@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "eval/evaluate.h"
 
@@ -35,6 +36,9 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
 // The action ids still to be done, as Decide() computes them, from a full decision.
 std::vector<int> OutstandingActions(const ir::Program& prog, const Decision& d);
 void OutstandingActions(const ir::Program& prog, const Decision& d, std::vector<int>& actions);
+// Appends `s` as a JSON string, quotes included, escaped exactly as RapidJSON's Writer escapes it
+// (\" \\ \b \f \n \r \t, other control characters as \u00XX; UTF-8 passes through).
+void AppendJsonString(std::string& out, std::string_view s);
 // A citation in short, locale-independent form: "<instrument> art 8 para 2 item 4".
 std::string CitationShort(const check::Rule& rule);
 

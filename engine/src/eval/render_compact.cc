@@ -15,55 +15,11 @@ namespace lexgate::eval {
 
 namespace {
 
-// Whether any of the 8 bytes in `w` needs escaping in a JSON string: a control character, '"' or '\\'.
-bool NeedsEscape(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto zero_byte = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
-  return (below_space | zero_byte(w ^ (kOnes * '"')) | zero_byte(w ^ (kOnes * '\\'))) != 0;
-}
-
-void Quoted(std::string& out, std::string_view s) {
-  out += '"';
-  size_t run = 0;  // start of the bytes not yet copied
-  size_t i = 0;
-  for (;;) {
-    while (i + 8 <= s.size()) {  // eight plain bytes at a time
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if (NeedsEscape(w)) break;
-      i += 8;
-    }
-    if (i >= s.size()) break;
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    out.append(s.data() + run, i - run);
-    run = ++i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default: {
-        static const char kHex[] = "0123456789ABCDEF";
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out.append(esc, 6);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
-
 // "YYYY-MM-DD", as FormatDate writes it (years 0–9999; others through FormatDate).
 void Date(std::string& out, int32_t days) {
   Ymd c = CivilFromDays(days);
   if (c.year < 0 || c.year > 9999) {
-    Quoted(out, FormatDate(days));
+    AppendJsonString(out, FormatDate(days));
     return;
   }
   char b[12] = {'"',
@@ -78,7 +34,7 @@ void Field(std::string& out, std::string_view key, std::string_view value) {
   out += '"';
   out += key;
   out += "\":";
-  Quoted(out, value);
+  AppendJsonString(out, value);
 }
 
 // The parts of a record that depend only on the rules, quoted once per thread and project (keyed by
@@ -113,12 +69,12 @@ const Fragments& FragmentsFor(const ir::Program& prog) {
     c += '}';
     f.cite.push_back(std::move(c));
     std::string q;
-    Quoted(q, r.id);
+    AppendJsonString(q, r.id);
     f.rule.push_back(std::move(q));
   }
   for (const auto& a : p->actions) {
     std::string q;
-    Quoted(q, a);
+    AppendJsonString(q, a);
     f.action.push_back(std::move(q));
   }
   return f;
@@ -160,7 +116,7 @@ void OutstandingActions(const ir::Program& prog, const Decision& d, std::vector<
 void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out) {
   const Fragments& frag = FragmentsFor(prog);
   out += "{\"case\":";
-  Quoted(out, d.case_id);
+  AppendJsonString(out, d.case_id);
   out += ",\"verdict\":\"";
   out += VerdictName(d.verdict);
   out += "\",\"as_of\":";
@@ -201,7 +157,7 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
   out += "],\"missing\":[";
   for (size_t i = 0; i < d.missing.size(); ++i) {
     if (i) out += ',';
-    Quoted(out, d.missing[i].fact);
+    AppendJsonString(out, d.missing[i].fact);
   }
   out += "]}\n";
 }

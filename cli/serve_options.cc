@@ -42,7 +42,7 @@ namespace {
 std::filesystem::path ServerProgram() {
   std::error_code ec;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "lexgate-serve";
+  if (ec) return {};  // never a bare name: execv would take it relative to the working directory
   const std::filesystem::path dir = self.parent_path();
   for (const auto& p : {dir / "lexgate-serve", dir / LEXGATE_LIBEXEC_FROM_BIN / "lexgate-serve"})
     if (access(p.c_str(), X_OK) == 0) return p;
@@ -57,6 +57,10 @@ Runner AddServeCommand(CLI::App& app, Common& common, char** argv) {
   return [sub, o, argv]() {
     if (!sub->parsed()) return -1;
     const std::filesystem::path server = ServerProgram();
+    if (server.empty()) {
+      std::cerr << "lexgate: cannot find the server program lexgate-serve: /proc/self/exe is not readable\n";
+      return static_cast<int>(ExitCode::kInternal);
+    }
     std::cout.flush();
     std::cerr.flush();
     execv(server.c_str(), argv);

@@ -13,6 +13,6 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLEXGATE_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LEXGATE_CACHE_DIR="$PWD/build-asan/test-cache" ctest --test-dir build-asan --output-on-failure -j "$jobs"
-# Bounded fuzz run (issue 11; SECURITY.md): clang build of the four fuzz targets only, then 90 s of
+# Bounded fuzz run (issue 11; SECURITY.md): clang build of the four fuzz targets only, then 60 s of
 # libFuzzer shared between them. Fails if any input crashes, leaks, hangs or runs out of memory.
-bash scripts/fuzz.sh "${LEXGATE_FUZZ_SECONDS:-90}"
+bash scripts/fuzz.sh "${LEXGATE_FUZZ_SECONDS:-60}"

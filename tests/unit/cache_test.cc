@@ -16,6 +16,7 @@
 #include "eval/evaluate.h"
 #include "eval/render.h"
 #include "ir/lower.h"
+#include "test_files.h"
 
 namespace lexgate {
 namespace {
@@ -27,12 +28,7 @@ std::vector<std::string> ShippedPaths(const std::string& root = kRoot) {
   return {root + "/jurisdictions", root + "/rulesets/schema.gate", root + "/rulesets"};
 }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using lexgate::test::ReadFile;
 
 void WriteFile(const fs::path& p, const std::string& s) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);

@@ -17,6 +17,7 @@
 
 #include "diag/diagnostic.h"
 #include "engine.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 
@@ -25,12 +26,7 @@ namespace {
 const std::string kRoot = LEXGATE_TEST_ROOT;
 const fs::path kDir = fs::path(kRoot) / "tests" / "golden" / "diagnostics";
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using lexgate::test::ReadFile;
 
 void WriteFile(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);

@@ -17,6 +17,7 @@
 #include "diag/diagnostic.h"
 #include "syntax/format.h"
 #include "syntax/parse.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 using namespace lexgate;
@@ -25,12 +26,7 @@ namespace {
 
 const std::string kRoot = LEXGATE_TEST_ROOT;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using lexgate::test::ReadFile;
 
 std::optional<std::string> Fmt(const std::string& text, diag::DiagnosticSink* out_sink = nullptr) {
   SourceManager sm;

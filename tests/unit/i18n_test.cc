@@ -26,6 +26,7 @@
 #include "eval/evaluate.h"
 #include "eval/render.h"
 #include "i18n/localizer.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 
@@ -43,12 +44,7 @@ const diag::Code kCodes[] = {
 };
 constexpr size_t kCodeCount = sizeof kCodes / sizeof kCodes[0];
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using lexgate::test::ReadFile;
 
 void WriteFile(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);

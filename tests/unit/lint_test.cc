@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "lint/lint.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 using namespace lexgate;
@@ -20,12 +21,7 @@ namespace {
 
 const std::string kRoot = LEXGATE_TEST_ROOT;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using lexgate::test::ReadFile;
 
 // The rules that lint reports as unreachable (LG5001).
 std::set<std::string> LintRules(const std::string& rules) {

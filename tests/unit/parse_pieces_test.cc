@@ -14,6 +14,7 @@
 
 #include "diag/diagnostic.h"
 #include "syntax/parse.h"
+#include "test_files.h"
 
 namespace fs = std::filesystem;
 using namespace lexgate;
@@ -22,12 +23,7 @@ namespace {
 
 const std::string kRoot = LEXGATE_TEST_ROOT;
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using lexgate::test::ReadFile;
 
 std::string DumpDiagnostics(const diag::DiagnosticSink& sink) {
   std::string s;

@@ -122,4 +122,23 @@ void AddCacheOption(CLI::App* sub, Common& common) {
                 "parse the rules even if the compiled-rules cache holds them (and do not write it)");
 }
 
+int RunCommands(CLI::App& app, int argc, char** argv, const std::vector<Runner>& commands) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : ExitCode::kUsage;
+  }
+  try {
+    for (auto& run : commands) {
+      int rc = run();
+      if (rc >= 0) return rc;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "lexgate: internal error: " << e.what() << "\n";
+    return ExitCode::kInternal;
+  }
+  return ExitCode::kUsage;
+}
+
 }  // namespace lexgate::cli

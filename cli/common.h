@@ -55,6 +55,9 @@ Runner AddLspCommand(CLI::App& app, Common& common);
 Runner AddExplainCommand(CLI::App& app, Common& common);
 Runner AddAskCommand(CLI::App& app, Common& common);
 Runner AddFmtCommand(CLI::App& app, Common& common);
+// Parses the command line (--help: exit 0; a usage error: 64), then runs the first command whose
+// runner answers (an exception: 70, "internal error"); 64 when none does. For lexgate and lexgate-serve.
+int RunCommands(CLI::App& app, int argc, char** argv, const std::vector<Runner>& commands);
 Runner AddLintCommand(CLI::App& app, Common& common);
 
 }  // namespace lexgate::cli

@@ -1,7 +1,5 @@
 // lexgate command line. Each subcommand lives in its own cmd_<name>.cc and is registered here; errors go
 // to stderr, results to stdout, and every path ends in a code from exit_codes.h.
-#include <iostream>
-
 #include "common.h"
 #include "serve_options.h"
 
@@ -30,20 +28,5 @@ int main(int argc, char** argv) {
       AddFmtCommand(app, common),
       AddLintCommand(app, common),
   };
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : ExitCode::kUsage;
-  }
-  try {
-    for (auto& run : commands) {
-      int rc = run();
-      if (rc >= 0) return rc;
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "lexgate: internal error: " << e.what() << "\n";
-    return ExitCode::kInternal;
-  }
-  return ExitCode::kUsage;
+  return RunCommands(app, argc, argv, commands);
 }

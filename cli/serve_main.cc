@@ -1,8 +1,6 @@
 // lexgate-serve: the server `lexgate serve` hands over to (serve_options.h explains why it is a program
 // of its own). Started by lexgate with lexgate's own arguments, `serve …` included, so it parses them
 // with the same options; run by hand, it takes the same command line.
-#include <iostream>
-
 #include "serve_options.h"
 
 using namespace lexgate::cli;
@@ -14,16 +12,5 @@ int main(int argc, char** argv) {
   Common common;
   ServeOptions o;
   AddServeOptions(app, common, o);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : ExitCode::kUsage;
-  }
-  try {
-    return Serve(common, o);
-  } catch (const std::exception& e) {
-    std::cerr << "lexgate: internal error: " << e.what() << "\n";
-    return ExitCode::kInternal;
-  }
+  return RunCommands(app, argc, argv, {[&] { return Serve(common, o); }});
 }

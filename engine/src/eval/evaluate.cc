@@ -62,6 +62,20 @@ bool Interval(TypeKind k) {
          k == TypeKind::Timestamp;
 }
 
+// An interval [lo, hi] (a single value when known) <cmp> the constant c, three-valued: 0 false, 1 true,
+// 2 unknown. The same as CompareV(true, cmp, {lo, hi, known}, {c, c, true}).
+[[gnu::always_inline]] inline uint8_t CompareConst(uint8_t cmp, int64_t lo, int64_t hi, bool known, int64_t c) {
+  constexpr uint8_t F = 0, T = 1, U = 2;
+  switch (cmp) {
+    case 0: return known ? (lo == c ? T : F) : (hi < c || c < lo) ? F : U;
+    case 1: return known ? (lo != c ? T : F) : (hi < c || c < lo) ? T : U;
+    case 2: return hi < c ? T : lo >= c ? F : U;
+    case 3: return hi <= c ? T : lo > c ? F : U;
+    case 4: return lo > c ? T : hi <= c ? F : U;
+    default: return lo >= c ? T : hi < c ? F : U;
+  }
+}
+
 // a <cmp> b, three-valued; intervals for numbers and dates.
 inline Val CompareV(bool interval, uint8_t cmp, const Val& a, const Val& b) {
     if (interval) {
@@ -104,56 +118,27 @@ class Machine {
   Machine(const ir::Program& prog, const Case& c, int32_t as_of, std::vector<int>& match_of_list,
           bool reset_matches = true)
       : prog_(prog), c_(c), as_of_(as_of), match_of_list_(match_of_list) {
+    vbase_[0] = c.slots.data();
     if (reset_matches) std::fill(match_of_list_.begin(), match_of_list_.end(), -1);
   }
 
-  // The flat code of one root condition (ir::FInstr) from `pc` to its Ret: the same value as EvalT on
-  // the condition's node, with the same sub-expressions evaluated in the same order.
+  // The flat code of one root condition (ir::FInstr, a decision DAG) from `pc` to its end: the same
+  // value as EvalT on the condition's node, with the same sub-expressions evaluated in the same order.
   Tri Run(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
-    const Val* slots = c_.slots.data();
-    const Val* items = c_.items.data();
-    auto V = [&](int8_t var, int32_t slot) -> const Val& {
-      if (var < 0) return slots[slot];
-      return items[base_[var] + slot];
-    };
-    uint8_t u[ir::kMaxCodeDepth];
-    uint8_t t = 0;  // Tri: 0 false, 1 true, 2 unknown
+    // A slot of the case (var -1) or of the element `some` variable var is at: no branch.
+    auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
     constexpr uint8_t F = 0, T = 1, U = 2;
     for (;;) {
-      const ir::FInstr& in = code[pc++];
+      const ir::FInstr& in = code[pc];
+      uint8_t t;
       switch (in.op) {
-        case ir::FOp::Ret: return static_cast<Tri>(t);
-        case ir::FOp::Tree: t = static_cast<uint8_t>(EvalT(in.a)); break;
         case ir::FOp::Const: t = static_cast<uint8_t>(in.imm); break;
         case ir::FOp::SlotTri: {
           const Val& v = V(in.var, in.a);
           t = !v.known ? U : (v.lo ? T : F);
           break;
         }
-        case ir::FOp::Not: t = t == U ? U : (t == T ? F : T); break;
-        case ir::FOp::AndFirst:
-          if (t == F) { pc = in.a; break; }
-          u[in.depth] = t == U;
-          break;
-        case ir::FOp::AndStep:
-          if (t == F) { pc = in.a; break; }
-          u[in.depth] |= t == U;
-          break;
-        case ir::FOp::AndEnd:
-          if (t != F) t = (u[in.depth] || t == U) ? U : T;
-          break;
-        case ir::FOp::OrFirst:
-          if (t == T) { pc = in.a; break; }
-          u[in.depth] = t == U;
-          break;
-        case ir::FOp::OrStep:
-          if (t == T) { pc = in.a; break; }
-          u[in.depth] |= t == U;
-          break;
-        case ir::FOp::OrEnd:
-          if (t != T) t = (u[in.depth] || t == U) ? U : F;
-          break;
         case ir::FOp::IEq: {
           const Val& v = V(in.var, in.a);
           t = v.known ? (v.lo == in.imm ? T : F) : (v.hi < in.imm || in.imm < v.lo) ? F : U;
@@ -197,13 +182,21 @@ class Machine {
         case ir::FOp::CmpAdd: {
           const Val& a = V(in.var, in.a);
           const Val& b = V(in.var2, in.b);
-          const Val sum{SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known};
-          t = static_cast<uint8_t>(ToTriV(CompareV(true, in.cmp, sum, Val{in.imm, in.imm, true})));
+          t = CompareConst(in.cmp, SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known, in.imm);
           break;
         }
-        case ir::FOp::CmpSlots:
-          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, V(in.var, in.a), V(in.var2, in.b))));
+        case ir::FOp::KEqSlots: {
+          const Val& a = V(in.var, in.a);
+          const Val& b = V(in.var2, in.b);
+          t = !(a.known && b.known) ? U : a.lo == b.lo ? T : F;
           break;
+        }
+        case ir::FOp::KNeSlots: {
+          const Val& a = V(in.var, in.a);
+          const Val& b = V(in.var2, in.b);
+          t = !(a.known && b.known) ? U : a.lo != b.lo ? T : F;
+          break;
+        }
         case ir::FOp::InBits: {
           const Val& v = V(in.var, in.a);
           if (!v.known) t = U;
@@ -211,6 +204,45 @@ class Machine {
           else t = (prog_.code_bits[static_cast<size_t>(in.b + v.lo / 64)] >> (v.lo % 64)) & 1 ? T : F;
           break;
         }
+        case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
+        case ir::FOp::InGroup: {
+          const Val& v = V(in.var, in.a);
+          t = !v.known ? U : InGroup(static_cast<int>(in.imm), static_cast<int32_t>(v.lo)) ? T : F;
+          break;
+        }
+        case ir::FOp::Memo:
+          if (memo_stamp_ && memo_stamp_[in.a] == memo_epoch_) {
+            t = memo_value_[in.a];
+            break;
+          }
+          t = Slow(in);
+          break;
+        case ir::FOp::Tree:
+        case ir::FOp::CmpSlots:
+        case ir::FOp::InList:
+        case ir::FOp::Some:
+          t = Slow(in);
+          break;
+        default:  // every FOp is handled above; this lets the dispatch jump skip its range check
+          __builtin_unreachable();
+      }
+      pc = in.next[t];
+      if (pc < 0) return static_cast<Tri>(~pc);
+    }
+  }
+
+  // The leaves Run leaves out of its loop (rare, or calling back into Run or the tree): out of line,
+  // so that the loop keeps few registers and a short prologue.
+  [[gnu::noinline]] uint8_t Slow(const ir::FInstr& in) {
+    const Val* slots = c_.slots.data();
+    auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
+    constexpr uint8_t F = 0, T = 1, U = 2;
+    uint8_t t;
+    switch (in.op) {
+        case ir::FOp::Tree: t = static_cast<uint8_t>(EvalT(in.a)); break;
+        case ir::FOp::CmpSlots:
+          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, V(in.var, in.a), V(in.var2, in.b))));
+          break;
         case ir::FOp::InList: {
           const Val& v = V(in.var, in.a);
           if (!v.known) { t = U; break; }
@@ -219,40 +251,31 @@ class Machine {
             if (prog_.sets[static_cast<size_t>(in.b + i)] == v.lo) { t = T; break; }
           break;
         }
-        case ir::FOp::InGroup: {
-          const Val& v = V(in.var, in.a);
-          t = !v.known ? U : InGroup(static_cast<int>(in.imm), static_cast<int32_t>(v.lo)) ? T : F;
-          break;
-        }
-        case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
-        case ir::FOp::MemoLoad:
-          if (memo_stamp_ && memo_stamp_[in.a] == memo_epoch_) {
-            t = memo_value_[in.a];
-            pc = in.b;
-          }
-          break;
-        case ir::FOp::MemoStore:
+        case ir::FOp::Memo:  // not yet stored for this case
+          t = static_cast<uint8_t>(Run(in.b));
           if (memo_stamp_) {
             memo_stamp_[in.a] = memo_epoch_;
             memo_value_[in.a] = t;
           }
           break;
-        default:  // every FOp is handled above; this lets the dispatch jump skip its range check
-          __builtin_unreachable();
+        default:
+          t = U;
+          break;
         case ir::FOp::Some: {  // as EvalNode's Some, with the body run as code
           const Val& list = slots[in.a];
           if (!list.known) {
             t = U;
-            pc = in.b;
             break;
           }
           const int var = in.depth;
           const int saved = base_[var];
           bool unknown = false;
           t = F;
+          const Val* saved_base = vbase_[var + 1];
           for (int64_t i = 0; i < list.hi; ++i) {
             base_[var] = static_cast<int>(list.lo + i * in.imm);
-            const Tri v = Run(pc);
+            vbase_[var + 1] = c_.items.data() + base_[var];
+            const Tri v = Run(in.b);
             if (v == Tri::Unknown) unknown = true;
             else if (v == Tri::True) {
               t = T;
@@ -262,15 +285,15 @@ class Machine {
             }
           }
           base_[var] = saved;
+          vbase_[var + 1] = saved_base;
           if (t != T && unknown) t = U;
-          pc = in.b;
           break;
         }
-      }
     }
+    return t;
   }
 
-  // Keep the values of shared blocks (ir::FOp::MemoLoad) in `s` for this case; without it every block
+  // Keep the values of shared blocks (ir::FOp::Memo) in `s` for this case; without it every block
   // is run each time it is met.
   void UseMemo(Scratch& s) {
     if (s.memo_stamp.empty()) return;
@@ -532,9 +555,9 @@ class Machine {
   Val Compare(const ir::Node& n, const Val& a, const Val& b) { return CompareV(Interval(n.type), n.cmp, a, b); }
 
   bool InGroup(int g, int32_t j) const {
-    for (int32_t a : prog_.ancestors[j])
-      for (auto& [from, until] : prog_.membership[g][a])
-        if (from <= as_of_ && as_of_ <= until) return true;
+    const uint32_t* begin = prog_.group_span_begin.data() + static_cast<size_t>(g) * (prog_.ancestors.size() + 1) + j;
+    for (uint32_t k = begin[0]; k < begin[1]; ++k)
+      if (prog_.group_spans[k].first <= as_of_ && as_of_ <= prog_.group_spans[k].second) return true;
     return false;
   }
 
@@ -556,6 +579,7 @@ class Machine {
   const Case& c_;
   int32_t as_of_;
   int base_[kMaxVars] = {};
+  const Val* vbase_[kMaxVars + 1] = {};  // Run: the case's slots, then per `some` variable its element's
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)

@@ -893,6 +893,17 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   return Verdict::Permitted;
 }
 
+// A case's slots usually come from memory the cache has not seen (a batch reads each case once), and
+// the conditions read them one after another, each read waiting on the branch before it: ask for every
+// cache line the flat code reads (Program::prefetch_begin/end) at once, so the misses overlap.
+// (always_inline: GCC finds a function that only prefetches free of side effects and drops its calls.)
+[[gnu::always_inline]] inline void PrefetchCase(const ir::Program& prog, const Case& c) {
+  const char* p = reinterpret_cast<const char*>(c.slots.data());
+  const size_t end = std::min(static_cast<size_t>(prog.prefetch_end), c.slots.size() * sizeof(Val));
+  for (size_t off = static_cast<size_t>(prog.prefetch_begin); off < end; off += 64) __builtin_prefetch(p + off);
+  if (end > 0) __builtin_prefetch(p + end - 1);
+}
+
 // Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
 // fewer passes, and with one shortcut Evaluate cannot take: a rule one of whose exceptions surely applies
 // has effect False whatever its own condition, so its `when` is not run (its cond is left False unless
@@ -1012,6 +1023,7 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
 
 Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& s) {
+  PrefetchCase(prog, c);
   const int32_t as_of = AsOf(c, opts);
   Machine m(prog, c, as_of, s.match_of_list, /*reset_matches=*/false);
   const Verdict v = DecideCore(prog, c, as_of, m, s);

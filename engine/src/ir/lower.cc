@@ -646,6 +646,33 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     CodeGen cg(*prog, counting.SharedBlocks(prog->memo_count));
     compile_all(cg);
   }
+  {  // the root slots the flat code reads, for Decide's prefetch
+    int32_t lo = prog->ruleset_index_slot, hi = prog->ruleset_index_slot;
+    auto note = [&](int32_t slot) {
+      if (lo < 0 || slot < lo) lo = slot;
+      if (slot > hi) hi = slot;
+    };
+    for (const FInstr& in : prog->code) {
+      switch (in.op) {
+        case FOp::Tree:
+        case FOp::Const:
+        case FOp::Memo:
+          break;
+        case FOp::Some:
+          note(in.a);
+          break;
+        default:
+          if (in.var < 0) note(in.a);
+          if ((in.op == FOp::CmpAdd || in.op == FOp::CmpSlots || in.op == FOp::KEqSlots || in.op == FOp::KNeSlots) &&
+              in.var2 < 0)
+            note(in.b);
+      }
+    }
+    if (lo >= 0) {
+      prog->prefetch_begin = lo * static_cast<int32_t>(sizeof(Val));
+      prog->prefetch_end = std::min((hi + 1) * static_cast<int32_t>(sizeof(Val)), prog->prefetch_begin + kMaxPrefetchBytes);
+    }
+  }
   // Orders the core would otherwise sort per case.
   prog->ruleset_rules_by_rank = prog->ruleset_rules;
   for (size_t i = 0; i < p.rulesets.size(); ++i)

@@ -748,6 +748,13 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
       it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
       for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
     }
+    if (prog.ruleset_unindexed.empty()) {  // no merge: the keyed rulesets ascend
+      for (auto k = it; k != end; ++k) {
+        test(k->second, true);
+        s.rs_order.push_back(k->second);
+      }
+      return;
+    }
     for (auto k = it; k != end; ++k) test(k->second, true);
     // Both lists ascend: merge them into s.rs_order.
     auto u = prog.ruleset_unindexed.begin();
@@ -900,8 +907,14 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
 [[gnu::always_inline]] inline void PrefetchCase(const ir::Program& prog, const Case& c) {
   const char* p = reinterpret_cast<const char*>(c.slots.data());
   const size_t end = std::min(static_cast<size_t>(prog.prefetch_end), c.slots.size() * sizeof(Val));
-  for (size_t off = static_cast<size_t>(prog.prefetch_begin); off < end; off += 64) __builtin_prefetch(p + off);
-  if (end > 0) __builtin_prefetch(p + end - 1);
+  if (end == 0) return;
+  size_t off = static_cast<size_t>(prog.prefetch_begin);
+  for (; off + 64 < end; off += 128) {  // two lines a step: half the loop's branches
+    __builtin_prefetch(p + off);
+    __builtin_prefetch(p + off + 64);
+  }
+  __builtin_prefetch(p + off);
+  __builtin_prefetch(p + end - 1);
 }
 
 // Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
@@ -935,7 +948,12 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
     s.cond[r] = cond;
     s.effect[r] = excepted ? Tri::False : unknown ? And(cond, Tri::Unknown) : cond;
   };
+  // A ruleset whose exception order is its rules' order, met while every ruleset so far was (and the
+  // rulesets ascend in rule order): each rule is listed (touched, live, status) as soon as it is
+  // settled, in the order Core lists them. Otherwise the listing pass below does it for every ruleset.
   bool components = false;
+  bool one_pass = prog.rulesets_in_rule_order;
+  s.live.clear();
   for (int32_t i : s.rs_order) {
     const Tri a = s.rs_applies[i];
     if (a == Tri::False) continue;
@@ -946,10 +964,21 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
         s.components.push_back(comp);
       }
       components = true;
+      one_pass = false;
       continue;
     }
-    for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
-      settle(prog.ruleset_rules_by_rank[k], a);
+    const uint32_t begin = prog.ruleset_rule_begin[i], end = prog.ruleset_rule_begin[i + 1];
+    if (one_pass && prog.ruleset_rank_is_rule_order[i]) {
+      for (uint32_t k = begin; k < end; ++k) {
+        const int32_t r = prog.ruleset_rules[k];
+        settle(r, a);
+        s.touched.push_back(r);
+        LiveAndStatus(prog, m, s, r);
+      }
+      continue;
+    }
+    one_pass = false;
+    for (uint32_t k = begin; k < end; ++k) settle(prog.ruleset_rules_by_rank[k], a);
   }
   if (components) {
     for (int32_t comp : s.components) {
@@ -962,24 +991,27 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
     }
     s.components.clear();
   }
-  // Live findings in rule order, as Core lists them.
-  s.live.clear();
-  if (prog.rulesets_in_rule_order) {
-    for (int32_t i : s.rs_order) {
-      if (s.rs_applies[i] == Tri::False) continue;
-      for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
-        const int32_t r = prog.ruleset_rules[k];
-        s.touched.push_back(r);
-        LiveAndStatus(prog, m, s, r);
+  // Live findings in rule order, as Core lists them (unless listed above).
+  if (!one_pass) {
+    s.live.clear();
+    s.touched.clear();
+    if (prog.rulesets_in_rule_order) {
+      for (int32_t i : s.rs_order) {
+        if (s.rs_applies[i] == Tri::False) continue;
+        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
+          const int32_t r = prog.ruleset_rules[k];
+          s.touched.push_back(r);
+          LiveAndStatus(prog, m, s, r);
+        }
       }
+    } else {
+      for (int32_t i : s.rs_order)
+        if (s.rs_applies[i] != Tri::False)
+          for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+            s.touched.push_back(prog.ruleset_rules[k]);
+      std::sort(s.touched.begin(), s.touched.end());
+      for (int r : s.touched) LiveAndStatus(prog, m, s, r);
     }
-  } else {
-    for (int32_t i : s.rs_order)
-      if (s.rs_applies[i] != Tri::False)
-        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
-          s.touched.push_back(prog.ruleset_rules[k]);
-    std::sort(s.touched.begin(), s.touched.end());
-    for (int r : s.touched) LiveAndStatus(prog, m, s, r);
   }
   SettlePrecedence(prog, s);
   // Verdict, and the obligations still to meet (binding, governing, surely applying, not satisfied) in

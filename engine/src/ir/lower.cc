@@ -679,6 +679,10 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     std::sort(prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i],
               prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i + 1],
               [&](int32_t a, int32_t b) { return prog->rule_rank[a] < prog->rule_rank[b]; });
+  prog->ruleset_rank_is_rule_order.assign(p.rulesets.size(), 1);
+  for (size_t i = 0; i < p.rulesets.size(); ++i)
+    for (uint32_t k = prog->ruleset_rule_begin[i]; k < prog->ruleset_rule_begin[i + 1]; ++k)
+      if (prog->ruleset_rules_by_rank[k] != prog->ruleset_rules[k]) prog->ruleset_rank_is_rule_order[i] = 0;
   prog->ruleset_cross_linked.assign(p.rulesets.size(), 0);
   for (const auto& r : p.rules)
     for (int x : r.exceptions)

@@ -192,6 +192,9 @@ struct Program {
   // Precomputed orders for the evaluator's core, so that a case sorts nothing:
   // ruleset i's rules in exception order (rule_rank), in the ranges of ruleset_rule_begin;
   std::vector<int32_t> ruleset_rules_by_rank;
+  // per ruleset: 1 when that order is its rules' own order (ruleset_rules), as when every exception is
+  // declared before the rules it lifts: Decide then settles and lists them in one pass.
+  std::vector<uint8_t> ruleset_rank_is_rule_order;
   // Effects are computed ruleset by ruleset in that order, or component by component (below).
   // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
   // ascending order touches rules in ascending order).

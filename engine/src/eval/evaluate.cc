@@ -1013,7 +1013,7 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
       for (int r : s.touched) LiveAndStatus(prog, m, s, r);
     }
   }
-  SettlePrecedence(prog, s);
+  if (s.live.size() > 1) SettlePrecedence(prog, s);  // one live rule governs nothing
   // Verdict, and the obligations still to meet (binding, governing, surely applying, not satisfied) in
   // one pass over the live rules.
   bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;

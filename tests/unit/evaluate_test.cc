@@ -411,3 +411,73 @@ rule second {
 
 }  // namespace
 }  // namespace lexgate
+
+namespace lexgate {
+namespace {
+
+// The flat code is a decision DAG (ir::FInstr: every leaf has a successor per result; and/or/not are
+// jumps, and an and's operand that is unknown goes on to a copy of the rest that ends in unknown): each
+// condition against the tree over every combination of true / false / unknown facts. One condition
+// nests and/or with operands after the nested one so deep that its DAG (two copies of the nested part
+// per level) would pass ir::kMaxCodeLength: it runs on the tree (one Tree leaf).
+TEST(DecisionDag, KleeneCombinationsMatchTheTree) {
+  std::string deep = "important";
+  for (int i = 0; i < 30; ++i)
+    deep = i % 2 ? "(small or not (" + deep + ") or important)"
+                 : "(count >= " + std::to_string(i * 7) + " and " + deep + " and history.personal < 9)";
+  deep = "important and " + deep;
+  auto l = Load(Ruleset("t.law", "law") + R"(
+rule mixed {
+  cite art 1
+  when not (important and small) or (count >= 100 and not small) or history.personal + count > 5
+  then must notify
+}
+rule chain {
+  cite art 2
+  when (important or small) and (not important or count < 10) and (small or history.personal >= 3)
+  then must assess
+}
+rule constant_parts {
+  cite art 3
+  when (true and important) or (false and small) or not (true or small)
+  then must contract
+}
+rule deep {
+  cite art 4
+  when )" + deep + R"(
+  then must notify
+}
+)");
+  const ir::Program& prog = l.prog();
+  const auto& rules = prog.project->rules;
+  int deep_rule = -1;
+  for (size_t r = 0; r < rules.size(); ++r)
+    if (rules[r].name == "deep") deep_rule = static_cast<int>(r);
+  ASSERT_GE(deep_rule, 0);
+  EXPECT_EQ(prog.code[static_cast<size_t>(prog.rule_when_code[static_cast<size_t>(deep_rule)])].op, ir::FOp::Tree);
+  const char* bools[] = {"true", "false", "null"};
+  const char* counts[] = {"0", "5", "9", "100", "210", "null"};
+  int compared = 0;
+  for (const char* imp : bools)
+    for (const char* small : bools)
+      for (const char* count : counts)
+        for (const char* hist : counts) {
+          const std::string json = std::string("{\"id\": \"d\", \"kind\": \"transfer\", \"important\": ") + imp +
+                                   ", \"small\": " + small + ", \"count\": " + count + ", \"history\": {\"personal\": " +
+                                   hist + "}}";
+          eval::CaseError err;
+          auto c = eval::ReadCase(prog, json, err);
+          ASSERT_TRUE(c) << err.message;
+          const int32_t as_of = static_cast<int32_t>(*ParseDate("2025-06-01"));
+          for (size_t r = 0; r < rules.size(); ++r) {
+            EXPECT_EQ(eval::EvalCompiled(prog, *c, prog.rule_when_code[r], as_of),
+                      eval::EvalCondition(prog, *c, prog.rule_when[r], as_of))
+                << json << " rule " << rules[r].name;
+            ++compared;
+          }
+        }
+  EXPECT_EQ(compared, 3 * 3 * 6 * 6 * 4);
+}
+
+}  // namespace
+}  // namespace lexgate

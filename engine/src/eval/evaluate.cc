@@ -62,6 +62,20 @@ bool Interval(TypeKind k) {
          k == TypeKind::Timestamp;
 }
 
+// An interval [lo, hi] (a single value when known) <cmp> the constant c, three-valued: 0 false, 1 true,
+// 2 unknown. The same as CompareV(true, cmp, {lo, hi, known}, {c, c, true}).
+[[gnu::always_inline]] inline uint8_t CompareConst(uint8_t cmp, int64_t lo, int64_t hi, bool known, int64_t c) {
+  constexpr uint8_t F = 0, T = 1, U = 2;
+  switch (cmp) {
+    case 0: return known ? (lo == c ? T : F) : (hi < c || c < lo) ? F : U;
+    case 1: return known ? (lo != c ? T : F) : (hi < c || c < lo) ? T : U;
+    case 2: return hi < c ? T : lo >= c ? F : U;
+    case 3: return hi <= c ? T : lo > c ? F : U;
+    case 4: return lo > c ? T : hi <= c ? F : U;
+    default: return lo >= c ? T : hi < c ? F : U;
+  }
+}
+
 // a <cmp> b, three-valued; intervals for numbers and dates.
 inline Val CompareV(bool interval, uint8_t cmp, const Val& a, const Val& b) {
     if (interval) {
@@ -104,56 +118,27 @@ class Machine {
   Machine(const ir::Program& prog, const Case& c, int32_t as_of, std::vector<int>& match_of_list,
           bool reset_matches = true)
       : prog_(prog), c_(c), as_of_(as_of), match_of_list_(match_of_list) {
+    vbase_[0] = c.slots.data();
     if (reset_matches) std::fill(match_of_list_.begin(), match_of_list_.end(), -1);
   }
 
-  // The flat code of one root condition (ir::FInstr) from `pc` to its Ret: the same value as EvalT on
-  // the condition's node, with the same sub-expressions evaluated in the same order.
+  // The flat code of one root condition (ir::FInstr, a decision DAG) from `pc` to its end: the same
+  // value as EvalT on the condition's node, with the same sub-expressions evaluated in the same order.
   Tri Run(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
-    const Val* slots = c_.slots.data();
-    const Val* items = c_.items.data();
-    auto V = [&](int8_t var, int32_t slot) -> const Val& {
-      if (var < 0) return slots[slot];
-      return items[base_[var] + slot];
-    };
-    uint8_t u[ir::kMaxCodeDepth];
-    uint8_t t = 0;  // Tri: 0 false, 1 true, 2 unknown
+    // A slot of the case (var -1) or of the element `some` variable var is at: no branch.
+    auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
     constexpr uint8_t F = 0, T = 1, U = 2;
     for (;;) {
-      const ir::FInstr& in = code[pc++];
+      const ir::FInstr& in = code[pc];
+      uint8_t t;
       switch (in.op) {
-        case ir::FOp::Ret: return static_cast<Tri>(t);
-        case ir::FOp::Tree: t = static_cast<uint8_t>(EvalT(in.a)); break;
         case ir::FOp::Const: t = static_cast<uint8_t>(in.imm); break;
         case ir::FOp::SlotTri: {
           const Val& v = V(in.var, in.a);
           t = !v.known ? U : (v.lo ? T : F);
           break;
         }
-        case ir::FOp::Not: t = t == U ? U : (t == T ? F : T); break;
-        case ir::FOp::AndFirst:
-          if (t == F) { pc = in.a; break; }
-          u[in.depth] = t == U;
-          break;
-        case ir::FOp::AndStep:
-          if (t == F) { pc = in.a; break; }
-          u[in.depth] |= t == U;
-          break;
-        case ir::FOp::AndEnd:
-          if (t != F) t = (u[in.depth] || t == U) ? U : T;
-          break;
-        case ir::FOp::OrFirst:
-          if (t == T) { pc = in.a; break; }
-          u[in.depth] = t == U;
-          break;
-        case ir::FOp::OrStep:
-          if (t == T) { pc = in.a; break; }
-          u[in.depth] |= t == U;
-          break;
-        case ir::FOp::OrEnd:
-          if (t != T) t = (u[in.depth] || t == U) ? U : F;
-          break;
         case ir::FOp::IEq: {
           const Val& v = V(in.var, in.a);
           t = v.known ? (v.lo == in.imm ? T : F) : (v.hi < in.imm || in.imm < v.lo) ? F : U;
@@ -197,13 +182,21 @@ class Machine {
         case ir::FOp::CmpAdd: {
           const Val& a = V(in.var, in.a);
           const Val& b = V(in.var2, in.b);
-          const Val sum{SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known};
-          t = static_cast<uint8_t>(ToTriV(CompareV(true, in.cmp, sum, Val{in.imm, in.imm, true})));
+          t = CompareConst(in.cmp, SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known, in.imm);
           break;
         }
-        case ir::FOp::CmpSlots:
-          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, V(in.var, in.a), V(in.var2, in.b))));
+        case ir::FOp::KEqSlots: {
+          const Val& a = V(in.var, in.a);
+          const Val& b = V(in.var2, in.b);
+          t = !(a.known && b.known) ? U : a.lo == b.lo ? T : F;
           break;
+        }
+        case ir::FOp::KNeSlots: {
+          const Val& a = V(in.var, in.a);
+          const Val& b = V(in.var2, in.b);
+          t = !(a.known && b.known) ? U : a.lo != b.lo ? T : F;
+          break;
+        }
         case ir::FOp::InBits: {
           const Val& v = V(in.var, in.a);
           if (!v.known) t = U;
@@ -211,6 +204,45 @@ class Machine {
           else t = (prog_.code_bits[static_cast<size_t>(in.b + v.lo / 64)] >> (v.lo % 64)) & 1 ? T : F;
           break;
         }
+        case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
+        case ir::FOp::InGroup: {
+          const Val& v = V(in.var, in.a);
+          t = !v.known ? U : InGroup(static_cast<int>(in.imm), static_cast<int32_t>(v.lo)) ? T : F;
+          break;
+        }
+        case ir::FOp::Memo:
+          if (memo_stamp_ && memo_stamp_[in.a] == memo_epoch_) {
+            t = memo_value_[in.a];
+            break;
+          }
+          t = Slow(in);
+          break;
+        case ir::FOp::Tree:
+        case ir::FOp::CmpSlots:
+        case ir::FOp::InList:
+        case ir::FOp::Some:
+          t = Slow(in);
+          break;
+        default:  // every FOp is handled above; this lets the dispatch jump skip its range check
+          __builtin_unreachable();
+      }
+      pc = in.next[t];
+      if (pc < 0) return static_cast<Tri>(~pc);
+    }
+  }
+
+  // The leaves Run leaves out of its loop (rare, or calling back into Run or the tree): out of line,
+  // so that the loop keeps few registers and a short prologue.
+  [[gnu::noinline]] uint8_t Slow(const ir::FInstr& in) {
+    const Val* slots = c_.slots.data();
+    auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
+    constexpr uint8_t F = 0, T = 1, U = 2;
+    uint8_t t;
+    switch (in.op) {
+        case ir::FOp::Tree: t = static_cast<uint8_t>(EvalT(in.a)); break;
+        case ir::FOp::CmpSlots:
+          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, V(in.var, in.a), V(in.var2, in.b))));
+          break;
         case ir::FOp::InList: {
           const Val& v = V(in.var, in.a);
           if (!v.known) { t = U; break; }
@@ -219,40 +251,31 @@ class Machine {
             if (prog_.sets[static_cast<size_t>(in.b + i)] == v.lo) { t = T; break; }
           break;
         }
-        case ir::FOp::InGroup: {
-          const Val& v = V(in.var, in.a);
-          t = !v.known ? U : InGroup(static_cast<int>(in.imm), static_cast<int32_t>(v.lo)) ? T : F;
-          break;
-        }
-        case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
-        case ir::FOp::MemoLoad:
-          if (memo_stamp_ && memo_stamp_[in.a] == memo_epoch_) {
-            t = memo_value_[in.a];
-            pc = in.b;
-          }
-          break;
-        case ir::FOp::MemoStore:
+        case ir::FOp::Memo:  // not yet stored for this case
+          t = static_cast<uint8_t>(Run(in.b));
           if (memo_stamp_) {
             memo_stamp_[in.a] = memo_epoch_;
             memo_value_[in.a] = t;
           }
           break;
-        default:  // every FOp is handled above; this lets the dispatch jump skip its range check
-          __builtin_unreachable();
+        default:
+          t = U;
+          break;
         case ir::FOp::Some: {  // as EvalNode's Some, with the body run as code
           const Val& list = slots[in.a];
           if (!list.known) {
             t = U;
-            pc = in.b;
             break;
           }
           const int var = in.depth;
           const int saved = base_[var];
           bool unknown = false;
           t = F;
+          const Val* saved_base = vbase_[var + 1];
           for (int64_t i = 0; i < list.hi; ++i) {
             base_[var] = static_cast<int>(list.lo + i * in.imm);
-            const Tri v = Run(pc);
+            vbase_[var + 1] = c_.items.data() + base_[var];
+            const Tri v = Run(in.b);
             if (v == Tri::Unknown) unknown = true;
             else if (v == Tri::True) {
               t = T;
@@ -262,15 +285,15 @@ class Machine {
             }
           }
           base_[var] = saved;
+          vbase_[var + 1] = saved_base;
           if (t != T && unknown) t = U;
-          pc = in.b;
           break;
         }
-      }
     }
+    return t;
   }
 
-  // Keep the values of shared blocks (ir::FOp::MemoLoad) in `s` for this case; without it every block
+  // Keep the values of shared blocks (ir::FOp::Memo) in `s` for this case; without it every block
   // is run each time it is met.
   void UseMemo(Scratch& s) {
     if (s.memo_stamp.empty()) return;
@@ -532,9 +555,9 @@ class Machine {
   Val Compare(const ir::Node& n, const Val& a, const Val& b) { return CompareV(Interval(n.type), n.cmp, a, b); }
 
   bool InGroup(int g, int32_t j) const {
-    for (int32_t a : prog_.ancestors[j])
-      for (auto& [from, until] : prog_.membership[g][a])
-        if (from <= as_of_ && as_of_ <= until) return true;
+    const uint32_t* begin = prog_.group_span_begin.data() + static_cast<size_t>(g) * (prog_.ancestors.size() + 1) + j;
+    for (uint32_t k = begin[0]; k < begin[1]; ++k)
+      if (prog_.group_spans[k].first <= as_of_ && as_of_ <= prog_.group_spans[k].second) return true;
     return false;
   }
 
@@ -556,6 +579,7 @@ class Machine {
   const Case& c_;
   int32_t as_of_;
   int base_[kMaxVars] = {};
+  const Val* vbase_[kMaxVars + 1] = {};  // Run: the case's slots, then per `some` variable its element's
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
@@ -724,6 +748,13 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
       it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
       for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
     }
+    if (prog.ruleset_unindexed.empty()) {  // no merge: the keyed rulesets ascend
+      for (auto k = it; k != end; ++k) {
+        test(k->second, true);
+        s.rs_order.push_back(k->second);
+      }
+      return;
+    }
     for (auto k = it; k != end; ++k) test(k->second, true);
     // Both lists ascend: merge them into s.rs_order.
     auto u = prog.ruleset_unindexed.begin();
@@ -869,6 +900,23 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   return Verdict::Permitted;
 }
 
+// A case's slots usually come from memory the cache has not seen (a batch reads each case once), and
+// the conditions read them one after another, each read waiting on the branch before it: ask for every
+// cache line the flat code reads (Program::prefetch_begin/end) at once, so the misses overlap.
+// (always_inline: GCC finds a function that only prefetches free of side effects and drops its calls.)
+[[gnu::always_inline]] inline void PrefetchCase(const ir::Program& prog, const Case& c) {
+  const char* p = reinterpret_cast<const char*>(c.slots.data());
+  const size_t end = std::min(static_cast<size_t>(prog.prefetch_end), c.slots.size() * sizeof(Val));
+  if (end == 0) return;
+  size_t off = static_cast<size_t>(prog.prefetch_begin);
+  for (; off + 64 < end; off += 128) {  // two lines a step: half the loop's branches
+    __builtin_prefetch(p + off);
+    __builtin_prefetch(p + off + 64);
+  }
+  __builtin_prefetch(p + off);
+  __builtin_prefetch(p + end - 1);
+}
+
 // Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
 // fewer passes, and with one shortcut Evaluate cannot take: a rule one of whose exceptions surely applies
 // has effect False whatever its own condition, so its `when` is not run (its cond is left False unless
@@ -900,7 +948,12 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
     s.cond[r] = cond;
     s.effect[r] = excepted ? Tri::False : unknown ? And(cond, Tri::Unknown) : cond;
   };
+  // A ruleset whose exception order is its rules' order, met while every ruleset so far was (and the
+  // rulesets ascend in rule order): each rule is listed (touched, live, status) as soon as it is
+  // settled, in the order Core lists them. Otherwise the listing pass below does it for every ruleset.
   bool components = false;
+  bool one_pass = prog.rulesets_in_rule_order;
+  s.live.clear();
   for (int32_t i : s.rs_order) {
     const Tri a = s.rs_applies[i];
     if (a == Tri::False) continue;
@@ -911,10 +964,21 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
         s.components.push_back(comp);
       }
       components = true;
+      one_pass = false;
       continue;
     }
-    for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
-      settle(prog.ruleset_rules_by_rank[k], a);
+    const uint32_t begin = prog.ruleset_rule_begin[i], end = prog.ruleset_rule_begin[i + 1];
+    if (one_pass && prog.ruleset_rank_is_rule_order[i]) {
+      for (uint32_t k = begin; k < end; ++k) {
+        const int32_t r = prog.ruleset_rules[k];
+        settle(r, a);
+        s.touched.push_back(r);
+        LiveAndStatus(prog, m, s, r);
+      }
+      continue;
+    }
+    one_pass = false;
+    for (uint32_t k = begin; k < end; ++k) settle(prog.ruleset_rules_by_rank[k], a);
   }
   if (components) {
     for (int32_t comp : s.components) {
@@ -927,26 +991,29 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
     }
     s.components.clear();
   }
-  // Live findings in rule order, as Core lists them.
-  s.live.clear();
-  if (prog.rulesets_in_rule_order) {
-    for (int32_t i : s.rs_order) {
-      if (s.rs_applies[i] == Tri::False) continue;
-      for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
-        const int32_t r = prog.ruleset_rules[k];
-        s.touched.push_back(r);
-        LiveAndStatus(prog, m, s, r);
+  // Live findings in rule order, as Core lists them (unless listed above).
+  if (!one_pass) {
+    s.live.clear();
+    s.touched.clear();
+    if (prog.rulesets_in_rule_order) {
+      for (int32_t i : s.rs_order) {
+        if (s.rs_applies[i] == Tri::False) continue;
+        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
+          const int32_t r = prog.ruleset_rules[k];
+          s.touched.push_back(r);
+          LiveAndStatus(prog, m, s, r);
+        }
       }
+    } else {
+      for (int32_t i : s.rs_order)
+        if (s.rs_applies[i] != Tri::False)
+          for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+            s.touched.push_back(prog.ruleset_rules[k]);
+      std::sort(s.touched.begin(), s.touched.end());
+      for (int r : s.touched) LiveAndStatus(prog, m, s, r);
     }
-  } else {
-    for (int32_t i : s.rs_order)
-      if (s.rs_applies[i] != Tri::False)
-        for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
-          s.touched.push_back(prog.ruleset_rules[k]);
-    std::sort(s.touched.begin(), s.touched.end());
-    for (int r : s.touched) LiveAndStatus(prog, m, s, r);
   }
-  SettlePrecedence(prog, s);
+  if (s.live.size() > 1) SettlePrecedence(prog, s);  // one live rule governs nothing
   // Verdict, and the obligations still to meet (binding, governing, surely applying, not satisfied) in
   // one pass over the live rules.
   bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
@@ -988,6 +1055,7 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
 
 Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& s) {
+  PrefetchCase(prog, c);
   const int32_t as_of = AsOf(c, opts);
   Machine m(prog, c, as_of, s.match_of_list, /*reset_matches=*/false);
   const Verdict v = DecideCore(prog, c, as_of, m, s);

@@ -6,8 +6,9 @@
 // threads may evaluate on one Program at once.
 //
 // Two interpreters, one semantics. The hot path (Decide, and the core Evaluate shares with it) runs the
-// flat code ir::Lower compiles for every root condition (ir::FInstr: a linear loop with short-circuit
-// jumps and fused leaves, so no recursion and no Val returned through memory per node); explanations,
+// flat code ir::Lower compiles for every root condition (ir::FInstr: a decision DAG of fused leaves,
+// each with a successor per result, so and/or/not cost no instruction and no Val is returned through
+// memory per node); explanations,
 // tracing, missing-fact collection and `satisfied_by` walk the node tree, which stays the reference (a
 // unit test compares the two on every shipped condition). The core sorts nothing per case: each
 // ruleset's rules (or each component of rulesets linked by cross-ruleset exceptions) come in exception
@@ -17,7 +18,7 @@
 // Shared sub-expressions are computed once per case. The node DAG is hash-consed, but flat code is one
 // array per condition, so an and/or that several conditions contain (`cum_personal + data.personal >=
 // 100_000 or …` in two rules) would run in each. ir::Lower compiles such a block, when it reads no `some`
-// variable, between MemoLoad and MemoStore: its three-valued result goes to a memo slot of the Scratch,
+// variable, as one leaf (ir::FOp::Memo) that runs the block's own code: its three-valued result goes to a memo slot of the Scratch,
 // stamped with the case's epoch, and a later condition of the same case reads it instead of running the
 // block. The epoch moves on at every case (Core), so nothing is cleared per case; a memo holds a Kleene
 // value like any other operand, so unknowns behave exactly as in the tree. Evaluate gets the same.
@@ -146,7 +147,7 @@ struct Scratch {
   // (explain reads cond to tell "excepted" from "condition false").
   bool every_condition = false;
   std::vector<int> match_of_list;
-  // Shared blocks of flat code (ir::FOp::MemoLoad): slot k holds a value for this case when
+  // Shared blocks of flat code (ir::FOp::Memo): slot k holds a value for this case when
   // memo_stamp[k] == memo_epoch; the epoch moves on with every case, so nothing is cleared per case.
   std::vector<uint32_t> memo_stamp;
   std::vector<uint8_t> memo_value;

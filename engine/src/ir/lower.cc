@@ -242,13 +242,13 @@ void BuildRulesetIndex(Program& prog) {
   }
 }
 
-// Flat condition code (program.h): compiles one root condition to a linear instruction array.
+// Flat condition code (program.h): compiles one root condition to a decision DAG of leaves.
 class CodeGen {
  public:
   // `memo`: per node, its memo index (a block shared by several conditions, see SharedBlocks) or -1;
   // empty: no memo blocks (the counting pass).
   explicit CodeGen(Program& prog, std::vector<int32_t> memo = {})
-      : prog_(prog), memo_(std::move(memo)), blocks_(prog.nodes.size(), 0) {}
+      : prog_(prog), memo_(std::move(memo)), blocks_(prog.nodes.size(), 0), counted_(prog.nodes.size(), 0) {}
 
   // `skip`: a conjunct `root slot == constant` known to be true (the ruleset index's key), left out of
   // the and-chain at the top of the condition. `count`: count this condition's blocks (SharedBlocks).
@@ -257,31 +257,25 @@ class CodeGen {
     const int32_t entry = static_cast<int32_t>(prog_.code.size());
     skip_ = skip;
     count_ = count;
-    Emit(node, 0, true);
-    prog_.code.push_back(FInstr{});  // Ret
-    // Jump threading: a jump taken with t false lands on the enclosing and's step (or end), which
-    // would jump (or fall through with false) again; go there at once. The same for or and true.
-    for (size_t i = static_cast<size_t>(entry); i < prog_.code.size(); ++i) {
-      FInstr& in = prog_.code[i];
-      const bool on_false = in.op == FOp::AndFirst || in.op == FOp::AndStep;
-      const bool on_true = in.op == FOp::OrFirst || in.op == FOp::OrStep;
-      if (!on_false && !on_true) continue;
-      int32_t t = in.a;
-      for (;;) {
-        const FOp op = prog_.code[static_cast<size_t>(t)].op;
-        if (on_false && (op == FOp::AndFirst || op == FOp::AndStep)) t = prog_.code[static_cast<size_t>(t)].a;
-        else if (on_true && (op == FOp::OrFirst || op == FOp::OrStep)) t = prog_.code[static_cast<size_t>(t)].a;
-        else if ((on_false && op == FOp::AndEnd) || (on_true && op == FOp::OrEnd)) ++t;
-        else break;
-      }
-      in.a = t;
+    ++condition_;
+    done_.clear();
+    overflow_ = false;
+    limit_ = prog_.code.size() + static_cast<size_t>(kMaxCodeLength);
+    int32_t start = Gen(static_cast<uint32_t>(node), kTrue, kFalse, kUnknown, 0, true);
+    if (overflow_) {  // too large a DAG: the whole condition on the tree
+      prog_.code.resize(static_cast<size_t>(entry));
+      for (auto it = bodies_.begin(); it != bodies_.end();)
+        it = it->second >= entry ? bodies_.erase(it) : std::next(it);
+      start = Leaf(FOp::Tree, kTrue, kFalse, kUnknown, node);
     }
-    return entry;
+    // The entry is an instruction: a condition that is a constant as a whole becomes one Const leaf.
+    if (start < 0) start = Leaf(FOp::Const, kTrue, kFalse, kUnknown, 0, 0, start == kTrue ? 1 : 0);
+    return start;
   }
 
-  // After compiling every condition: the and/or nodes compiled as a block of their own more than once,
-  // reading no `some` variable and containing no `some` (whose matched element Evaluate reads), each
-  // numbered as a memo slot; the others -1. `count` is set to the number of memo slots.
+  // After compiling every condition: the and/or nodes compiled as a block of their own in more than
+  // one condition, reading no `some` variable and containing no `some` (whose matched element Evaluate
+  // reads), each numbered as a memo slot; the others -1. `count` is set to the number of memo slots.
   std::vector<int32_t> SharedBlocks(int32_t& count) {
     std::vector<int32_t> memo(prog_.nodes.size(), -1);
     std::vector<int8_t> pure(prog_.nodes.size(), -1);
@@ -292,6 +286,8 @@ class CodeGen {
   }
 
  private:
+  static constexpr int32_t kFalse = -1, kTrue = -2, kUnknown = -3;  // ends: the value is ~target
+
   bool Pure(uint32_t id, std::vector<int8_t>& pure) const {
     if (pure[id] >= 0) return pure[id] != 0;
     const Node& n = N(id);
@@ -309,7 +305,10 @@ class CodeGen {
   bool RootSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < 0; }
   // A slot of the case or of a `some` element the flat code can address.
   bool VarSlot(uint32_t id) const { return N(id).op == NOp::Slot && N(id).var < kMaxCodeVars; }
-  FInstr& Push(FOp op, int32_t a = 0, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0, uint8_t depth = 0) {
+  // One leaf whose successors are the targets for true, false and unknown; returns its index.
+  int32_t Leaf(FOp op, int32_t tt, int32_t ff, int32_t uu, int32_t a = 0, int32_t b = 0, int64_t imm = 0,
+               uint8_t cmp = 0, uint8_t interval = 0, int8_t var = -1, int8_t var2 = -1, uint8_t depth = 0) {
+    if (prog_.code.size() >= limit_) overflow_ = true;
     FInstr in;
     in.op = op;
     in.a = a;
@@ -317,13 +316,14 @@ class CodeGen {
     in.imm = imm;
     in.cmp = cmp;
     in.interval = interval;
+    in.var = var;
+    in.var2 = var2;
     in.depth = depth;
+    in.next[0] = ff;
+    in.next[1] = tt;
+    in.next[2] = uu;
     prog_.code.push_back(in);
-    return prog_.code.back();
-  }
-  // Push with the `some` variables of slots x (and y) recorded.
-  void PushV(uint32_t x, FOp op, int32_t a, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0) {
-    Push(op, a, b, imm, cmp, interval).var = N(x).var;
+    return static_cast<int32_t>(prog_.code.size() - 1);
   }
   // A bitset of `nbits` bits in code_bits; returns its first word.
   int32_t Bits(const std::vector<int64_t>& members, int64_t nbits) {
@@ -353,58 +353,81 @@ class CodeGen {
     }
   }
 
-  void Emit(int32_t id, int depth, bool top = false) {
-    const Node& n = prog_.nodes[static_cast<size_t>(id)];
-    const uint32_t* k = prog_.kid_list.data() + n.kids;
-    if (top && Skipped(static_cast<uint32_t>(id))) {
-      Push(FOp::Const, 0, 0, 1);
-      return;
+  // Code of a sub-condition run on its own (a memo block's or a `some` body's), ending in its value;
+  // compiled once and shared by every condition that contains it.
+  int32_t Body(uint32_t id, bool block) {
+    auto key = std::make_pair(id, block);
+    if (auto it = bodies_.find(key); it != bodies_.end()) return it->second;
+    const auto saved = done_;
+    done_.clear();
+    int32_t start = block ? GenLogic(id, kTrue, kFalse, kUnknown, 0, false) : Gen(id, kTrue, kFalse, kUnknown, 0, false);
+    done_ = saved;
+    if (start < 0) start = Leaf(FOp::Const, kTrue, kFalse, kUnknown, 0, 0, start == kTrue ? 1 : 0);
+    bodies_[key] = start;
+    return start;
+  }
+
+  // Node `id` with its successors: tt when true, ff when false, uu when unknown. Returns the entry
+  // (an instruction index, or a target itself when the node is a constant).
+  int32_t Gen(uint32_t id, int32_t tt, int32_t ff, int32_t uu, int depth, bool top = false) {
+    if (overflow_) return tt;
+    if (top && Skipped(id)) return tt;
+    const auto key = std::make_tuple(id, tt, ff, uu, top);
+    if (auto it = done_.find(key); it != done_.end()) return it->second;
+    const int32_t entry = GenNode(id, tt, ff, uu, depth, top);
+    done_[key] = entry;
+    return entry;
+  }
+
+  // An and/or with its operands as successors of one another (see FInstr).
+  int32_t GenLogic(uint32_t id, int32_t tt, int32_t ff, int32_t uu, int depth, bool top) {
+    const Node& n = N(id);
+    const bool is_and = n.op == NOp::And;
+    std::vector<uint32_t> ops;
+    Operands(id, n.op, top && is_and, ops);
+    if (ops.empty()) return tt;  // every conjunct skipped: true
+    if (ops.size() == 1) return Gen(ops[0], tt, ff, uu, depth + 1);
+    if (count_ && counted_[id] != condition_) {
+      counted_[id] = condition_;
+      ++blocks_[id];
     }
+    // From the last operand back: `c` runs the remaining operands when none so far was unknown, `u`
+    // when one was (the and then ends in unknown where it would have been true; the or, false).
+    int32_t c = is_and ? tt : ff, u = uu;
+    for (size_t i = ops.size(); i-- > 0;) {
+      const int32_t nc = is_and ? Gen(ops[i], c, ff, u, depth + 1) : Gen(ops[i], tt, c, u, depth + 1);
+      int32_t nu = nc;
+      if (i > 0 && c != u) nu = is_and ? Gen(ops[i], u, ff, u, depth + 1) : Gen(ops[i], tt, u, u, depth + 1);
+      c = nc;
+      u = nu;
+    }
+    return c;
+  }
+
+  int32_t GenNode(uint32_t id, int32_t tt, int32_t ff, int32_t uu, int depth, bool top) {
+    const Node& n = N(id);
+    const uint32_t* k = prog_.kid_list.data() + n.kids;
+    auto leaf = [&](uint32_t x, FOp op, int32_t a, int32_t b = 0, int64_t imm = 0, uint8_t cmp = 0, uint8_t interval = 0) {
+      return Leaf(op, tt, ff, uu, a, b, imm, cmp, interval, N(x).var);
+    };
     switch (n.op) {
       case NOp::And:
       case NOp::Or: {
         if (n.nkids == 0 || depth >= kMaxCodeDepth) break;
-        const bool is_and = n.op == NOp::And;
-        std::vector<uint32_t> ops;
-        Operands(static_cast<uint32_t>(id), n.op, top && is_and, ops);
-        if (ops.empty()) {  // every conjunct skipped: true
-          Push(FOp::Const, 0, 0, 1);
-          return;
-        }
-        if (ops.size() == 1) return Emit(static_cast<int32_t>(ops[0]), depth);
-        if (count_) ++blocks_[static_cast<size_t>(id)];
         // A shared block: its value is kept per case; a later condition reads it instead of running it.
-        const bool memo = Memo(static_cast<uint32_t>(id));
-        const size_t load = prog_.code.size();
-        if (memo) Push(FOp::MemoLoad, memo_[static_cast<size_t>(id)]);
-        std::vector<size_t> jumps;
-        for (size_t i = 0; i < ops.size(); ++i) {
-          Emit(static_cast<int32_t>(ops[i]), depth + 1);
-          if (i + 1 == ops.size()) break;
-          jumps.push_back(prog_.code.size());
-          Push(i == 0 ? (is_and ? FOp::AndFirst : FOp::OrFirst) : (is_and ? FOp::AndStep : FOp::OrStep), 0, 0, 0, 0, 0,
-               static_cast<uint8_t>(depth));
-        }
-        Push(is_and ? FOp::AndEnd : FOp::OrEnd, 0, 0, 0, 0, 0, static_cast<uint8_t>(depth));
-        for (size_t j : jumps) prog_.code[j].a = static_cast<int32_t>(prog_.code.size());
-        if (memo) {
-          Push(FOp::MemoStore, memo_[static_cast<size_t>(id)]);
-          prog_.code[load].b = static_cast<int32_t>(prog_.code.size());
-        }
-        return;
+        if (Memo(id) && !top) return Leaf(FOp::Memo, tt, ff, uu, memo_[id], Body(id, true));
+        return GenLogic(id, tt, ff, uu, depth, top);
       }
       case NOp::Not:
-        Emit(static_cast<int32_t>(k[0]), depth);
-        Push(FOp::Not);
-        return;
+        if (depth >= kMaxCodeDepth) break;
+        return Gen(k[0], ff, tt, uu, depth + 1);
       case NOp::Const:
-        Push(FOp::Const, 0, 0, n.imm ? 1 : 0);
-        return;
+        return n.imm ? tt : ff;
       case NOp::Slot:
-        if (VarSlot(static_cast<uint32_t>(id))) return PushV(static_cast<uint32_t>(id), FOp::SlotTri, n.slot);
+        if (VarSlot(id)) return leaf(id, FOp::SlotTri, n.slot);
         break;
       case NOp::Known:
-        if (VarSlot(k[0])) return PushV(k[0], FOp::KnownSlot, N(k[0]).slot);
+        if (VarSlot(k[0])) return leaf(k[0], FOp::KnownSlot, N(k[0]).slot);
         break;
       case NOp::Cmp: {
         const Node& a = N(k[0]);
@@ -412,23 +435,18 @@ class CodeGen {
         const bool interval = Interval(n.type);
         if (VarSlot(k[0]) && b.op == NOp::Const) {
           static constexpr FOp kI[6] = {FOp::IEq, FOp::INe, FOp::ILt, FOp::ILe, FOp::IGt, FOp::IGe};
-          if (interval && n.cmp < 6) return PushV(k[0], kI[n.cmp], a.slot, 0, b.imm);
-          if (!interval) return PushV(k[0], n.cmp == 0 ? FOp::KEq : FOp::KNe, a.slot, 0, b.imm);
+          if (interval && n.cmp < 6) return leaf(k[0], kI[n.cmp], a.slot, 0, b.imm);
+          if (!interval) return leaf(k[0], n.cmp == 0 ? FOp::KEq : FOp::KNe, a.slot, 0, b.imm);
         }
         if (interval && a.op == NOp::Add && b.op == NOp::Const && VarSlot(prog_.kid_list[a.kids]) &&
             VarSlot(prog_.kid_list[a.kids + 1])) {
           const uint32_t x = prog_.kid_list[a.kids], y = prog_.kid_list[a.kids + 1];
-          FInstr& in = Push(FOp::CmpAdd, N(x).slot, N(y).slot, b.imm, n.cmp, 1);
-          in.var = N(x).var;
-          in.var2 = N(y).var;
-          return;
+          return Leaf(FOp::CmpAdd, tt, ff, uu, N(x).slot, N(y).slot, b.imm, n.cmp, 1, N(x).var, N(y).var);
         }
-        if (VarSlot(k[0]) && VarSlot(k[1])) {
-          FInstr& in = Push(FOp::CmpSlots, a.slot, b.slot, 0, n.cmp, interval ? 1 : 0);
-          in.var = a.var;
-          in.var2 = b.var;
-          return;
-        }
+        if (VarSlot(k[0]) && VarSlot(k[1]) && !interval && n.cmp <= 1)
+          return Leaf(n.cmp == 0 ? FOp::KEqSlots : FOp::KNeSlots, tt, ff, uu, a.slot, b.slot, 0, 0, 0, a.var, b.var);
+        if (VarSlot(k[0]) && VarSlot(k[1]))
+          return Leaf(FOp::CmpSlots, tt, ff, uu, a.slot, b.slot, 0, n.cmp, interval ? 1 : 0, a.var, b.var);
         break;
       }
       case NOp::InJuris: {
@@ -438,7 +456,7 @@ class CodeGen {
           for (int32_t anc : prog_.ancestors[j])
             if (anc == n.imm) members.push_back(static_cast<int64_t>(j));
         const int64_t nbits = static_cast<int64_t>(prog_.ancestors.size());
-        return PushV(k[0], FOp::InBits, N(k[0]).slot, Bits(members, nbits), nbits);
+        return leaf(k[0], FOp::InBits, N(k[0]).slot, Bits(members, nbits), nbits);
       }
       case NOp::InSet: {
         if (!VarSlot(k[0])) break;
@@ -449,33 +467,35 @@ class CodeGen {
           small &= v >= 0 && v < 4096;
           max = std::max(max, v);
         }
-        if (small) return PushV(k[0], FOp::InBits, N(k[0]).slot, Bits(members, max + 1), max + 1);
-        return PushV(k[0], FOp::InList, N(k[0]).slot, static_cast<int32_t>(n.set), n.nset);
+        if (small) return leaf(k[0], FOp::InBits, N(k[0]).slot, Bits(members, max + 1), max + 1);
+        return leaf(k[0], FOp::InList, N(k[0]).slot, static_cast<int32_t>(n.set), n.nset);
       }
       case NOp::InGroup:
-        if (VarSlot(k[0])) return PushV(k[0], FOp::InGroup, N(k[0]).slot, 0, n.imm);
+        if (VarSlot(k[0])) return leaf(k[0], FOp::InGroup, N(k[0]).slot, 0, n.imm);
         break;
       case NOp::Some: {
-        // Over a list of the case: the body follows as its own code (own unknown flags) up to its Ret.
+        // Over a list of the case: the body is its own code, run per element.
         if (!RootSlot(k[0]) || n.var < 0 || n.var >= kMaxCodeVars) break;
-        const size_t at = prog_.code.size();
-        Push(FOp::Some, N(k[0]).slot, 0, n.imm, 0, 0, static_cast<uint8_t>(n.var));
-        Emit(static_cast<int32_t>(k[1]), 0);
-        Push(FOp::Ret);
-        prog_.code[at].b = static_cast<int32_t>(prog_.code.size());
-        return;
+        const int32_t body = Body(k[1], false);
+        return Leaf(FOp::Some, tt, ff, uu, N(k[0]).slot, body, n.imm, 0, 0, -1, -1, static_cast<uint8_t>(n.var));
       }
       default:
         break;
     }
-    Push(FOp::Tree, id);
+    return Leaf(FOp::Tree, tt, ff, uu, static_cast<int32_t>(id));
   }
 
   Program& prog_;
   std::vector<int32_t> memo_;
-  std::vector<uint32_t> blocks_;  // per node: how often it was compiled as a block (counted conditions)
+  std::vector<uint32_t> blocks_;   // per node: in how many counted conditions it was compiled as a block
+  std::vector<uint32_t> counted_;  // per node: the last condition that counted it
+  uint32_t condition_ = 0;
+  std::map<std::tuple<uint32_t, int32_t, int32_t, int32_t, bool>, int32_t> done_;  // this condition's code so far
+  std::map<std::pair<uint32_t, bool>, int32_t> bodies_;  // memo blocks (true) and `some` bodies (false)
   std::optional<std::pair<int32_t, int64_t>> skip_;
   bool count_ = true;
+  bool overflow_ = false;
+  size_t limit_ = 0;
 };
 
 }  // namespace
@@ -590,11 +610,18 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     prog->membership[g].resize(p.jurisdictions.size());
     for (auto& m : p.groups[g].members) prog->membership[g][m.jurisdiction].push_back({m.from, m.until});
   }
+  for (size_t g = 0; g < p.groups.size(); ++g)
+    for (size_t j = 0; j <= p.jurisdictions.size(); ++j) {
+      prog->group_span_begin.push_back(static_cast<uint32_t>(prog->group_spans.size()));
+      if (j == p.jurisdictions.size()) break;
+      for (int32_t a : prog->ancestors[j])
+        prog->group_spans.insert(prog->group_spans.end(), prog->membership[g][a].begin(), prog->membership[g][a].end());
+    }
   BuildRulesetIndex(*prog);  // after `ancestors` and `membership`, which membership keys read
 
   // Flat code for every root condition (after `ancestors`, which jurisdiction bitsets read).
   // Twice: the first pass counts how often each and/or is compiled as a block of its own; the second
-  // compiles those met more than once (and free of `some` variables) as memo blocks (FOp::MemoLoad).
+  // compiles those met more than once (and free of `some` variables) as memo blocks (FOp::Memo).
   auto compile_all = [&](CodeGen& cg) {
     prog->code.clear();
     prog->code_bits.clear();
@@ -619,12 +646,43 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     CodeGen cg(*prog, counting.SharedBlocks(prog->memo_count));
     compile_all(cg);
   }
+  {  // the root slots the flat code reads, for Decide's prefetch
+    int32_t lo = prog->ruleset_index_slot, hi = prog->ruleset_index_slot;
+    auto note = [&](int32_t slot) {
+      if (lo < 0 || slot < lo) lo = slot;
+      if (slot > hi) hi = slot;
+    };
+    for (const FInstr& in : prog->code) {
+      switch (in.op) {
+        case FOp::Tree:
+        case FOp::Const:
+        case FOp::Memo:
+          break;
+        case FOp::Some:
+          note(in.a);
+          break;
+        default:
+          if (in.var < 0) note(in.a);
+          if ((in.op == FOp::CmpAdd || in.op == FOp::CmpSlots || in.op == FOp::KEqSlots || in.op == FOp::KNeSlots) &&
+              in.var2 < 0)
+            note(in.b);
+      }
+    }
+    if (lo >= 0) {
+      prog->prefetch_begin = lo * static_cast<int32_t>(sizeof(Val));
+      prog->prefetch_end = std::min((hi + 1) * static_cast<int32_t>(sizeof(Val)), prog->prefetch_begin + kMaxPrefetchBytes);
+    }
+  }
   // Orders the core would otherwise sort per case.
   prog->ruleset_rules_by_rank = prog->ruleset_rules;
   for (size_t i = 0; i < p.rulesets.size(); ++i)
     std::sort(prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i],
               prog->ruleset_rules_by_rank.begin() + prog->ruleset_rule_begin[i + 1],
               [&](int32_t a, int32_t b) { return prog->rule_rank[a] < prog->rule_rank[b]; });
+  prog->ruleset_rank_is_rule_order.assign(p.rulesets.size(), 1);
+  for (size_t i = 0; i < p.rulesets.size(); ++i)
+    for (uint32_t k = prog->ruleset_rule_begin[i]; k < prog->ruleset_rule_begin[i + 1]; ++k)
+      if (prog->ruleset_rules_by_rank[k] != prog->ruleset_rules[k]) prog->ruleset_rank_is_rule_order[i] = 0;
   prog->ruleset_cross_linked.assign(p.rulesets.size(), 0);
   for (const auto& r : p.rules)
     for (int x : r.exceptions)

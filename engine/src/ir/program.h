@@ -6,14 +6,14 @@
 // shared by any number of threads.
 //
 // Every root condition (ruleset applicability, rule `when`, `satisfied when`) is also compiled to flat
-// code (Program::code, see FInstr): one linear instruction array per condition, Kleene and/or as
-// short-circuit jumps with one unknown flag per nesting level, and fused leaves for the common shapes
-// (fact vs constant for each comparison kind, fact + fact vs constant, fact in set / in
-// jurisdiction as a bitset, group membership; a fact of the case or of a `some` element), and `some`
-// over a list of the case as a loop over its body's code. Decide and Evaluate run that code, with no recursion and
+// code (Program::code, see FInstr): a decision DAG of leaves per condition, each leaf with a successor
+// per result (false, true, unknown), so Kleene and/or/not are jumps and cost nothing of their own; fused
+// leaves for the common shapes (fact vs constant for each comparison kind, fact + fact vs constant, fact
+// in set / in jurisdiction as a bitset, group membership; a fact of the case or of a `some` element),
+// and `some` over a list of the case as a loop over its body's code. Decide and Evaluate run that code, with no recursion and
 // no Val returned through memory on the common path; any other sub-expression (list membership,
 // arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
-// interpreter. An and/or block that several conditions contain is compiled as a memo block (FOp::MemoLoad),
+// interpreter. An and/or block that several conditions contain is compiled as a memo block (FOp::Memo),
 // computed once per case. The node tree stays the reference: explanations, tracing, missing-fact collection and
 // `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
 // condition of the shipped rules.
@@ -50,50 +50,50 @@ struct Node {
   uint32_t set = 0, nset = 0;  // InSet: range in Program::sets
 };
 
-// Flat condition code (see the comment at the top). `t` is the running truth value, `u[depth]` the
-// unknown flag of the and/or at that nesting depth.
+// Flat condition code (see the comment at the top), as a decision DAG: every instruction is a leaf
+// (a test giving false, true or unknown) with one successor per result, `next[t]`; a negative successor
+// ends the condition with the value ~next (-1 false, -2 true, -3 unknown). Kleene and/or/not have no
+// instructions of their own: they are the successors (an and's operand that is false goes to the and's
+// false target; one that is unknown goes on to a copy of the remaining operands that ends in unknown
+// instead of true), so a condition runs one dispatch per leaf it evaluates, in the tree's order.
 enum class FOp : uint8_t {
-  Ret,        // return t
   Tree,       // t = the tree interpreter's value of node a
-  Const,      // t = imm (0 false, 1 true)
-  SlotTri,    // t = root slot a as a truth value
-  Not,        // t = not t
-  AndFirst,   // after an and's first operand: t false → jump to a; u[depth] = t unknown
-  AndStep,    // after a later operand but the last: t false → jump to a; u[depth] |= t unknown
-  AndEnd,     // after the last operand: t = false if t false, else unknown if u[depth] or t unknown, else true
-  OrFirst,    // the same with the roles of true and false swapped
-  OrStep,
-  OrEnd,
+  Const,      // t = imm (0 false, 1 true); only a condition that is a constant as a whole
+  SlotTri,    // t = slot a as a truth value
   // slot a compared with the constant imm; I* for interval types (numbers, dates), K* for the rest
   IEq, INe, ILt, ILe, IGt, IGe, KEq, KNe,
-  CmpAdd,     // root slot a + root slot b compared with imm (cmp as in Node, interval type)
-  CmpSlots,   // root slot a compared with root slot b (cmp, interval as in Node)
-  InBits,     // root slot a's value is a set bit of code_bits[b …], imm bits (out of range: false)
-  InList,     // root slot a's value is one of sets[b, b + imm)
-  InGroup,    // root slot a's jurisdiction is in group imm on the as-of date
-  KnownSlot,  // t = root slot a is known
-  Some,       // some element of root list slot a (stride imm, variable depth) makes the body true; the
-              // body is the code from the next instruction to its Ret; then continue at b
+  CmpAdd,     // slot a + slot b compared with imm (cmp as in Node, interval type)
+  CmpSlots,   // slot a compared with slot b (cmp, interval as in Node)
+  KEqSlots,   // slot a == slot b, slot a != slot b (not interval types)
+  KNeSlots,
+  InBits,     // slot a's value is a set bit of code_bits[b …], imm bits (out of range: false)
+  InList,     // slot a's value is one of sets[b, b + imm)
+  InGroup,    // slot a's jurisdiction is in group imm on the as-of date
+  KnownSlot,  // t = slot a is known
+  Some,       // some element of root list slot a (stride imm, variable `depth`) makes the body true; the
+              // body is the condition code at b
   // A block shared by several conditions (an and/or the hash-consed node DAG holds once but several
-  // conditions contain), computed once per case: MemoLoad a: when memo slot a was stored for this case,
-  // t = its value and continue at b (after the MemoStore); else run the block, whose MemoStore a keeps t.
-  MemoLoad,
-  MemoStore,
+  // conditions contain), computed once per case: when memo slot a was stored for this case, t = its
+  // value; else t = the block's code at b, kept in slot a.
+  Memo,
 };
 
 struct FInstr {
-  FOp op = FOp::Ret;
+  int64_t imm = 0;
+  int32_t a = 0;         // slot, node (Tree), memo slot
+  int32_t b = 0;         // second slot, bitset, set or body entry
+  int32_t next[3] = {-1, -2, -3};  // successor when the leaf is false, true, unknown (negative: end, ~next)
+  FOp op = FOp::Const;
   uint8_t cmp = 0;       // CmpAdd, CmpSlots: comparison kind as in Node
   uint8_t interval = 0;  // CmpSlots: interval type
-  uint8_t depth = 0;     // and/or: nesting depth (index of its unknown flag); Some: its variable
+  uint8_t depth = 0;     // Some: its variable
   int8_t var = -1;       // slot a is in the case (-1) or in the element of `some` variable var
   int8_t var2 = -1;      // the same for slot b (CmpAdd, CmpSlots)
-  int32_t a = 0;         // slot, node (Tree) or jump target
-  int32_t b = 0;
-  int64_t imm = 0;
 };
 
 constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
+constexpr int kMaxPrefetchBytes = 1024;  // Program::prefetch_begin/end
+constexpr int kMaxCodeLength = 4096;  // instructions per condition; a larger DAG runs on the tree
 constexpr int kMaxCodeVars = 8;
 constexpr int64_t kMaxDenseIndexKey = 1 << 16;  // Program::ruleset_index_dense    // the evaluator's limit on nested `some` variables
 
@@ -153,13 +153,21 @@ struct Program {
   std::vector<std::vector<int32_t>> ancestors;  // jurisdiction → itself and its ancestors
   // membership[g][j]: validity intervals during which jurisdiction j is a member of group g
   std::vector<std::vector<std::vector<std::pair<int32_t, int32_t>>>> membership;
+  // The same flattened for the evaluator: the intervals during which jurisdiction j or one of its
+  // ancestors is a member of group g are group_spans[group_span_begin[g * (J + 1) + j], … [… + j + 1])
+  // (J jurisdictions), one short contiguous list instead of a walk over the ancestors.
+  std::vector<uint32_t> group_span_begin;
+  std::vector<std::pair<int32_t, int32_t>> group_spans;
   int32_t kind_slot = -1, date_slot = -1, id_slot = -1;
 
   // Flat code of every root condition (see FInstr); the entries are -1 exactly where the node is -1.
   std::vector<FInstr> code;
   std::vector<uint64_t> code_bits;  // InBits bitsets
   std::vector<int32_t> rule_when_code, rule_satisfied_code, ruleset_applies_code;
-  int32_t memo_count = 0;  // memo slots of FOp::MemoLoad / MemoStore
+  int32_t memo_count = 0;  // memo slots of FOp::Memo
+  // Bytes [prefetch_begin, prefetch_end) of a case's slot array hold every root slot the flat code (and
+  // the ruleset index) reads, at most kMaxPrefetchBytes from the first: Decide prefetches them.
+  int32_t prefetch_begin = 0, prefetch_end = 0;
   // For a ruleset found through the index (its key conjunct is then true): its applicability without
   // that conjunct; -1 when not keyed.
   std::vector<int32_t> ruleset_applies_keyed_code;
@@ -184,6 +192,9 @@ struct Program {
   // Precomputed orders for the evaluator's core, so that a case sorts nothing:
   // ruleset i's rules in exception order (rule_rank), in the ranges of ruleset_rule_begin;
   std::vector<int32_t> ruleset_rules_by_rank;
+  // per ruleset: 1 when that order is its rules' own order (ruleset_rules), as when every exception is
+  // declared before the rules it lifts: Decide then settles and lists them in one pass.
+  std::vector<uint8_t> ruleset_rank_is_rule_order;
   // Effects are computed ruleset by ruleset in that order, or component by component (below).
   // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
   // ascending order touches rules in ascending order).

@@ -82,6 +82,71 @@ class FoldingInputStream final : public antlr4::ANTLRInputStream {
     return known == 1;
   }
 };
+// The lexer's simulator with two changes to how it caches DFA edges (issue 12: lexing was over half of
+// loading the shipped rules from source):
+//  - Edges on every character are kept, not only on those below 128. ANTLR 4.9's C++ runtime stores a
+//    DFA state's edges in a hash map (the 128 limit is inherited from Java's arrays), so nothing is gained
+//    by the limit; without it, each character that FoldingInputStream cannot fold (the CJK characters of
+//    keywords, such as 的 日 年 条, and every other one in the same text) was matched by simulating the
+//    ATN again, at each occurrence. An edge is a function of the state and the character (no predicates
+//    in this grammar), which is exactly why ANTLR caches it at all.
+//  - A small per-thread table in front of the shared edge maps: each look-up there takes ANTLR's
+//    process-wide read lock (`_edgeLock`), which two parsing threads contend for. DFA states are never
+//    freed while the process runs (the DFA is the generated lexer's static), so a cached pointer stays valid.
+// The tokens are the same as with ANTLR's simulator: only where they are remembered changes.
+class CachingLexerSimulator final : public antlr4::atn::LexerATNSimulator {
+ public:
+  CachingLexerSimulator(antlr4::Lexer* recog, antlr4::atn::LexerATNSimulator& base)
+      : LexerATNSimulator(recog, base.atn, base._decisionToDFA, SharedContextCache()) {}
+
+  // Replaces the lexer's own simulator (built by the generated constructor) with this one; ANTLR 4.9's
+  // setInterpreter deletes the one it replaces.
+  static void Install(antlr4::Lexer& lexer) {
+    auto* old = lexer.getInterpreter<antlr4::atn::LexerATNSimulator>();
+    lexer.setInterpreter(new CachingLexerSimulator(&lexer, *old));
+  }
+
+ protected:
+  using LexerATNSimulator::addDFAEdge;
+
+  antlr4::dfa::DFAState* getExistingTargetState(antlr4::dfa::DFAState* s, size_t t) override {
+    if (t == antlr4::Token::EOF) return nullptr;
+    thread_local std::unique_ptr<Slot[]> table;
+    if (!table) table = std::make_unique<Slot[]>(kSlots);
+    Slot& slot = table[(reinterpret_cast<uintptr_t>(s) / sizeof(void*) * 31 + t) & (kSlots - 1)];
+    if (slot.from == s && slot.t == t) return slot.to;
+    antlr4::dfa::DFAState* to = nullptr;
+    _edgeLock.readLock();
+    auto it = s->edges.find(t);
+    if (it != s->edges.end()) to = it->second;
+    _edgeLock.readUnlock();
+    if (to) slot = Slot{s, t, to};
+    return to;
+  }
+
+  void addDFAEdge(antlr4::dfa::DFAState* p, size_t t, antlr4::dfa::DFAState* q) override {
+    if (t == antlr4::Token::EOF) return;
+    _edgeLock.writeLock();
+    p->edges[t] = q;
+    _edgeLock.writeUnlock();
+  }
+
+ private:
+  struct Slot {
+    antlr4::dfa::DFAState* from = nullptr;
+    size_t t = 0;
+    antlr4::dfa::DFAState* to = nullptr;
+  };
+  static constexpr size_t kSlots = 4096;  // 96 KB per thread that lexes
+
+  // The lexer simulator does not use the context cache (it is for the parser's full-context prediction),
+  // but the base class needs one.
+  static antlr4::atn::PredictionContextCache& SharedContextCache() {
+    static antlr4::atn::PredictionContextCache cache;
+    return cache;
+  }
+};
+
 using diag::Code;
 
 constexpr int kMaxNesting = 200;
@@ -1013,6 +1078,7 @@ void ParseWhole(const std::string& text, const std::vector<uint32_t>& byte_of_cp
   try {
     FoldingInputStream input(text);
     LexgateLexer lexer(&input);
+    CachingLexerSimulator::Install(lexer);
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
     tokens.fill();
@@ -1157,6 +1223,7 @@ void ParsePiece(const Prepared& f, Piece& p) {
     Offsets off{&f.byte_of_cp, cp_base};
     FoldingInputStream input(f.text.substr(p.begin, p.end - p.begin));
     LexgateLexer lexer(&input);
+    CachingLexerSimulator::Install(lexer);
     lexer.removeErrorListeners();
     lexer.setLine(p.line);
     lexer.setCharPositionInLine(0);
@@ -1229,6 +1296,23 @@ void ForEach(size_t n, unsigned threads, F fn) {
 }
 
 }  // namespace
+
+std::string DumpTokens(const std::string& text, bool caching) try {
+  FoldingInputStream input(text);
+  LexgateLexer lexer(&input);
+  if (caching) CachingLexerSimulator::Install(lexer);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  std::string out;
+  for (const antlr4::Token* t : tokens.getTokens())
+    out += std::to_string(t->getType()) + " " + std::to_string(t->getStartIndex()) + " " + std::to_string(t->getStopIndex()) +
+           " " + std::to_string(t->getLine()) + " " + std::to_string(t->getCharPositionInLine()) + " " +
+           std::to_string(t->getChannel()) + "\n";
+  return out;
+} catch (const std::exception& e) {
+  return std::string("exception: ") + e.what();  // not UTF-8 (Parse refuses such a file before lexing)
+}
 
 std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
   auto file = std::make_unique<ast::File>();

@@ -1297,6 +1297,9 @@ void ForEach(size_t n, unsigned threads, F fn) {
 
 }  // namespace
 
+std::string ParserRuntimeVersion() { return antlr4::RuntimeMetaData::VERSION; }
+const void* ParserRuntimeAnchor() { return &antlr4::RuntimeMetaData::VERSION; }
+
 std::string DumpTokens(const std::string& text, bool caching) try {
   FoldingInputStream input(text);
   LexgateLexer lexer(&input);

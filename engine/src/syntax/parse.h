@@ -65,5 +65,8 @@ const void* ParserRuntimeAnchor();
 // line each (or the exception the lexer threw), as Parse's lexer reads them (caching = true: the simulator that caches DFA edges on every
 // character, see parse.cc) or as ANTLR's own lexer simulator does (false).
 std::string DumpTokens(const std::string& text, bool caching);
+// For tests: while on, the AST builder takes names and literals from ANTLR's getText() (the old way)
+// instead of cutting them from the file's bytes; both must build the same AST.
+void UseAntlrTextForTests(bool on);
 
 }  // namespace lexgate::syntax

@@ -126,6 +126,10 @@ class CachingLexerSimulator final : public antlr4::atn::LexerATNSimulator {
 
   void addDFAEdge(antlr4::dfa::DFAState* p, size_t t, antlr4::dfa::DFAState* q) override {
     if (t == antlr4::Token::EOF) return;
+    // Edges on characters ≥ 128 are bounded for the process (a server or language server lexes for
+    // a long time, and text can hold any of a million code points): past the bound, such characters are
+    // simulated each time, as ANTLR does. ~100 bytes an edge: at most a few MB.
+    if (t > MAX_DFA_EDGE && wide_edges_.fetch_add(1, std::memory_order_relaxed) >= kMaxWideEdges) return;
     _edgeLock.writeLock();
     p->edges[t] = q;
     _edgeLock.writeUnlock();
@@ -138,6 +142,8 @@ class CachingLexerSimulator final : public antlr4::atn::LexerATNSimulator {
     antlr4::dfa::DFAState* to = nullptr;
   };
   static constexpr size_t kSlots = 4096;  // 96 KB per thread that lexes
+  static constexpr size_t kMaxWideEdges = 50000;
+  static inline std::atomic<size_t> wide_edges_{0};
 
   // The lexer simulator does not use the context cache (it is for the parser's full-context prediction),
   // but the base class needs one.

@@ -16,6 +16,7 @@
 #include "eval/evaluate.h"
 #include "eval/render.h"
 #include "ir/lower.h"
+#include "syntax/parse.h"
 #include "test_files.h"
 
 namespace lexgate {
@@ -316,3 +317,15 @@ TEST(Cache, DirectoryFromTheEnvironment) {
 
 }  // namespace
 }  // namespace lexgate
+
+// The parser runtime is a shared library that can change under the same lexgate binary: the key names its
+// version and the build id of the library that holds it.
+TEST(Cache, KeyNamesTheParserRuntime) {
+  const std::string& fp = lexgate::cache::ToolFingerprint();
+  ASSERT_FALSE(fp.empty());
+  const std::string tag = " antlr4 " + lexgate::syntax::ParserRuntimeVersion() + "/";
+  const size_t at = fp.find(tag);
+  ASSERT_NE(at, std::string::npos) << fp;
+  EXPECT_FALSE(lexgate::syntax::ParserRuntimeVersion().empty());
+  EXPECT_GE(fp.size() - (at + tag.size()), 16u) << "no build id of the runtime library: " << fp;
+}

@@ -175,6 +175,22 @@ TEST(ParsePieces, BrokenFilesReportTheSameDiagnostics) {
   }
 }
 
+// The AST builder cuts names and literals from the file's bytes; ANTLR's getText() (the old way, still
+// there for this test) must give the same ASTs, spans and diagnostics, whole files and pieces alike.
+TEST(ParsePieces, TextFromBytesIsAntlrText) {
+  auto files = RepositoryGateFiles();
+  files.emplace_back("gen.gate", Generated(30));
+  files.emplace_back("bom.gate", "\xEF\xBB\xBF" + Generated(3));
+  const Both bytes = ParseBothWays(files, 256, 2);
+  syntax::UseAntlrTextForTests(true);
+  const Both antlr = ParseBothWays(files, 256, 2);
+  syntax::UseAntlrTextForTests(false);
+  ExpectSame(antlr.whole_ast, bytes.whole_ast);
+  ExpectSame(antlr.pieces_ast, bytes.pieces_ast);
+  ExpectSame(antlr.whole_diags, bytes.whole_diags);
+  ExpectSame(antlr.pieces_diags, bytes.pieces_diags);
+}
+
 // Many runs on two threads give the same output every time (run under the sanitizer build too).
 TEST(ParsePieces, RepeatedParallelRunsAgree) {
   std::vector<std::pair<std::string, std::string>> files = {{"a.gate", Generated(20)}, {"b.gate", Generated(9)},

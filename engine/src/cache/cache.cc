@@ -17,6 +17,7 @@
 #include <ctime>
 
 #include "base/file.h"
+#include "syntax/parse.h"
 
 namespace lexgate::cache {
 
@@ -92,11 +93,14 @@ int FindBuildId(dl_phdr_info* info, size_t, void* data) {
   return 1;
 }
 
-std::string BuildId() {
-  BuildIdSearch s{reinterpret_cast<uintptr_t>(&FindBuildId), {}};
+// The GNU build id of the loaded object (executable or shared library) that holds `addr`.
+std::string BuildIdOf(const void* addr) {
+  BuildIdSearch s{reinterpret_cast<uintptr_t>(addr), {}};
   dl_iterate_phdr(FindBuildId, &s);
   return s.id;
 }
+
+std::string BuildId() { return BuildIdOf(reinterpret_cast<const void*>(&FindBuildId)); }
 
 struct Fd {
   int fd = -1;
@@ -189,8 +193,11 @@ const std::string& ToolFingerprint() {
     u_versionToString(v, icu);
     UErrorCode st = U_ZERO_ERROR;
     const char* tz = icu::TimeZone::getTZDataVersion(st);
+    // The ANTLR runtime is a shared library that can be upgraded under the same lexgate binary, and the
+    // parse (so the cached project) depends on it: its version and its library's build id are in the key.
+    const std::string antlr = syntax::ParserRuntimeVersion() + "/" + BuildIdOf(syntax::ParserRuntimeAnchor());
     return "lexgate-cache " + std::to_string(kFormatVersion) + " lexgate " LEXGATE_VERSION_STRING " build " + id +
-           " icu " + icu + " tz " + (U_SUCCESS(st) && tz ? tz : "?");
+           " icu " + icu + " tz " + (U_SUCCESS(st) && tz ? tz : "?") + " antlr4 " + antlr;
   }();
   return fp;
 }

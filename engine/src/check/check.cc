@@ -6,6 +6,9 @@
 #include <unicode/timezone.h>
 
 #include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
 #include <functional>
 #include <set>
 
@@ -118,7 +121,7 @@ std::map<std::string, std::string> TextMap(const std::vector<ast::LocalisedText>
   return m;
 }
 
-bool KnownLocale(const std::string& l) {
+bool KnownLocaleUncached(const std::string& l) {
   icu::Locale loc(l.c_str());
   if (loc.isBogus()) return false;
   const char* lang = loc.getLanguage();
@@ -127,8 +130,23 @@ bool KnownLocale(const std::string& l) {
   int32_t count = 0;
   const icu::Locale* all = icu::Locale::getAvailableLocales(count);
   for (int32_t i = 0; i < count; ++i)
-    if (std::string(all[i].getLanguage()) == lang) return true;
+    if (std::strcmp(all[i].getLanguage(), lang) == 0) return true;
   return false;
+}
+
+// Every localised text asks this (the shipped rules: thousands of times for a handful of tags), and the
+// answer above scans ICU's ~800 available locales: remembered per tag, for the process (issue 12).
+bool KnownLocale(const std::string& l) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, bool> known;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = known.find(l); it != known.end()) return it->second;
+  }
+  const bool ok = KnownLocaleUncached(l);
+  std::lock_guard lock(mu);
+  if (known.size() < 4096) known.emplace(l, ok);  // bounded: a file of made-up tags cannot grow it forever
+  return ok;
 }
 
 // A date or a timestamp: what a deadline can run from.

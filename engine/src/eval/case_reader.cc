@@ -2,12 +2,15 @@
 #include <unicode/utf8.h>
 #include <unicode/unistr.h>
 
+// (RapidJSON's SIMD scanning, RAPIDJSON_SSE2, was measured and is not faster here: the keys and values
+// of a case are a few bytes long, shorter than its alignment prologue.)
 #include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -230,9 +233,40 @@ class FlatView {
 // initial slot values (unknown, empty lists), each field's slot offset within its record, each record's
 // slot count. Keyed by the project's ownership (a weak_ptr), so a reloaded project is never mistaken for
 // an earlier one at the same address.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+// Jurisdiction code → index, open addressing in a power-of-two table with an FNV-1a hash: codes are a
+// few bytes, and std::unordered_map's murmur hash, prime modulo and node chase were ~1.3 % of a batch.
+class CodeTable {
+ public:
+  void Build(const std::map<std::string, int>& index) {
+    size_t n = 16;
+    while (n < 2 * index.size()) n *= 2;
+    slots_.assign(n, Slot{});
+    for (const auto& [code, j] : index) {
+      size_t i = Hash(code) & (n - 1);
+      while (slots_[i].index >= 0) i = (i + 1) & (n - 1);
+      slots_[i] = Slot{code, j};
+    }
+  }
+  int Find(std::string_view code) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(code) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.index < 0) return -1;
+      if (s.code == code) return s.index;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::string code;
+    int index = -1;
+  };
+  static size_t Hash(std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+  std::vector<Slot> slots_;  // at most half full: every probe ends at an empty slot
 };
 
 struct SchemaInfo {
@@ -240,8 +274,10 @@ struct SchemaInfo {
   std::vector<ir::Val> init;
   std::vector<std::vector<int>> offsets;
   std::vector<int> leaves;
+  // Per record: the field indexes of `personal` and `sensitive_personal` (-1 when absent), checked together.
+  std::vector<std::pair<int, int>> personal;
   // Project::jurisdiction_index as a hash table looked up by view (no string made per code).
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> jurisdictions;
+  CodeTable jurisdictions;
 };
 
 const SchemaInfo& SchemaFor(const ir::Program& prog) {
@@ -254,11 +290,15 @@ const SchemaInfo& SchemaFor(const ir::Program& prog) {
   s.init.clear();
   s.init.reserve(slots.size());
   for (const auto& slot : slots) s.init.push_back(slot.type.list ? ir::Val{0, 0, false} : Unknown(slot.type.kind));
-  s.jurisdictions.clear();
-  for (const auto& [code, j] : p->jurisdiction_index) s.jurisdictions.emplace(code, j);
+  s.jurisdictions.Build(p->jurisdiction_index);
   s.leaves.assign(p->records.size(), 0);
   s.offsets.assign(p->records.size(), {});
+  s.personal.assign(p->records.size(), {-1, -1});
   for (size_t r = 0; r < p->records.size(); ++r) {
+    for (size_t f = 0; f < p->records[r].fields.size(); ++f) {
+      if (p->records[r].fields[f].name == "personal") s.personal[r].first = static_cast<int>(f);
+      if (p->records[r].fields[f].name == "sensitive_personal") s.personal[r].second = static_cast<int>(f);
+    }
     s.leaves[r] = ir::LeafCount(*p, static_cast<int>(r));
     const auto& fields = p->records[r].fields;
     int slot = 0;
@@ -304,10 +344,14 @@ class Reader {
   int FieldSlot(int record, int f) const { return schema_.offsets[record][f]; }
   int Leaves(int record) const { return schema_.leaves[record]; }
 
-  static int FieldIndex(const check::Record& rec, std::string_view key) {
-    for (size_t i = 0; i < rec.fields.size(); ++i) {
-      const std::string& n = rec.fields[i].name;
-      if (n.size() == key.size() && (key.empty() || n[0] == key[0]) && n == key) return static_cast<int>(i);
+  // The index of the field named `key`, or -1. The search starts at `from` and wraps around: members
+  // usually come in the schema's order, so the field after the previous one is tried first.
+  static int FieldIndex(const check::Record& rec, std::string_view key, size_t from = 0) {
+    const size_t n = rec.fields.size();
+    if (from >= n) from = 0;
+    for (size_t k = 0, i = from; k < n; ++k, i = i + 1 == n ? 0 : i + 1) {
+      const std::string& name = rec.fields[i].name;
+      if (name.size() == key.size() && (key.empty() || name[0] == key[0]) && name == key) return static_cast<int>(i);
     }
     return -1;
   }
@@ -317,10 +361,12 @@ class Reader {
     if (!obj.IsObject()) return Fail(path, std::string("expected an object, found ") + obj.Kind());
     if (depth > kMaxDepth) return Fail(path, "nested too deeply");
     const check::Record& rec = p_.records[record];
+    size_t next = 0;  // where the next member's field is looked for first
     bool ok = obj.Members([&](std::string_view key, V it) -> bool {
       Path fpath = path.Key(key);
       if (record == p_.root && key == "ext") return true;  // free for users' own rules
-      int f = FieldIndex(rec, key);
+      int f = FieldIndex(rec, key, next);
+      next = static_cast<size_t>(f) + 1;
       if (f < 0) {
         std::vector<std::string> names;
         for (auto& fd : rec.fields) names.push_back(fd.name);
@@ -374,7 +420,7 @@ class Reader {
     });
     if (!ok) return false;
     // sensitive_personal counts people among `personal` (cases.md): more of them is a contradiction.
-    int pi = FieldIndex(rec, "personal"), si = FieldIndex(rec, "sensitive_personal");
+    auto [pi, si] = schema_.personal[record];
     if (pi >= 0 && si >= 0) {
       const ir::Val& pv = slots[base + FieldSlot(record, pi)];
       const ir::Val& sv = slots[base + FieldSlot(record, si)];
@@ -452,8 +498,7 @@ class Reader {
       }
       case TypeKind::Jurisdiction: {
         if (!v.IsString()) return wrong();
-        auto found = schema_.jurisdictions.find(v.Str());
-        int j = found == schema_.jurisdictions.end() ? -1 : found->second;
+        int j = schema_.jurisdictions.Find(v.Str());
         if (j < 0) {
           std::string code(v.Str());
           std::vector<std::string> codes;
@@ -679,10 +724,19 @@ bool HasDuplicateKeys(FlatDoc& d) {
       for (size_t a = 0; a < d.keys.size(); ++a) {
         // A cheap fingerprint (length, first and last 8 bytes): equal keys have equal fingerprints, and
         // equal fingerprints are compared in full.
+        // Keys lie in d.buf, which has 16 bytes allocated past the text (ParseFlat): an 8-byte load
+        // from a key's start never leaves the buffer, and the bytes past a short key are masked off
+        // (a fixed-size load: a variable-length memcpy into the word stalled on store forwarding).
         const std::string_view k = d.keys[a];
         uint64_t head = 0, tail = 0;
-        std::memcpy(&head, k.data(), std::min<size_t>(k.size(), 8));
-        if (k.size() > 8) std::memcpy(&tail, k.data() + k.size() - 8, 8);
+        std::memcpy(&head, k.data(), 8);
+        if (k.size() < 8) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+          head &= (uint64_t{1} << (8 * k.size())) - 1;  // the key's bytes are the low ones
+#else
+          head &= k.empty() ? 0 : ~uint64_t{0} << (8 * (8 - k.size()));
+#endif
+        } else std::memcpy(&tail, k.data() + k.size() - 8, 8);
         const uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ k.size();
         hashes[a] = h;
         for (size_t b = 0; b < a; ++b)
@@ -700,7 +754,10 @@ bool HasDuplicateKeys(FlatDoc& d) {
 bool ParseFlat(std::string_view text, FlatDoc& d) {
   d.nodes.clear();
   d.open.clear();
-  d.buf.assign(text);  // NUL-terminated by std::string; the text holds no NUL (checked before)
+  // NUL-terminated by std::string; the text holds no NUL (checked before). 16 bytes more are allocated,
+  // for HasDuplicateKeys' 8-byte loads at the start of short keys.
+  if (d.buf.capacity() < text.size() + 16) d.buf.reserve(text.size() + 16);
+  d.buf.assign(text);
   rapidjson::InsituStringStream is(d.buf.data());
   FlatBuilder b(d, text.find('\\') != std::string_view::npos);
   rapidjson::Reader reader;

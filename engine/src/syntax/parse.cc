@@ -82,9 +82,84 @@ class FoldingInputStream final : public antlr4::ANTLRInputStream {
     return known == 1;
   }
 };
+// The lexer's simulator with two changes to how it caches DFA edges (issue 12: lexing was over half of
+// loading the shipped rules from source):
+//  - Edges on every character are kept, not only on those below 128. ANTLR 4.9's C++ runtime stores a
+//    DFA state's edges in a hash map (the 128 limit is inherited from Java's arrays), so nothing is gained
+//    by the limit; without it, each character that FoldingInputStream cannot fold (the CJK characters of
+//    keywords, such as 的 日 年 条, and every other one in the same text) was matched by simulating the
+//    ATN again, at each occurrence. An edge is a function of the state and the character (no predicates
+//    in this grammar), which is exactly why ANTLR caches it at all.
+//  - A small per-thread table in front of the shared edge maps: each look-up there takes ANTLR's
+//    process-wide read lock (`_edgeLock`), which two parsing threads contend for. DFA states are never
+//    freed while the process runs (the DFA is the generated lexer's static), so a cached pointer stays valid.
+// The tokens are the same as with ANTLR's simulator: only where they are remembered changes.
+class CachingLexerSimulator final : public antlr4::atn::LexerATNSimulator {
+ public:
+  CachingLexerSimulator(antlr4::Lexer* recog, antlr4::atn::LexerATNSimulator& base)
+      : LexerATNSimulator(recog, base.atn, base._decisionToDFA, SharedContextCache()) {}
+
+  // Replaces the lexer's own simulator (built by the generated constructor) with this one; ANTLR 4.9's
+  // setInterpreter deletes the one it replaces.
+  static void Install(antlr4::Lexer& lexer) {
+    auto* old = lexer.getInterpreter<antlr4::atn::LexerATNSimulator>();
+    lexer.setInterpreter(new CachingLexerSimulator(&lexer, *old));
+  }
+
+ protected:
+  using LexerATNSimulator::addDFAEdge;
+
+  antlr4::dfa::DFAState* getExistingTargetState(antlr4::dfa::DFAState* s, size_t t) override {
+    if (t == antlr4::Token::EOF) return nullptr;
+    thread_local std::unique_ptr<Slot[]> table;
+    if (!table) table = std::make_unique<Slot[]>(kSlots);
+    Slot& slot = table[(reinterpret_cast<uintptr_t>(s) / sizeof(void*) * 31 + t) & (kSlots - 1)];
+    if (slot.from == s && slot.t == t) return slot.to;
+    antlr4::dfa::DFAState* to = nullptr;
+    _edgeLock.readLock();
+    auto it = s->edges.find(t);
+    if (it != s->edges.end()) to = it->second;
+    _edgeLock.readUnlock();
+    if (to) slot = Slot{s, t, to};
+    return to;
+  }
+
+  void addDFAEdge(antlr4::dfa::DFAState* p, size_t t, antlr4::dfa::DFAState* q) override {
+    if (t == antlr4::Token::EOF) return;
+    // Edges on characters ≥ 128 are bounded for the process (a server or language server lexes for
+    // a long time, and text can hold any of a million code points): past the bound, such characters are
+    // simulated each time, as ANTLR does. ~100 bytes an edge: at most a few MB.
+    if (t > MAX_DFA_EDGE && wide_edges_.fetch_add(1, std::memory_order_relaxed) >= kMaxWideEdges) return;
+    _edgeLock.writeLock();
+    p->edges[t] = q;
+    _edgeLock.writeUnlock();
+  }
+
+ private:
+  struct Slot {
+    antlr4::dfa::DFAState* from = nullptr;
+    size_t t = 0;
+    antlr4::dfa::DFAState* to = nullptr;
+  };
+  static constexpr size_t kSlots = 4096;  // 96 KB per thread that lexes
+  static constexpr size_t kMaxWideEdges = 50000;
+  static inline std::atomic<size_t> wide_edges_{0};
+
+  // The lexer simulator does not use the context cache (it is for the parser's full-context prediction),
+  // but the base class needs one.
+  static antlr4::atn::PredictionContextCache& SharedContextCache() {
+    static antlr4::atn::PredictionContextCache cache;
+    return cache;
+  }
+};
+
 using diag::Code;
 
 constexpr int kMaxNesting = 200;
+
+// Set by tests only (UseAntlrTextForTests): the AST builder takes names and literals from ANTLR's
+// getText() instead of the file's bytes, to show that both give the same AST.
+std::atomic<bool> g_antlr_text{false};
 
 // Chinese spellings of hard keywords, longest first, for the "put a space after it" diagnostic.
 const char* const kZhKeywords[] = {"规则集", "并且", "或者", "可以", "豁免", "例外", "属于", "存在", "测试",
@@ -116,6 +191,7 @@ std::vector<T*> Kids(antlr4::ParserRuleContext* c) {
 struct Offsets {
   const std::vector<uint32_t>* byte_of_cp = nullptr;  // the whole file's map, with one entry past the end
   size_t base = 0;
+  const std::string* text = nullptr;  // the whole (prepared) file that the byte offsets index
   uint32_t Byte(size_t cp) const {
     cp += base;
     return cp < byte_of_cp->size() ? (*byte_of_cp)[cp] : byte_of_cp->back();
@@ -257,15 +333,45 @@ class Builder {
   Span SpanOf(antlr4::ParserRuleContext* c) const { return c ? SpanOf(c->getStart(), c->getStop()) : Span{}; }
   Span SpanOf(antlr4::tree::TerminalNode* t) const { return t ? SpanOf(t->getSymbol(), t->getSymbol()) : Span{}; }
 
-  ast::Name NameOf(P::IdentContext* c) const { return c ? ast::Name{c->getText(), SpanOf(c)} : ast::Name{}; }
-  ast::Name NameOf(antlr4::tree::TerminalNode* t) const { return t ? ast::Name{t->getText(), SpanOf(t)} : ast::Name{}; }
+  // What ANTLR's getText() returns — a token's characters; a rule's: its tokens' texts run together —
+  // cut from the file's bytes. ANTLR's builds each token's text from the UTF-32 copy of the input, and a
+  // rule's through a std::stringstream (a locale set up per call): ~9 % of loading the shipped rules.
+  std::string Text(antlr4::Token* tok) const {
+    if (g_antlr_text || !off_.text || tok->getType() == antlr4::Token::EOF || tok->getStopIndex() < tok->getStartIndex())
+      return tok->getText();
+    const uint32_t b = off_.Byte(tok->getStartIndex()), e = off_.Byte(tok->getStopIndex() + 1);
+    return off_.text->substr(b, e - b);
+  }
+  std::string Text(antlr4::tree::TerminalNode* t) const { return Text(t->getSymbol()); }
+  std::string Text(antlr4::ParserRuleContext* c) const {
+    if (g_antlr_text) return c->getText();
+    std::string s;
+    AppendText(c, s);
+    return s;
+  }
+  void AppendText(antlr4::tree::ParseTree* t, std::string& s) const {
+    if (&typeid(*t) == &typeid(antlr4::tree::TerminalNodeImpl)) {
+      // ParseTree is a non-virtual base of TerminalNode (TerminalNodeImpl's only path to it): a static
+      // downcast to TerminalNode is exact, without dynamic_cast's walk of the hierarchy.
+      s += Text(static_cast<antlr4::tree::TerminalNode*>(t)->getSymbol());
+      return;
+    }
+    if (dynamic_cast<antlr4::tree::TerminalNode*>(t)) {  // an error node: not in a tree that is built
+      s += t->getText();
+      return;
+    }
+    for (auto* child : t->children) AppendText(child, s);
+  }
+
+  ast::Name NameOf(P::IdentContext* c) const { return c ? ast::Name{Text(c), SpanOf(c)} : ast::Name{}; }
+  ast::Name NameOf(antlr4::tree::TerminalNode* t) const { return t ? ast::Name{Text(t), SpanOf(t)} : ast::Name{}; }
 
   std::string QName(P::QnameContext* q) const {
     std::string s;
     if (!q) return s;
     for (auto* i : Kids<P::IdentContext>(q)) {
       if (!s.empty()) s += ".";
-      s += i->getText();
+      s += Text(i);
     }
     return s;
   }
@@ -273,12 +379,12 @@ class Builder {
   std::optional<int64_t> Int(antlr4::tree::TerminalNode* t) {
     if (!t) return std::nullopt;
     std::string digits;
-    for (char c : t->getText())
+    for (char c : Text(t))
       if (c != '_') digits += c;
     int64_t v = 0;
     auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
     if (ec != std::errc() || p != digits.data() + digits.size()) {
-      sink_.Report(Code::LG1005, SpanOf(t), {{"text", t->getText()}});
+      sink_.Report(Code::LG1005, SpanOf(t), {{"text", Text(t)}});
       return std::nullopt;
     }
     return v;
@@ -286,7 +392,7 @@ class Builder {
 
   std::optional<int64_t> DecimalMillionths(antlr4::tree::TerminalNode* t) {
     std::string s;
-    for (char c : t->getText())
+    for (char c : Text(t))
       if (c != '_') s += c;
     size_t dot = s.find('.');
     std::string ip = s.substr(0, dot), fp = s.substr(dot + 1);
@@ -298,7 +404,7 @@ class Builder {
     int64_t out;
     if (r1.ec != std::errc() || r2.ec != std::errc() || __builtin_mul_overflow(a, 1000000, &out) ||
         __builtin_add_overflow(out, b, &out)) {
-      sink_.Report(Code::LG1005, SpanOf(t), {{"text", t->getText()}});
+      sink_.Report(Code::LG1005, SpanOf(t), {{"text", Text(t)}});
       return std::nullopt;
     }
     return out;
@@ -306,15 +412,15 @@ class Builder {
 
   std::optional<int32_t> Date(antlr4::tree::TerminalNode* t) {
     if (!t) return std::nullopt;
-    auto d = ParseDate(t->getText());
-    if (!d) sink_.Report(Code::LG1006, SpanOf(t), {{"text", t->getText()}});
+    auto d = ParseDate(Text(t));
+    if (!d) sink_.Report(Code::LG1006, SpanOf(t), {{"text", Text(t)}});
     return d;
   }
 
   // Removes the quotes (ASCII or full-width) and resolves escapes.
   std::string Str(antlr4::tree::TerminalNode* t) {
     if (!t) return {};
-    const std::string raw = t->getText();
+    const std::string raw = Text(t);
     auto first_len = [&]() -> size_t { return raw[0] == '"' ? 1 : 3; };
     size_t open = first_len();
     size_t close = raw.back() == '"' ? 1 : 3;
@@ -359,7 +465,7 @@ class Builder {
 
   std::vector<ast::LocalisedText> Texts(const std::vector<P::LocalisedTextContext*>& v) {
     std::vector<ast::LocalisedText> out;
-    for (auto* t : v) out.push_back({t->ident()->getText(), Str(t->STRING()), SpanOf(t)});
+    for (auto* t : v) out.push_back({Text(t->ident()), Str(t->STRING()), SpanOf(t)});
     return out;
   }
 
@@ -419,7 +525,7 @@ class Builder {
     ast::ExprPtr e;
     if (c->cmpOp()) {
       e = Make(ast::ExprKind::Cmp, SpanOf(c));
-      e->op = c->cmpOp()->getText();
+      e->op = Text(c->cmpOp());
     } else {
       e = Make(c->NOT() ? ast::ExprKind::NotIn : ast::ExprKind::In, SpanOf(c));
     }
@@ -469,7 +575,7 @@ class Builder {
     if (auto* p = As<P::PParenContext>(c)) return Expr(p->expr());
     if (auto* p = As<P::PSomeContext>(c)) {
       auto e = Make(ast::ExprKind::Some, SpanOf(c));
-      e->name = p->ident() ? p->ident()->getText() : "";
+      e->name = p->ident() ? Text(p->ident()) : "";
       e->path.push_back(NameOf(p->ident()));
       e->kids.push_back(PathExpr(p->path()));
       e->kids.push_back(Not(p->notExpr()));
@@ -477,12 +583,12 @@ class Builder {
     }
     if (auto* p = As<P::PCallContext>(c)) {
       auto e = Make(ast::ExprKind::Call, SpanOf(c));
-      e->name = p->ident() ? p->ident()->getText() : "";
+      e->name = p->ident() ? Text(p->ident()) : "";
       e->path.push_back(NameOf(p->ident()));
       for (auto* a : p->arg()) {
         if (auto* s = As<P::ArgSinceContext>(a)) {
           auto w = Make(ast::ExprKind::Since, SpanOf(a));
-          w->name = s->ident() ? s->ident()->getText() : "";
+          w->name = s->ident() ? Text(s->ident()) : "";
           e->kids.push_back(std::move(w));
         } else if (auto* l = As<P::ArgLastContext>(a)) {
           auto w = Make(ast::ExprKind::Last, SpanOf(a));
@@ -513,7 +619,7 @@ class Builder {
     ast::Duration d;
     if (!c) return d;
     d.n = Int(c->INT()).value_or(0);
-    d.unit = c->unit() ? c->unit()->getText() : "";
+    d.unit = c->unit() ? Text(c->unit()) : "";
     // Chinese unit spellings are the same units.
     if (d.unit == "工作日") d.unit = "working_days";
     else if (d.unit == "日") d.unit = "days";
@@ -533,7 +639,7 @@ class Builder {
         e->kind = ast::ExprKind::Decimal;
         e->percent = true;
         if (__builtin_mul_overflow(e->ival, 1000000, &e->ival)) {
-          sink_.Report(Code::LG1005, s, {{"text", l->INT()->getText()}});
+          sink_.Report(Code::LG1005, s, {{"text", Text(l->INT())}});
           e->ival = 0;
         }
       }
@@ -562,7 +668,7 @@ class Builder {
     }
     if (auto* l = As<P::LitJurisdictionContext>(c)) {
       auto e = Make(ast::ExprKind::Jurisdiction, s);
-      e->text = l->JCODE()->getText();
+      e->text = Text(l->JCODE());
       return e;
     }
     if (auto* l = As<P::LitDurationContext>(c)) {
@@ -584,7 +690,7 @@ class Builder {
     for (auto* fld : c->rulesetField()) {
       if (auto* x = As<P::RsTitleContext>(fld)) { Once(seen, "title", fld); r.title = Texts(x->localisedText()); }
       else if (auto* x = As<P::RsAuthorityContext>(fld)) { Once(seen, "authority", fld); r.authority = ast::Name{QName(x->qname()), SpanOf(x->qname())}; }
-      else if (auto* x = As<P::RsJurisdictionContext>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{x->jurisdictionRef()->getText(), SpanOf(x->jurisdictionRef())}; }
+      else if (auto* x = As<P::RsJurisdictionContext>(fld)) { Once(seen, "jurisdiction", fld); r.jurisdiction = ast::Name{Text(x->jurisdictionRef()), SpanOf(x->jurisdictionRef())}; }
       else if (auto* x = As<P::RsForceContext>(fld)) { Once(seen, "force", fld); r.force = NameOf(x->ident()); }
       else if (auto* x = As<P::RsCalendarContext>(fld)) { Once(seen, "counted_on", fld); r.calendar = NameOf(x->ident()); }
       else if (auto* x = As<P::RsEffectiveContext>(fld)) { Once(seen, "effective", fld); r.effective = Date(x->DATE()); r.effective_span = SpanOf(x->DATE()); }
@@ -629,7 +735,7 @@ class Builder {
         ct.instrument = Str(x->STRING());
         for (auto* part : x->citePart()) {
           std::string kind = part->ART() ? "art" : part->PARA() ? "para" : "item";
-          ct.parts.push_back({kind, part->citeNumber() ? part->citeNumber()->getText() : ""});
+          ct.parts.push_back({kind, part->citeNumber() ? Text(part->citeNumber()) : ""});
         }
         r.cite = std::move(ct);
       } else if (auto* x = As<P::ClCiteInstrumentOnlyContext>(cl)) {
@@ -710,15 +816,15 @@ class Builder {
       return v->MINUS() ? -*n : *n;
     }
     if (auto* v = As<P::VDecimalContext>(c)) {
-      double d = std::strtod(v->DECIMAL()->getText().c_str(), nullptr);
+      double d = std::strtod(Text(v->DECIMAL()).c_str(), nullptr);
       return v->MINUS() ? -d : d;
     }
     if (auto* v = As<P::VStringContext>(c)) return Str(v->STRING());
-    if (auto* v = As<P::VDateContext>(c)) return v->DATE()->getText();
+    if (auto* v = As<P::VDateContext>(c)) return Text(v->DATE());
     if (auto* v = As<P::VBoolContext>(c)) return v->TRUE() != nullptr;
     if (As<P::VNullContext>(c)) return nullptr;
-    if (auto* v = As<P::VJurisdictionContext>(c)) return v->JCODE()->getText();
-    if (auto* v = As<P::VIdentContext>(c)) return v->ident()->getText();
+    if (auto* v = As<P::VJurisdictionContext>(c)) return Text(v->JCODE());
+    if (auto* v = As<P::VIdentContext>(c)) return Text(v->ident());
     return nullptr;
   }
 
@@ -726,7 +832,7 @@ class Builder {
     auto obj = nlohmann::ordered_json::object();
     if (!c) return obj;
     for (auto* m : c->member()) {
-      std::string key = m->ident() ? m->ident()->getText() : "";
+      std::string key = m->ident() ? Text(m->ident()) : "";
       obj[key] = Value(m->value(), depth);
     }
     return obj;
@@ -743,9 +849,9 @@ class Builder {
         ast::Expectation e;
         auto* ex = x->expectation();
         e.span = SpanOf(ex);
-        if (auto* v = As<P::ExVerdictContext>(ex)) { e.kind = ast::Expectation::Verdict; e.word = v->ident()->getText(); }
-        else if (auto* v = As<P::ExRequiresContext>(ex)) { e.kind = ast::Expectation::Requires; e.word = v->ident()->getText(); }
-        else if (auto* v = As<P::ExNotRequiresContext>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = v->ident()->getText(); }
+        if (auto* v = As<P::ExVerdictContext>(ex)) { e.kind = ast::Expectation::Verdict; e.word = Text(v->ident()); }
+        else if (auto* v = As<P::ExRequiresContext>(ex)) { e.kind = ast::Expectation::Requires; e.word = Text(v->ident()); }
+        else if (auto* v = As<P::ExNotRequiresContext>(ex)) { e.kind = ast::Expectation::NotRequires; e.word = Text(v->ident()); }
         else if (auto* v = As<P::ExFiresContext>(ex)) { e.kind = ast::Expectation::Fires; e.rule = Ref(v->ruleRef()); }
         else if (auto* v = As<P::ExNotFiresContext>(ex)) { e.kind = ast::Expectation::NotFires; e.rule = Ref(v->ruleRef()); }
         else if (auto* v = As<P::ExExemptedContext>(ex)) { e.kind = ast::Expectation::Exempted; e.rule = Ref(v->ruleRef()); }
@@ -754,7 +860,7 @@ class Builder {
           for (auto* i : v->path()->ident()) e.path.push_back(NameOf(i));
         } else if (auto* v = As<P::ExDueContext>(ex)) {
           e.kind = ast::Expectation::Due;
-          e.word = v->ident()->getText();
+          e.word = Text(v->ident());
           e.date = Date(v->DATE()).value_or(0);
         }
         t.expects.push_back(std::move(e));
@@ -816,8 +922,8 @@ class Builder {
       ast::JurisdictionDecl j;
       j.span = SpanOf(c);
       auto refs = c->jurisdictionRef();
-      if (!refs.empty()) j.code = {refs[0]->getText(), SpanOf(refs[0])};
-      if (refs.size() > 1) j.parent = ast::Name{refs[1]->getText(), SpanOf(refs[1])};
+      if (!refs.empty()) j.code = {Text(refs[0]), SpanOf(refs[0])};
+      if (refs.size() > 1) j.parent = ast::Name{Text(refs[1]), SpanOf(refs[1])};
       j.names = Texts(c->localisedText());
       f.jurisdictions.push_back(std::move(j));
     } else if (auto* c = it->groupDecl()) {
@@ -827,7 +933,7 @@ class Builder {
       g.names = Texts(c->localisedText());
       for (auto* m : c->groupMember()) {
         ast::GroupMember gm;
-        gm.ref = {m->jurisdictionRef()->getText(), SpanOf(m->jurisdictionRef())};
+        gm.ref = {Text(m->jurisdictionRef()), SpanOf(m->jurisdictionRef())};
         if (m->FROM()) gm.from = Date(m->DATE(0));
         if (m->UNTIL()) gm.until = Date(m->DATE(m->FROM() ? 1 : 0));
         if (m->NOTE()) gm.note = Str(m->STRING());
@@ -1009,10 +1115,11 @@ bool Prepare(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& si
 // The reference path: the whole file in one lexer and parser, every syntax error reported.
 void ParseWhole(const std::string& text, const std::vector<uint32_t>& byte_of_cp, uint32_t file_id,
                 diag::DiagnosticSink& sink, ast::File& file) {
-  Offsets off{&byte_of_cp, 0};
+  Offsets off{&byte_of_cp, 0, &text};
   try {
     FoldingInputStream input(text);
     LexgateLexer lexer(&input);
+    CachingLexerSimulator::Install(lexer);
     lexer.removeErrorListeners();
     antlr4::CommonTokenStream tokens(&lexer);
     tokens.fill();
@@ -1154,9 +1261,10 @@ void ParsePiece(const Prepared& f, Piece& p) {
   try {
     const size_t cp_base = static_cast<size_t>(std::lower_bound(f.byte_of_cp.begin(), f.byte_of_cp.end(), p.begin) -
                                                f.byte_of_cp.begin());
-    Offsets off{&f.byte_of_cp, cp_base};
+    Offsets off{&f.byte_of_cp, cp_base, &f.text};
     FoldingInputStream input(f.text.substr(p.begin, p.end - p.begin));
     LexgateLexer lexer(&input);
+    CachingLexerSimulator::Install(lexer);
     lexer.removeErrorListeners();
     lexer.setLine(p.line);
     lexer.setCharPositionInLine(0);
@@ -1229,6 +1337,28 @@ void ForEach(size_t n, unsigned threads, F fn) {
 }
 
 }  // namespace
+
+void UseAntlrTextForTests(bool on) { g_antlr_text = on; }
+
+std::string ParserRuntimeVersion() { return antlr4::RuntimeMetaData::VERSION; }
+const void* ParserRuntimeAnchor() { return &antlr4::RuntimeMetaData::VERSION; }
+
+std::string DumpTokens(const std::string& text, bool caching) try {
+  FoldingInputStream input(text);
+  LexgateLexer lexer(&input);
+  if (caching) CachingLexerSimulator::Install(lexer);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  std::string out;
+  for (const antlr4::Token* t : tokens.getTokens())
+    out += std::to_string(t->getType()) + " " + std::to_string(t->getStartIndex()) + " " + std::to_string(t->getStopIndex()) +
+           " " + std::to_string(t->getLine()) + " " + std::to_string(t->getCharPositionInLine()) + " " +
+           std::to_string(t->getChannel()) + "\n";
+  return out;
+} catch (const std::exception& e) {
+  return std::string("exception: ") + e.what();  // not UTF-8 (Parse refuses such a file before lexing)
+}
 
 std::unique_ptr<ast::File> Parse(const SourceManager& sm, uint32_t file_id, diag::DiagnosticSink& sink) {
   auto file = std::make_unique<ast::File>();

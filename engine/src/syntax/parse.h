@@ -29,6 +29,7 @@
 // Measurements: bench/README.md, "Session 4: loading from source".
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/source.h"
@@ -54,5 +55,18 @@ struct ParseOptions {
 // Parse() of each file in order, with the diagnostics in the same order as calling Parse() file by file.
 std::vector<std::unique_ptr<ast::File>> ParseFiles(const SourceManager& sm, const std::vector<uint32_t>& ids,
                                                    diag::DiagnosticSink& sink, const ParseOptions& options = {});
+
+// The ANTLR runtime's version ("4.9"), and the address of an object inside the runtime library (whose
+// build id tells one build of the library from another): part of the compiled-rules cache's key.
+std::string ParserRuntimeVersion();
+const void* ParserRuntimeAnchor();
+
+// For tests (tests/unit/lexer_cache_test.cc): the tokens of `text`, one "type start stop line col channel"
+// line each (or the exception the lexer threw), as Parse's lexer reads them (caching = true: the simulator that caches DFA edges on every
+// character, see parse.cc) or as ANTLR's own lexer simulator does (false).
+std::string DumpTokens(const std::string& text, bool caching);
+// For tests: while on, the AST builder takes names and literals from ANTLR's getText() (the old way)
+// instead of cutting them from the file's bytes; both must build the same AST.
+void UseAntlrTextForTests(bool on);
 
 }  // namespace lexgate::syntax

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "check/project.h"
+#include "ir/workdays.h"
 
 namespace lexgate::ir {
 
@@ -188,6 +189,10 @@ struct Program {
   // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
   // ascending order touches rules in ascending order).
   bool rulesets_in_rule_order = true;
+  // Per calendar (project->calendars), its working days as a table, so that Evaluate computes a due
+  // date in constant time (ir/workdays.h); calendar_none for rulesets without a calendar.
+  std::vector<WorkdayTable> calendar_days;
+  WorkdayTable calendar_none;
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };

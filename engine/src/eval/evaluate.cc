@@ -825,25 +825,76 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
   }
 }
 
-// Step 4 of Core: nothing is governed unless two live rules of different rulesets share a legal order
-// (the common case: one ruleset, or one per legal order); up to 8 distinct rulesets are checked
-// pairwise, more go through the general scan.
+inline bool ShareAction(const ir::Program& prog, int a, int b) {
+  const int32_t* act = prog.rule_actions.data();
+  const uint32_t* begin = prog.rule_actions_begin.data();
+  for (uint32_t k = begin[a]; k < begin[a + 1]; ++k)
+    for (uint32_t j = begin[b]; j < begin[b + 1]; ++j)
+      if (act[k] == act[j]) return true;
+  return false;
+}
+
+// Step 4 of Core and DecideCore: nothing is governed unless two live rules of different rulesets share a
+// legal order (the common case: one ruleset, or one per legal order). A case's few live rules (up to
+// kPrecedenceScan, of up to 8 rulesets) are settled here: each pair of their rulesets is ranked once,
+// then each rule takes the first live rule surely in effect of a ruleset that outranks its own and
+// shares one of its actions, as Precedence does. More rules or rulesets go through Precedence.
 void SettlePrecedence(const ir::Program& prog, Scratch& s) {
-  int distinct[8];
-  int n_distinct = 0;
-  bool precedence = false;
-  for (int r : s.live) {
-    const int rs = prog.rule_ruleset[r];
-    bool seen = false;
-    for (int k = 0; k < n_distinct && !seen; ++k) seen = distinct[k] == rs;
-    if (seen) continue;
-    if (n_distinct == 8) { precedence = true; break; }
-    for (int k = 0; k < n_distinct && !precedence; ++k)
-      precedence = prog.ruleset_legal_order[distinct[k]] == prog.ruleset_legal_order[rs];
-    if (precedence) break;
-    distinct[n_distinct++] = rs;
+  const size_t n = s.live.size();
+  if (n < 2) return;
+  constexpr int kMaxRulesets = 8;
+  int32_t rs_of[kMaxRulesets];
+  uint8_t at[kPrecedenceScan];  // s.live[i] is a rule of rs_of[at[i]]
+  int n_rs = 0;
+  bool shared = false;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t rs = prog.rule_ruleset[s.live[i]];
+    int k = 0;
+    while (k < n_rs && rs_of[k] != rs) ++k;
+    if (k == n_rs) {
+      if (n_rs == kMaxRulesets) {  // many rulesets: the general pass
+        Precedence(prog, s);
+        return;
+      }
+      for (int j = 0; j < n_rs && !shared; ++j)
+        shared = prog.ruleset_legal_order[rs_of[j]] == prog.ruleset_legal_order[rs];
+      rs_of[n_rs++] = rs;
+    }
+    if (i < kPrecedenceScan) at[i] = static_cast<uint8_t>(k);
   }
-  if (precedence) Precedence(prog, s);
+  if (!shared) return;
+  if (n > kPrecedenceScan) {
+    Precedence(prog, s);
+    return;
+  }
+  uint8_t why[kMaxRulesets][kMaxRulesets];  // why[h][l]: rs_of[h]'s rules govern rs_of[l]'s, and why
+  bool governs[kMaxRulesets] = {}, governed[kMaxRulesets] = {};
+  for (int h = 0; h < n_rs; ++h)
+    for (int l = 0; l < n_rs; ++l) {
+      why[h][l] = h != l && prog.ruleset_legal_order[rs_of[h]] == prog.ruleset_legal_order[rs_of[l]]
+                      ? Outranks(prog, rs_of[h], rs_of[l])
+                      : 0;
+      governs[h] |= why[h][l] != 0;
+      governed[l] |= why[h][l] != 0;
+    }
+  // The live rules that may govern: surely in effect, of a ruleset that outranks another here.
+  uint8_t cand[kPrecedenceScan];
+  size_t n_cand = 0;
+  for (size_t j = 0; j < n; ++j)
+    if (governs[at[j]] && s.effect[s.live[j]] == Tri::True) cand[n_cand++] = static_cast<uint8_t>(j);
+  if (!n_cand) return;
+  for (size_t i = 0; i < n; ++i) {
+    if (!governed[at[i]]) continue;
+    const int lo = s.live[i];
+    for (size_t c = 0; c < n_cand; ++c) {
+      const size_t j = cand[c];
+      const uint8_t reason = why[at[j]][at[i]];
+      if (!reason || !ShareAction(prog, lo, s.live[j])) continue;
+      s.governed_by[lo] = s.live[j];
+      s.reason[lo] = reason;
+      break;
+    }
+  }
 }
 
 // Step 3 of Core for one touched rule: whether it is live (a finding), and its obligation's status.
@@ -1071,20 +1122,19 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   return Verdict::Permitted;
 }
 
-// The due date of each timing clause of live rule r into f.due (sized to the clauses), from its anchor:
-// a date of the case, or of the list element the rule's own `when` matched. Working days and the
-// rolling of calendar-day periods come from the program's table for the ruleset's calendar.
-void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, bool tables, Finding& f) {
+// The due date of each timing clause of live rule r into f.due, from its anchor: a date of the case, or
+// of the list element the rule's own `when` matched. Working days and the rolling of calendar-day
+// periods come from the program's table for the ruleset's calendar (ir::CompileDueDates), so neither
+// check::Rule nor the calendar's maps are read per case.
+void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, Finding& f) {
   const check::Project& p = *prog.project;
-  const auto& rule = p.rules[r];
-  const int cal_id = p.rulesets[rule.ruleset].calendar;
-  const check::Calendar* cal = cal_id >= 0 ? &p.calendars[cal_id] : nullptr;
-  const ir::WorkdayTable* days = !tables ? nullptr : cal_id >= 0 ? &prog.calendar_days[cal_id] : &prog.calendar_none;
+  const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
+  f.due.resize(end - begin);
   bool when_evaluated = false;
-  for (size_t ti = 0; ti < rule.timings.size(); ++ti) {
-    const auto& t = rule.timings[ti];
-    const ir::Anchor& an = prog.rule_anchors[r][ti];
-    std::optional<Due>& due = f.due[ti];
+  for (uint32_t k = begin; k < end; ++k) {
+    const ir::Program::TimingInfo& t = prog.rule_timings[k];
+    const ir::Anchor& an = t.anchor;
+    std::optional<Due>& due = f.due[k - begin];
     int32_t anchor = 0;
     if (an.root_slot >= 0) {
       const Val& v = c.slots[an.root_slot];
@@ -1092,8 +1142,9 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, bool ta
         due.reset();
         continue;
       }
-      anchor = prog.root.slots[an.root_slot].type.kind == TypeKind::Timestamp ? CivilDate(v.lo, cal)
-                                                                              : static_cast<int32_t>(v.lo);
+      anchor = prog.root.slots[an.root_slot].type.kind == TypeKind::Timestamp
+                   ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
+                   : static_cast<int32_t>(v.lo);
       if (!due) due.emplace();
       // an event keeps its name (before transfer); a field anchor shows the field
       due->anchor.assign(t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path);
@@ -1101,8 +1152,8 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, bool ta
       if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
         // Only a match made by this rule's own `when` counts: an earlier rule's may be left in the slot
         // (when this rule's `some` is unknown or false, it sets none).
-        for (const ir::Anchor& other : prog.rule_anchors[r])
-          if (other.list_slot >= 0) m.ForgetMatch(other.list_slot);
+        for (uint32_t j = begin; j < end; ++j)
+          if (prog.rule_timings[j].anchor.list_slot >= 0) m.ForgetMatch(prog.rule_timings[j].anchor.list_slot);
         m.Eval(prog.rule_when[r]);
         when_evaluated = true;
       }
@@ -1118,8 +1169,9 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, bool ta
         continue;
       }
       const auto& layout = prog.elements.at(prog.root.slots[an.list_slot].elem_record);
-      anchor = layout.slots[an.elem_slot].type.kind == TypeKind::Timestamp ? CivilDate(v.lo, cal)
-                                                                          : static_cast<int32_t>(v.lo);
+      anchor = layout.slots[an.elem_slot].type.kind == TypeKind::Timestamp
+                   ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
+                   : static_cast<int32_t>(v.lo);
       if (!due) due.emplace();
       due->anchor.assign(prog.root.slots[an.list_slot].path).append("[");
       AppendInt(due->anchor, idx);
@@ -1129,19 +1181,16 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, bool ta
       continue;
     }
     std::vector<int>& years = due->unpublished_years;
+    const ir::WorkdayTable& days = t.calendar >= 0 ? prog.calendar_days[t.calendar] : prog.calendar_none;
     if (t.kind == ast::Timing::Before) {
       due->date = anchor;  // before the event: its date is the due date
       years.clear();
-    } else if (days) {
-      due->date = t.kind == ast::Timing::Within ? days->AddPeriod(anchor, t.n, t.unit, t.roll, years)
-                  : t.unit == "working_days"     ? days->SubtractWorkingDays(anchor, t.n, years)
-                                                 : days->AddPeriod(anchor, -t.n, t.unit, true, years);
-    } else {  // a Program built without its tables
-      time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, anchor, t.n, t.unit, t.roll)
-                         : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, anchor, t.n)
-                                                        : time::AddPeriod(cal, anchor, -t.n, t.unit);
-      due->date = dd.due;
-      years.assign(dd.unpublished_years.begin(), dd.unpublished_years.end());
+    } else if (t.kind == ast::Timing::Within) {
+      due->date = days.AddPeriod(anchor, t.n, t.unit, t.roll, years);
+    } else if (t.unit == ir::PeriodUnit::WorkingDays) {  // before DATE - N working_days
+      due->date = days.SubtractWorkingDays(anchor, t.n, years);
+    } else {
+      due->date = days.AddPeriod(anchor, -t.n, t.unit, true, years);
     }
   }
 }
@@ -1172,17 +1221,17 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   d.overridden.clear();
   Machine m(prog, c, d.as_of, s.match_of_list);
   d.verdict = Core(prog, c, d.as_of, m, s);
+  // Every ruleset's state: out of force, else not applicable unless this case tested it (s.rs_order) and
+  // it applies or may.
   d.rulesets.resize(p.rulesets.size());
   for (size_t i = 0; i < p.rulesets.size(); ++i) {
     const auto [effective, expires] = prog.ruleset_in_force[i];
-    RulesetUse& use = d.rulesets[i];
-    use.ruleset = static_cast<int>(i);
-    use.state = d.as_of < effective                  ? RulesetState::NotInForce
-                : d.as_of > expires                  ? RulesetState::Expired
-                : s.rs_applies[i] == Tri::False      ? RulesetState::NotApplicable
-                : s.rs_applies[i] == Tri::Unknown    ? RulesetState::Unknown
-                                                     : RulesetState::Applied;
+    d.rulesets[i] = {static_cast<int>(i), d.as_of < effective ? RulesetState::NotInForce
+                                          : d.as_of > expires ? RulesetState::Expired
+                                                              : RulesetState::NotApplicable};
   }
+  for (int32_t i : s.rs_order)
+    if (s.rs_applies[i] != Tri::False) d.rulesets[i].state = s.rs_applies[i] == Tri::Unknown ? RulesetState::Unknown : RulesetState::Applied;
   const auto& rs_applies = s.rs_applies;
   const auto& cond = s.cond;
   const auto& effect = s.effect;
@@ -1198,10 +1247,8 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
 
   // 3. Findings, in rule order: the live rules. Each reuses an earlier case's Finding (and its strings
   // and vectors) where there is one.
-  const bool tables = prog.calendar_days.size() == p.calendars.size();
   size_t n_findings = 0;
   for (int r : s.live) {
-    const auto& rule = p.rules[r];
     if (n_findings == d.findings.size()) d.findings.emplace_back();
     Finding& f = d.findings[n_findings++];
     f.rule = static_cast<int>(r);
@@ -1220,8 +1267,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       m.Eval(prog.rule_satisfied[r]);  // re-run to learn which element satisfied it
       m.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
     }
-    f.due.resize(rule.timings.size());
-    if (!rule.timings.empty()) DueDates(prog, c, m, r, tables, f);
+    DueDates(prog, c, m, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
   }
   d.findings.resize(n_findings);

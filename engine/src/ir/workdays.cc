@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/date.h"
+#include "ir/program.h"
 
 namespace lexgate::ir {
 
@@ -14,6 +15,13 @@ constexpr int kYearsBefore = 1;
 constexpr int kYearsAfter = 10;
 constexpr int64_t kMaxPeriod = 100000;  // calendar.cc's bound: no deadline is three centuries long
 }  // namespace
+
+PeriodUnit PeriodUnitOf(const std::string& unit) {
+  return unit == "working_days" ? PeriodUnit::WorkingDays
+         : unit == "days"       ? PeriodUnit::Days
+         : unit == "months"     ? PeriodUnit::Months
+                                : PeriodUnit::Years;  // as calendar.cc reads any other unit
+}
 
 WorkdayTable::WorkdayTable(const check::Calendar* cal) : cal_(cal) {
   if (!cal) return;
@@ -79,10 +87,10 @@ bool WorkdayTable::IsWorking(int32_t day) const {
   return WorkingSlow(day);
 }
 
-int32_t WorkdayTable::AddPeriod(int32_t from, int64_t n, const std::string& unit, bool roll,
+int32_t WorkdayTable::AddPeriod(int32_t from, int64_t n, PeriodUnit unit, bool roll,
                                 std::vector<int>& unpublished) const {
   if (n > kMaxPeriod) n = kMaxPeriod;
-  if (unit == "working_days") {
+  if (unit == PeriodUnit::WorkingDays) {
     if (n <= 0) {
       unpublished.clear();
       return from;
@@ -100,9 +108,9 @@ int32_t WorkdayTable::AddPeriod(int32_t from, int64_t n, const std::string& unit
     Unpublished(from + 1, d, unpublished);
     return d;
   }
-  int32_t d = unit == "days" ? from + static_cast<int32_t>(n)
-            : unit == "months" ? AddMonths(from, static_cast<int>(n))
-                               : AddMonths(from, static_cast<int>(n * 12));
+  int32_t d = unit == PeriodUnit::Days     ? from + static_cast<int32_t>(n)
+            : unit == PeriodUnit::Months ? AddMonths(from, static_cast<int>(n))
+                                         : AddMonths(from, static_cast<int>(n * 12));
   if (!roll) {
     unpublished.clear();
     return d;
@@ -140,6 +148,31 @@ int32_t WorkdayTable::SubtractWorkingDays(int32_t date, int64_t n, std::vector<i
       if (IsWorking(--d)) ++counted;
   Unpublished(d, date - 1, unpublished);
   return d;
+}
+
+void CompileDueDates(Program& prog) {
+  const check::Project& p = *prog.project;
+  prog.calendar_days.clear();
+  for (const auto& cal : p.calendars) prog.calendar_days.emplace_back(&cal);
+  prog.rule_timing_begin.clear();
+  prog.rule_timings.clear();
+  for (size_t r = 0; r < p.rules.size(); ++r) {
+    prog.rule_timing_begin.push_back(static_cast<uint32_t>(prog.rule_timings.size()));
+    const check::Rule& rule = p.rules[r];
+    for (size_t ti = 0; ti < rule.timings.size(); ++ti) {
+      const check::Timing& t = rule.timings[ti];
+      Program::TimingInfo info;
+      info.kind = static_cast<uint8_t>(t.kind);
+      info.unit = PeriodUnitOf(t.unit);
+      info.roll = t.roll;
+      info.event = t.event;
+      info.n = t.n;
+      info.calendar = p.rulesets[rule.ruleset].calendar;
+      if (r < prog.rule_anchors.size() && ti < prog.rule_anchors[r].size()) info.anchor = prog.rule_anchors[r][ti];
+      prog.rule_timings.push_back(info);
+    }
+  }
+  prog.rule_timing_begin.push_back(static_cast<uint32_t>(prog.rule_timings.size()));
 }
 
 }  // namespace lexgate::ir

@@ -16,6 +16,12 @@
 
 namespace lexgate::ir {
 
+struct Program;
+
+// A period's unit (check::Timing::unit, a string there).
+enum class PeriodUnit : uint8_t { WorkingDays, Days, Months, Years };
+PeriodUnit PeriodUnitOf(const std::string& unit);
+
 class WorkdayTable {
  public:
   // cal may be null: weekends (Sat, Sun) only, as calendar.h reads a null calendar.
@@ -23,7 +29,10 @@ class WorkdayTable {
 
   // As AddPeriod(cal, from, n, unit, roll): the due date; `unpublished` gets the years counted on
   // weekends only, ascending (cleared first).
-  int32_t AddPeriod(int32_t from, int64_t n, const std::string& unit, bool roll, std::vector<int>& unpublished) const;
+  int32_t AddPeriod(int32_t from, int64_t n, const std::string& unit, bool roll, std::vector<int>& unpublished) const {
+    return AddPeriod(from, n, PeriodUnitOf(unit), roll, unpublished);
+  }
+  int32_t AddPeriod(int32_t from, int64_t n, PeriodUnit unit, bool roll, std::vector<int>& unpublished) const;
   // As SubtractWorkingDays(cal, date, n).
   int32_t SubtractWorkingDays(int32_t date, int64_t n, std::vector<int>& unpublished) const;
   // As time::IsWorkingDay (weekends only without a calendar).
@@ -42,5 +51,9 @@ class WorkdayTable {
   int first_year_ = 0;              // published_[y - first_year_] for the years of the table
   std::vector<uint8_t> published_;
 };
+
+// Fills the Program's due-date tables (calendar_days, rule_timing_begin, rule_timings; see program.h)
+// from its project and rule_anchors.
+void CompileDueDates(Program& prog);
 
 }  // namespace lexgate::ir

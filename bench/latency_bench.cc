@@ -115,7 +115,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no case read\n");
     return 65;
   }
-  std::fprintf(stderr, "%zu cases (%zu lines skipped), %d passes\n", cases.size(), skipped, passes);
+  std::fprintf(stderr, "%zu cases (%zu lines skipped), %d passes, %zu condition nodes\n", cases.size(), skipped, passes,
+               prog.nodes.size());
 
   long long clock_ns;
   {

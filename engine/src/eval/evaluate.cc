@@ -328,6 +328,19 @@ class Machine {
       tracer_->Leave(id, t == Tri::Unknown ? kU : B(t == Tri::True));
       return t;
     }
+    if (values_ && !bound_) {
+      Scratch::NodeValue& e = values_[static_cast<uint32_t>(id) % Scratch::kNodeValues];
+      if (e.node == id && e.epoch == values_epoch_) return ToTriV(e.value);
+      const Tri t = EvalTNode(id);
+      switch (prog_.nodes[id].op) {  // nodes whose value is the truth value itself (not a Slot's)
+        case NOp::Not: case NOp::And: case NOp::Or: case NOp::Cmp:
+        case NOp::InJuris: case NOp::InGroup: case NOp::InSet:
+          e = {id, values_epoch_, t == Tri::Unknown ? kU : B(t == Tri::True)};
+          break;
+        default: break;
+      }
+      return t;
+    }
     return EvalTNode(id);
   }
   Val Eval(int32_t id) {
@@ -337,7 +350,28 @@ class Machine {
       tracer_->Leave(id, v);
       return v;
     }
+    if (values_ && !bound_) {
+      Scratch::NodeValue& e = values_[static_cast<uint32_t>(id) % Scratch::kNodeValues];
+      if (e.node == id && e.epoch == values_epoch_) return e.value;
+      const Val v = EvalNode(id);
+      e = {id, values_epoch_, v};
+      return v;
+    }
     return EvalNode(id);
+  }
+
+  // From here on, remember the value of every node evaluated outside a `some` body (it depends only
+  // on the case), so that collecting missing facts, which asks for a node's value at each level of the
+  // tree, evaluates each node once. Element matches are then not recorded again: only for the last
+  // phase of Evaluate.
+  void RememberValues(Scratch& s) {
+    if (s.eval_values.empty()) s.eval_values.resize(Scratch::kNodeValues);
+    if (++s.eval_values_epoch == 0) {  // wrapped: no entry may match a new case by accident
+      std::fill(s.eval_values.begin(), s.eval_values.end(), Scratch::NodeValue{});
+      s.eval_values_epoch = 1;
+    }
+    values_ = s.eval_values.data();
+    values_epoch_ = s.eval_values_epoch;
   }
 
   // The condition at `id` as a truth value. Logic nodes are evaluated here without building Vals (the
@@ -470,6 +504,7 @@ class Machine {
         if (var >= kMaxVars) return kU;
         int saved = base_[var];
         Val result = B(false);
+        ++bound_;
         for (int64_t i = 0; i < list.hi; ++i) {
           base_[var] = static_cast<int>(list.lo + i * n.imm);
           Val v = Eval(k[1]);
@@ -483,6 +518,7 @@ class Machine {
           }
         }
         base_[var] = saved;
+        --bound_;
         if (result.lo) return result;
         return unknown ? kU : B(false);
       }
@@ -526,6 +562,7 @@ class Machine {
         static const std::string kUnnamed = "?";
         const std::string& list_path = prog_.nodes[k[0]].var < 0 ? prog_.root.slots[prog_.nodes[k[0]].slot].path : kUnnamed;
         elem_rec_[var] = ElemRecordOf(k[0]);
+        ++bound_;
         for (int64_t i = 0; i < list.hi; ++i) {
           base_[var] = static_cast<int>(list.lo + i * n.imm);
           std::string& path = elem_path_[var];
@@ -535,6 +572,7 @@ class Machine {
           if (!Eval(k[1]).known) Collect(k[1], out);
         }
         base_[var] = saved;
+        --bound_;
         elem_path_[var] = std::move(saved_path);
         return;
       }
@@ -610,6 +648,11 @@ class Machine {
   uint32_t* memo_stamp_ = nullptr;
   uint8_t* memo_value_ = nullptr;
   uint32_t memo_epoch_ = 0;
+  // RememberValues: node values of this case (entries of values_epoch_), and how many `some` bodies
+  // are being run (inside one, values depend on the element and are not remembered)
+  Scratch::NodeValue* values_ = nullptr;
+  uint32_t values_epoch_ = 0;
+  int bound_ = 0;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -1279,6 +1322,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
     // A condition's missing facts depend only on the case: each condition is collected once per case
     // (a ruleset's applicability is asked about for every finding of the ruleset), as root slots or
     // element paths (Scratch::Fact), and turned into text only when it becomes an entry.
+    m.RememberValues(s);
     s.eval_collected.clear();
     s.eval_facts.clear();
     s.eval_pool_used = 0;

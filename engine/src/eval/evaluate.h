@@ -176,7 +176,17 @@ struct Scratch {
   };
   std::vector<Collected> eval_collected;
   std::vector<Fact> eval_missing_fact;  // per entry of Decision::missing while it is built
-  std::vector<int> eval_unpublished;
+  // Node values while missing facts are collected (Machine::RememberValues): a direct-mapped cache by
+  // node index, an entry valid when its epoch is this case's (the epoch moves on with every case);
+  // allocated on first use, the same size whatever the program.
+  struct NodeValue {
+    int32_t node = -1;
+    uint32_t epoch = 0;
+    ir::Val value;
+  };
+  static constexpr uint32_t kNodeValues = 256;
+  std::vector<NodeValue> eval_values;
+  uint32_t eval_values_epoch = 0;
 };
 
 struct Outcome {

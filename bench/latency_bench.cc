@@ -10,7 +10,9 @@
 // as a case just read is (20,000 cases side by side do not fit in it, and a cache miss per fact is not
 // the engine's cost); the timer (steady_clock, read twice per call) costs ~20–30 ns, reported as `clock_ns`
 // and not subtracted.
-// Usage: latency_bench [cases.jsonl ...] [--passes N]      (LEXGATE_HOME defaults to the source tree)
+// Usage: latency_bench [cases.jsonl ...] [--passes N] [--only evaluate|decide] [--slowest N]
+//   (LEXGATE_HOME defaults to the source tree). --only evaluate times the reused path alone (no fresh
+//   Scratch, no Decide: for perf record); --slowest N prints the N case ids whose median is slowest.
 // Output: one JSON line per timed path (evaluate = full decision into a reused Scratch and Decision;
 // evaluate_fresh = the same with new ones per call; decide = verdict and actions only).
 #include <algorithm>
@@ -69,9 +71,13 @@ void Print(const char* path, size_t cases, size_t calls, const Stats& s, long lo
 
 int main(int argc, char** argv) {
   int passes = 20;
+  size_t slowest = 0;
+  std::string only;
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--passes") == 0 && i + 1 < argc) passes = std::max(1, std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
+    else if (std::strcmp(argv[i], "--slowest") == 0 && i + 1 < argc) slowest = static_cast<size_t>(std::atoi(argv[++i]));
     else files.push_back(argv[i]);
   }
   const std::string root = ShippedRoot();
@@ -109,7 +115,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "no case read\n");
     return 65;
   }
-  std::fprintf(stderr, "%zu cases (%zu lines skipped), %d passes\n", cases.size(), skipped, passes);
+  std::fprintf(stderr, "%zu cases (%zu lines skipped), %d passes, %zu condition nodes\n", cases.size(), skipped, passes,
+               prog.nodes.size());
 
   long long clock_ns;
   {
@@ -130,7 +137,9 @@ int main(int argc, char** argv) {
 
   // Full decision: findings with citations, due dates, exemptions, missing facts. "evaluate" reuses one
   // Scratch and Decision as a batch worker or a server thread does; "evaluate_fresh" builds both per call.
-  {
+  if (only.empty() || only == "evaluate") {
+    const bool with_fresh = only.empty();
+    std::vector<std::vector<long long>> per_case(slowest ? cases.size() : 0);
     eval::Scratch scratch(prog);
     eval::Decision d;
     eval::Case work;
@@ -145,21 +154,37 @@ int main(int argc, char** argv) {
         eval::Evaluate(prog, work, opts, scratch, d);
         auto t1 = Clock::now();
         if (d.findings.size() > (1u << 30)) std::abort();  // keeps the call
+        if (pass > 0) {
+          lat.push_back(Ns(t0, t1));
+          if (slowest) per_case[i].push_back(Ns(t0, t1));
+        }
+        if (!with_fresh) continue;
         auto t2 = Clock::now();
         eval::Decision f = eval::Evaluate(prog, work, opts);
         auto t3 = Clock::now();
         if (f.findings.size() != d.findings.size()) std::abort();
-        if (pass > 0) {
-          lat.push_back(Ns(t0, t1));
-          fresh.push_back(Ns(t2, t3));
-        }
+        if (pass > 0) fresh.push_back(Ns(t2, t3));
       }
     }
     Stats s = Summarise(lat);
     Print("evaluate", cases.size(), lat.size(), s, clock_ns);
-    Stats sf = Summarise(fresh);
-    Print("evaluate_fresh", cases.size(), fresh.size(), sf, clock_ns);
+    if (with_fresh) {
+      Stats sf = Summarise(fresh);
+      Print("evaluate_fresh", cases.size(), fresh.size(), sf, clock_ns);
+    }
+    if (slowest) {
+      std::vector<std::pair<long long, size_t>> med;
+      for (size_t i = 0; i < cases.size(); ++i) {
+        auto& v = per_case[i];
+        std::sort(v.begin(), v.end());
+        med.emplace_back(v[v.size() / 2], i);
+      }
+      std::sort(med.rbegin(), med.rend());
+      for (size_t k = 0; k < std::min(slowest, med.size()); ++k)
+        std::fprintf(stderr, "slow: %s median %lld ns\n", cases[med[k].second].id.c_str(), med[k].first);
+    }
   }
+  if (!only.empty() && only != "decide") return 0;
   // Verdict and outstanding actions only (the batch screening hot path).
   {
     eval::Scratch scratch(prog);

@@ -260,3 +260,47 @@ TEST_F(ChinaCalendar, UnadjustedPeriodsDoNotMove) {
 
 }  // namespace
 }  // namespace lexgate
+
+#include "ir/workdays.h"
+
+namespace lexgate {
+namespace {
+
+// ir::WorkdayTable (the evaluator's due dates, issue 12) gives exactly calendar.h's due date and
+// unpublished years: from every day of mid-2023 to 2028 (published 2024–2026, weekends only after),
+// for working days after and before, calendar-day periods that roll or not, with the China calendar and
+// without one; and from dates outside the table (1990, 2045), where it walks day by day.
+TEST_F(ChinaCalendar, WorkdayTableEqualsTheDayByDayWalk) {
+  const check::Calendar* cn = Cn();
+  ASSERT_NE(cn, nullptr);
+  for (const check::Calendar* cal : {cn, static_cast<const check::Calendar*>(nullptr)}) {
+    const ir::WorkdayTable table(cal);
+    std::vector<int> years;
+    auto same = [&](const time::DueDate& want, int32_t got, const char* what, int32_t from, int64_t n) {
+      const std::vector<int> want_years(want.unpublished_years.begin(), want.unpublished_years.end());
+      ASSERT_EQ(FormatDate(got), FormatDate(want.due)) << what << " " << FormatDate(from) << " n " << n;
+      ASSERT_EQ(years, want_years) << what << " " << FormatDate(from) << " n " << n;
+    };
+    std::vector<int32_t> days;
+    for (int32_t d = D("2023-06-01"); d <= D("2028-03-01"); ++d) days.push_back(d);
+    for (const char* far : {"1990-02-10", "1990-12-28", "2045-06-30", "2045-12-30"}) days.push_back(D(far));
+    for (int32_t from : days) {
+      EXPECT_EQ(table.IsWorking(from), cal ? time::IsWorkingDay(*cal, from) : Weekday(from) < 5) << FormatDate(from);
+      for (int64_t n : {0, 1, 10, 60}) {
+        int32_t got = table.AddPeriod(from, n, "working_days", true, years);
+        same(time::AddPeriod(cal, from, n, "working_days"), got, "within working days", from, n);
+        got = table.SubtractWorkingDays(from, n, years);
+        same(time::SubtractWorkingDays(cal, from, n), got, "before working days", from, n);
+      }
+      for (const char* unit : {"days", "months", "years"})
+        for (int64_t n : {-30, -1, 1, 3, 30})
+          for (bool roll : {true, false}) {
+            const int32_t got = table.AddPeriod(from, n, unit, roll, years);
+            same(time::AddPeriod(cal, from, n, unit, roll), got, unit, from, n);
+          }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lexgate

@@ -197,6 +197,74 @@ rule assess_too { cite art 1 when important and not small then must assess says 
   EXPECT_EQ(d.verdict, eval::Verdict::Permitted);
 }
 
+// Precedence between rulesets on every path the evaluator takes: a few live rules of a few rulesets
+// (each pair of rulesets ranked once), more than 64 live rules (indexed by ruleset and action), more than
+// 8 rulesets. Each finding must be governed as the rule says: by the first live rule (in finding order)
+// surely in effect, of another ruleset of its legal order that outranks its own by force, then depth of
+// jurisdiction, then a later effective date, and shares one of its actions; the reason is that rank.
+// Rules whose condition is unknown are live but govern nothing.
+TEST(Precedence, EveryPathGovernsAsTheRuleSays) {
+  const char* forces[] = {"law", "departmental_rule", "local_regulation"};
+  const char* juris[] = {"CN", "CN-BJ"};
+  const char* actions[] = {"assess", "contract", "transfer", "notify"};
+  const char* modalities[] = {"must", "may", "must_not", "should"};
+  for (int rulesets : {3, 10}) {
+    const int per = rulesets == 3 ? 30 : 8;
+    std::string text;
+    for (int i = 0; i < rulesets; ++i) {
+      text += "ruleset t.r" + std::to_string(i) + " {\n  title en \"r\"\n  authority T.AUTH\n  jurisdiction " +
+              juris[(i / 3) % 2] + "\n  force " + forces[i % 3] + "\n  effective 2024-0" + std::to_string(1 + i % 5) +
+              "-01\n  applies to transfer\n}\n";
+      for (int k = 0; k < per; ++k)
+        text += "rule x" + std::to_string(k) + " { cite art 1 when count > " + std::to_string((k * 7 + i) % 9) +
+                (k % 5 == 1 ? " and small" : "") + " then " +  // small is not given: unknown, never governs
+                modalities[(k + i) % 4] + " " + actions[(k * 3 + i) % 4] + " says en \"x\" }\n";
+    }
+    auto l = Load(text);
+    ASSERT_TRUE(l.r.program);
+    const ir::Program& prog = l.prog();
+    auto outranks = [&](int rsh, int rsl) -> const char* {
+      const auto &fh = prog.ruleset_force_rank[rsh], &fl = prog.ruleset_force_rank[rsl];
+      if (fh != fl) return fh > fl ? "force" : "";
+      const auto &dh = prog.ruleset_depth[rsh], &dl = prog.ruleset_depth[rsl];
+      if (dh != dl) return dh > dl ? "specificity" : "";
+      return prog.ruleset_effective[rsh] > prog.ruleset_effective[rsl] ? "later" : "";
+    };
+    size_t most_live = 0, fewest_live = SIZE_MAX;
+    int governed = 0;
+    for (int count = 0; count <= 9; ++count) {
+      auto d = Decide(l, R"({"id": "p", "kind": "transfer", "count": )" + std::to_string(count) + "}");
+      most_live = std::max(most_live, d.findings.size());
+      fewest_live = std::min(fewest_live, d.findings.size());
+      for (const auto& f : d.findings) {
+        const int rsl = prog.rule_ruleset[f.rule];
+        int want = -1;
+        std::string why;
+        for (const auto& g : d.findings) {
+          const int rsh = prog.rule_ruleset[g.rule];
+          if (g.applies != eval::Tri::True || rsh == rsl || prog.ruleset_legal_order[rsh] != prog.ruleset_legal_order[rsl] ||
+              !*outranks(rsh, rsl))
+            continue;
+          const auto& a = l.r.program->project->rules[f.rule].actions;
+          const auto& b = l.r.program->project->rules[g.rule].actions;
+          if (std::none_of(a.begin(), a.end(), [&](int x) { return std::find(b.begin(), b.end(), x) != b.end(); })) continue;
+          want = g.rule;
+          why = outranks(rsh, rsl);
+          break;
+        }
+        EXPECT_EQ(f.governed_by, want) << "count " << count << " rule " << l.r.program->project->rules[f.rule].id;
+        EXPECT_EQ(eval::ReasonName(f.reason), why) << "count " << count;
+        governed += want >= 0;
+      }
+    }
+    EXPECT_GT(governed, 20) << rulesets << " rulesets";
+    if (rulesets == 3) {
+      EXPECT_GT(most_live, 64u);   // the indexed path
+      EXPECT_LE(fewest_live, 64u);  // the pairwise one
+    }
+  }
+}
+
 TEST(Binding, NonBindingRulesetNeverProhibits) {
   auto l = Load(Ruleset("t.guide", "guideline", "  binding false\n") + R"(
 rule no_transfer { cite art 1 when important then must_not transfer says en "Better not." }

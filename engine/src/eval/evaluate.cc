@@ -12,6 +12,7 @@
 
 #include "base/date.h"
 #include "time/calendar.h"
+#include "ir/workdays.h"
 
 namespace lexgate::eval {
 
@@ -110,6 +111,37 @@ inline Val CompareV(bool interval, uint8_t cmp, const Val& a, const Val& b) {
     return B(cmp == 0 ? a.lo == b.lo : a.lo != b.lo);
   }
 
+
+// Where Machine::Collect puts the facts one condition is missing (Scratch::eval_facts from `begin`),
+// each once: a root slot by number, an element's path as text in the next free string of the pool.
+struct FactSink {
+  Scratch& s;
+  uint32_t begin;
+  void Root(int32_t slot) {
+    for (size_t i = begin; i < s.eval_facts.size(); ++i)
+      if (s.eval_facts[i].slot == slot) return;
+    s.eval_facts.push_back({slot, 0});
+  }
+  std::string& Next() {
+    if (s.eval_pool_used == s.eval_pool.size()) s.eval_pool.emplace_back();
+    std::string& text = s.eval_pool[s.eval_pool_used];
+    text.clear();
+    return text;
+  }
+  void KeepNext() {  // the element path just written into Next()
+    const std::string& text = s.eval_pool[s.eval_pool_used];
+    for (size_t i = begin; i < s.eval_facts.size(); ++i)
+      if (s.eval_facts[i].slot < 0 && s.eval_pool[s.eval_facts[i].text] == text) return;
+    s.eval_facts.push_back({-1, s.eval_pool_used++});
+  }
+};
+
+void AppendInt(std::string& out, int64_t v) {
+  char num[24];
+  auto [end, ec] = std::to_chars(num, num + sizeof num, v);
+  (void)ec;
+  out.append(num, end);
+}
 
 class Machine {
  public:
@@ -319,6 +351,19 @@ class Machine {
       tracer_->Leave(id, t == Tri::Unknown ? kU : B(t == Tri::True));
       return t;
     }
+    if (values_ && !bound_) {
+      Scratch::NodeValue& e = values_[static_cast<uint32_t>(id) % Scratch::kNodeValues];
+      if (e.node == id && e.epoch == values_epoch_) return ToTriV(e.value);
+      const Tri t = EvalTNode(id);
+      switch (prog_.nodes[id].op) {  // nodes whose value is the truth value itself (not a Slot's)
+        case NOp::Not: case NOp::And: case NOp::Or: case NOp::Cmp:
+        case NOp::InJuris: case NOp::InGroup: case NOp::InSet:
+          e = {id, values_epoch_, t == Tri::Unknown ? kU : B(t == Tri::True)};
+          break;
+        default: break;
+      }
+      return t;
+    }
     return EvalTNode(id);
   }
   Val Eval(int32_t id) {
@@ -328,7 +373,28 @@ class Machine {
       tracer_->Leave(id, v);
       return v;
     }
+    if (values_ && !bound_) {
+      Scratch::NodeValue& e = values_[static_cast<uint32_t>(id) % Scratch::kNodeValues];
+      if (e.node == id && e.epoch == values_epoch_) return e.value;
+      const Val v = EvalNode(id);
+      e = {id, values_epoch_, v};
+      return v;
+    }
     return EvalNode(id);
+  }
+
+  // From here on, remember the value of every node evaluated outside a `some` body (it depends only
+  // on the case), so that collecting missing facts, which asks for a node's value at each level of the
+  // tree, evaluates each node once. Element matches are then not recorded again: only for the last
+  // phase of Evaluate.
+  void RememberValues(Scratch& s) {
+    if (s.eval_values.empty()) s.eval_values.resize(Scratch::kNodeValues);
+    if (++s.eval_values_epoch == 0) {  // wrapped: no entry may match a new case by accident
+      std::fill(s.eval_values.begin(), s.eval_values.end(), Scratch::NodeValue{});
+      s.eval_values_epoch = 1;
+    }
+    values_ = s.eval_values.data();
+    values_epoch_ = s.eval_values_epoch;
   }
 
   // The condition at `id` as a truth value. Logic nodes are evaluated here without building Vals (the
@@ -461,6 +527,7 @@ class Machine {
         if (var >= kMaxVars) return kU;
         int saved = base_[var];
         Val result = B(false);
+        ++bound_;
         for (int64_t i = 0; i < list.hi; ++i) {
           base_[var] = static_cast<int>(list.lo + i * n.imm);
           Val v = Eval(k[1]);
@@ -474,6 +541,7 @@ class Machine {
           }
         }
         base_[var] = saved;
+        --bound_;
         if (result.lo) return result;
         return unknown ? kU : B(false);
       }
@@ -482,7 +550,7 @@ class Machine {
   }
 
   // The facts whose being unknown makes node `id` unknown (only those that matter).
-  void Collect(int32_t id, std::set<std::string>& out) {
+  void Collect(int32_t id, FactSink& out) {
     const ir::Node& n = prog_.nodes[id];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
     switch (n.op) {
@@ -490,8 +558,14 @@ class Machine {
       case NOp::Slot: {
         Val v = Eval(id);
         if (v.known && !(Interval(n.type) && v.lo != v.hi)) return;
-        if (n.var < 0) out.insert(prog_.root.slots[n.slot].path);
-        else out.insert((elem_path_.empty() ? std::string() : elem_path_[n.var]) + "." + ElemSlotPath(n.var, n.slot));
+        if (n.var < 0) {
+          out.Root(n.slot);
+          return;
+        }
+        std::string& text = out.Next();
+        if (!elem_path_.empty()) text.append(elem_path_[n.var]);
+        text.append(".").append(ElemSlotPath(n.var, n.slot));
+        out.KeepNext();
         return;
       }
       case NOp::And:
@@ -507,16 +581,22 @@ class Machine {
         if (var >= kMaxVars) return;
         int saved = base_[var];
         if (elem_path_.empty()) elem_path_.resize(kMaxVars);
-        std::string saved_path = elem_path_[var];
-        std::string list_path = prog_.nodes[k[0]].var < 0 ? prog_.root.slots[prog_.nodes[k[0]].slot].path : "?";
+        std::string saved_path = std::move(elem_path_[var]);
+        static const std::string kUnnamed = "?";
+        const std::string& list_path = prog_.nodes[k[0]].var < 0 ? prog_.root.slots[prog_.nodes[k[0]].slot].path : kUnnamed;
         elem_rec_[var] = ElemRecordOf(k[0]);
+        ++bound_;
         for (int64_t i = 0; i < list.hi; ++i) {
           base_[var] = static_cast<int>(list.lo + i * n.imm);
-          elem_path_[var] = list_path + "[" + std::to_string(i) + "]";
+          std::string& path = elem_path_[var];
+          path.assign(list_path).append("[");
+          AppendInt(path, i);
+          path.append("]");
           if (!Eval(k[1]).known) Collect(k[1], out);
         }
         base_[var] = saved;
-        elem_path_[var] = saved_path;
+        --bound_;
+        elem_path_[var] = std::move(saved_path);
         return;
       }
       default:
@@ -525,30 +605,33 @@ class Machine {
     }
   }
 
-  // For `satisfied when some s in safeguards where …`: which element satisfied it.
-  std::string MatchPath(int32_t id) {
+  // For `satisfied when some s in safeguards where …`: which element satisfied it, into `out` (cleared
+  // by the caller; left as it is when none): true when found.
+  bool MatchPath(int32_t id, std::string& out) {
     const ir::Node& n = prog_.nodes[id];
     const uint32_t* k = prog_.kid_list.data() + n.kids;
     if (n.op == NOp::Some) {
       const ir::Node& list = prog_.nodes[k[0]];
-      if (list.var < 0 && n.var >= 0 && n.var < kMaxVars)
-        return prog_.root.slots[list.slot].path + "[" + std::to_string(last_match_[n.var]) + "]";
+      if (list.var < 0 && n.var >= 0 && n.var < kMaxVars) {
+        out.append(prog_.root.slots[list.slot].path).append("[");
+        AppendInt(out, last_match_[n.var]);
+        out.append("]");
+        return true;
+      }
     }
-    if (n.op == NOp::Slot && n.var < 0) return prog_.root.slots[n.slot].path;
+    if (n.op == NOp::Slot && n.var < 0) {
+      out.append(prog_.root.slots[n.slot].path);
+      return !prog_.root.slots[n.slot].path.empty();
+    }
     if (n.op == NOp::And || n.op == NOp::Or)
       for (uint32_t i = 0; i < n.nkids; ++i) {
         Val v = Eval(k[i]);
-        if (v.known && v.lo) {
-          std::string s = MatchPath(k[i]);
-          if (!s.empty()) return s;
-        }
+        if (v.known && v.lo && MatchPath(k[i], out)) return true;
       }
     if (n.op == NOp::Cmp || n.op == NOp::InSet || n.op == NOp::Known)
-      for (uint32_t i = 0; i < n.nkids; ++i) {
-        std::string s = MatchPath(k[i]);
-        if (!s.empty()) return s;
-      }
-    return {};
+      for (uint32_t i = 0; i < n.nkids; ++i)
+        if (MatchPath(k[i], out)) return true;
+    return false;
   }
 
  private:
@@ -567,11 +650,12 @@ class Machine {
     return -1;
   }
 
-  std::string ElemSlotPath(int var, int slot) const {
+  const std::string& ElemSlotPath(int var, int slot) const {
+    static const std::string kNone;
     int rec = elem_rec_[var];
-    if (rec < 0) return "";
+    if (rec < 0) return kNone;
     auto it = prog_.elements.find(rec);
-    if (it == prog_.elements.end() || slot >= static_cast<int>(it->second.slots.size())) return "";
+    if (it == prog_.elements.end() || slot >= static_cast<int>(it->second.slots.size())) return kNone;
     return it->second.slots[slot].path;
   }
 
@@ -588,6 +672,11 @@ class Machine {
   uint32_t* memo_stamp_ = nullptr;
   uint8_t* memo_value_ = nullptr;
   uint32_t memo_epoch_ = 0;
+  // RememberValues: node values of this case (entries of values_epoch_), and how many `some` bodies
+  // are being run (inside one, values depend on the element and are not remembered)
+  Scratch::NodeValue* values_ = nullptr;
+  uint32_t values_epoch_ = 0;
+  int bound_ = 0;
 };
 
 Tri ToTri(const Val& v) { return !v.known ? Tri::Unknown : (v.lo ? Tri::True : Tri::False); }
@@ -604,7 +693,13 @@ Tri Not(Tri a) { return a == Tri::Unknown ? a : (a == Tri::True ? Tri::False : T
 int32_t CivilDate(int64_t seconds, const check::Calendar* cal) {
   int64_t offset = 0;
   if (cal && !cal->zone.empty()) {
-    std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(cal->zone)));
+    // Creating an ICU zone costs microseconds: one per thread, remade when another zone is asked for.
+    thread_local std::string zone;
+    thread_local std::unique_ptr<icu::TimeZone> tz;
+    if (!tz || zone != cal->zone) {
+      tz.reset(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(cal->zone)));
+      zone = cal->zone;
+    }
     int32_t raw = 0, dst = 0;
     UErrorCode st = U_ZERO_ERROR;
     tz->getOffset(static_cast<UDate>(seconds) * 1000.0, false, raw, dst, st);
@@ -655,7 +750,6 @@ Scratch::Scratch(const ir::Program& prog) {
   components.reserve(component_seen.size());
   live.reserve(p.rules.size());
   touched.reserve(p.rules.size());
-  touched_by_rank.reserve(p.rules.size());
   actions.reserve(p.actions.size());
   action_seen.resize(p.actions.size());
   match_of_list.resize(prog.root.slots.size());
@@ -667,8 +761,48 @@ namespace {
 
 int32_t AsOf(const Case& c, const EvalOptions& opts) { return opts.as_of ? *opts.as_of : (c.date ? *c.date : Today()); }
 
-// Step 4 of Core: which live rules are governed by a rule of another ruleset, and why.
+// Why ruleset rsh's rule governs ruleset rsl's in one legal order: 1 force, 2 specificity, 3 later; 0 not.
+inline uint8_t Outranks(const ir::Program& prog, int32_t rsh, int32_t rsl) {
+  const int32_t fh = prog.ruleset_force_rank[rsh], fl = prog.ruleset_force_rank[rsl];
+  if (fh != fl) return fh > fl ? 1 : 0;
+  const int32_t dh = prog.ruleset_depth[rsh], dl = prog.ruleset_depth[rsl];
+  if (dh != dl) return dh > dl ? 2 : 0;
+  return prog.ruleset_effective[rsh] > prog.ruleset_effective[rsl] ? 3 : 0;
+}
+
+// Above this many live rules, Precedence indexes the candidates instead of scanning them per rule.
+constexpr size_t kPrecedenceScan = 64;
+
+// Step 4 of Core: which live rules are governed by a rule of another ruleset, and why. A rule is
+// governed by the first live rule (in s.live order) surely in effect, of another ruleset of its legal
+// order that outranks its own, sharing one of its actions. A case has a handful of live rules: each is
+// compared with those before it is governed (no sort, nothing allocated); many go through an index by
+// (ruleset, action) → earliest position, linear in the rules (a pairwise scan over 10^5 live rules took
+// minutes).
 void Precedence(const ir::Program& prog, Scratch& s) {
+  if (s.live.size() <= kPrecedenceScan) {
+    const int32_t* act = prog.rule_actions.data();
+    const uint32_t* act_begin = prog.rule_actions_begin.data();
+    for (int lo : s.live) {
+      const int32_t rsl = prog.rule_ruleset[lo];
+      const int32_t order = prog.ruleset_legal_order[rsl];
+      for (int hi : s.live) {
+        if (s.effect[hi] != Tri::True) continue;
+        const int32_t rsh = prog.rule_ruleset[hi];
+        if (rsh == rsl || prog.ruleset_legal_order[rsh] != order) continue;
+        const uint8_t reason = Outranks(prog, rsh, rsl);
+        if (!reason) continue;
+        bool shared = false;
+        for (uint32_t k = act_begin[lo]; k < act_begin[lo + 1] && !shared; ++k)
+          for (uint32_t j = act_begin[hi]; j < act_begin[hi + 1] && !shared; ++j) shared = act[k] == act[j];
+        if (!shared) continue;
+        s.governed_by[lo] = hi;
+        s.reason[lo] = reason;
+        break;
+      }
+    }
+    return;
+  }
   const check::Project& p = *prog.project;
   const int64_t n_actions = static_cast<int64_t>(p.actions.size()) + 1;
   s.govern_first.clear();
@@ -689,16 +823,11 @@ void Precedence(const ir::Program& prog, Scratch& s) {
   s.govern_rulesets.erase(std::unique(s.govern_rulesets.begin(), s.govern_rulesets.end()), s.govern_rulesets.end());
   for (int lo : s.live) {
     const int32_t rsl = prog.rule_ruleset[lo];
-    const int32_t fl = prog.ruleset_force_rank[rsl], dl = prog.ruleset_depth[rsl], el = prog.ruleset_effective[rsl];
     int best = -1;
     uint8_t best_reason = 0;
     for (int rsh : s.govern_rulesets) {
       if (rsh == rsl || prog.ruleset_legal_order[rsl] != prog.ruleset_legal_order[rsh]) continue;
-      const int32_t fh = prog.ruleset_force_rank[rsh], dh = prog.ruleset_depth[rsh];
-      uint8_t reason = 0;
-      if (fh != fl) reason = fh > fl ? 1 : 0;
-      else if (dh != dl) reason = dh > dl ? 2 : 0;
-      else if (prog.ruleset_effective[rsh] > el) reason = 3;
+      const uint8_t reason = Outranks(prog, rsh, rsl);
       if (!reason) continue;
       for (uint32_t k = prog.rule_actions_begin[lo]; k < prog.rule_actions_begin[lo + 1]; ++k) {
         const int a = prog.rule_actions[k];
@@ -770,25 +899,76 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
   }
 }
 
-// Step 4 of Core: nothing is governed unless two live rules of different rulesets share a legal order
-// (the common case: one ruleset, or one per legal order); up to 8 distinct rulesets are checked
-// pairwise, more go through the general scan.
+inline bool ShareAction(const ir::Program& prog, int a, int b) {
+  const int32_t* act = prog.rule_actions.data();
+  const uint32_t* begin = prog.rule_actions_begin.data();
+  for (uint32_t k = begin[a]; k < begin[a + 1]; ++k)
+    for (uint32_t j = begin[b]; j < begin[b + 1]; ++j)
+      if (act[k] == act[j]) return true;
+  return false;
+}
+
+// Step 4 of Core and DecideCore: nothing is governed unless two live rules of different rulesets share a
+// legal order (the common case: one ruleset, or one per legal order). A case's few live rules (up to
+// kPrecedenceScan, of up to 8 rulesets) are settled here: each pair of their rulesets is ranked once,
+// then each rule takes the first live rule surely in effect of a ruleset that outranks its own and
+// shares one of its actions, as Precedence does. More rules or rulesets go through Precedence.
 void SettlePrecedence(const ir::Program& prog, Scratch& s) {
-  int distinct[8];
-  int n_distinct = 0;
-  bool precedence = false;
-  for (int r : s.live) {
-    const int rs = prog.rule_ruleset[r];
-    bool seen = false;
-    for (int k = 0; k < n_distinct && !seen; ++k) seen = distinct[k] == rs;
-    if (seen) continue;
-    if (n_distinct == 8) { precedence = true; break; }
-    for (int k = 0; k < n_distinct && !precedence; ++k)
-      precedence = prog.ruleset_legal_order[distinct[k]] == prog.ruleset_legal_order[rs];
-    if (precedence) break;
-    distinct[n_distinct++] = rs;
+  const size_t n = s.live.size();
+  if (n < 2) return;
+  constexpr int kMaxRulesets = 8;
+  int32_t rs_of[kMaxRulesets];
+  uint8_t at[kPrecedenceScan];  // s.live[i] is a rule of rs_of[at[i]]
+  int n_rs = 0;
+  bool shared = false;
+  for (size_t i = 0; i < n; ++i) {
+    const int32_t rs = prog.rule_ruleset[s.live[i]];
+    int k = 0;
+    while (k < n_rs && rs_of[k] != rs) ++k;
+    if (k == n_rs) {
+      if (n_rs == kMaxRulesets) {  // many rulesets: the general pass
+        Precedence(prog, s);
+        return;
+      }
+      for (int j = 0; j < n_rs && !shared; ++j)
+        shared = prog.ruleset_legal_order[rs_of[j]] == prog.ruleset_legal_order[rs];
+      rs_of[n_rs++] = rs;
+    }
+    if (i < kPrecedenceScan) at[i] = static_cast<uint8_t>(k);
   }
-  if (precedence) Precedence(prog, s);
+  if (!shared) return;
+  if (n > kPrecedenceScan) {
+    Precedence(prog, s);
+    return;
+  }
+  uint8_t why[kMaxRulesets][kMaxRulesets];  // why[h][l]: rs_of[h]'s rules govern rs_of[l]'s, and why
+  bool governs[kMaxRulesets] = {}, governed[kMaxRulesets] = {};
+  for (int h = 0; h < n_rs; ++h)
+    for (int l = 0; l < n_rs; ++l) {
+      why[h][l] = h != l && prog.ruleset_legal_order[rs_of[h]] == prog.ruleset_legal_order[rs_of[l]]
+                      ? Outranks(prog, rs_of[h], rs_of[l])
+                      : 0;
+      governs[h] |= why[h][l] != 0;
+      governed[l] |= why[h][l] != 0;
+    }
+  // The live rules that may govern: surely in effect, of a ruleset that outranks another here.
+  uint8_t cand[kPrecedenceScan];
+  size_t n_cand = 0;
+  for (size_t j = 0; j < n; ++j)
+    if (governs[at[j]] && s.effect[s.live[j]] == Tri::True) cand[n_cand++] = static_cast<uint8_t>(j);
+  if (!n_cand) return;
+  for (size_t i = 0; i < n; ++i) {
+    if (!governed[at[i]]) continue;
+    const int lo = s.live[i];
+    for (size_t c = 0; c < n_cand; ++c) {
+      const size_t j = cand[c];
+      const uint8_t reason = why[at[j]][at[i]];
+      if (!reason || !ShareAction(prog, lo, s.live[j])) continue;
+      s.governed_by[lo] = s.live[j];
+      s.reason[lo] = reason;
+      break;
+    }
+  }
 }
 
 // Step 3 of Core for one touched rule: whether it is live (a finding), and its obligation's status.
@@ -808,68 +988,70 @@ inline void LiveAndStatus(const ir::Program& prog, Machine& m, Scratch& s, int r
   }
 }
 
-// The shared core of Evaluate and Decide, allocation-free: which rulesets apply, each rule's condition and
-// its effect after exceptions, each live obligation's status, precedence between rulesets, the verdict.
-// Leaves the results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`).
-Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, bool by_rank) {
+// Evaluate's core, allocation-free: which rulesets apply, each rule's condition and its effect after
+// exceptions, each live obligation's status, precedence between rulesets, the verdict. Leaves the
+// results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`). Every rule of
+// an applicable ruleset has its condition run (the decision explains each); effects are settled ruleset
+// by ruleset (or component by component) in exception order as the conditions run, as DecideCore does
+// without its shortcut, so nothing is sorted per case. s.eval_lifted gets the (rule, exception) pairs
+// where the rule's condition holds and the exception applies, in that order.
+Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
   m.UseMemo(s);
   TestRulesets(prog, c, as_of, m, s);
-  // 2. Each rule's own condition, then its effect after its exceptions (exceptions come first in
-  // rule_order). Only the rules of rulesets that may apply are touched; the others' cond and effect are
-  // False from the previous case's reset (or from construction).
   for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
   s.touched.clear();
+  s.eval_lifted.clear();
+  const int32_t* exc = prog.rule_exceptions.data();
+  const uint32_t* exc_begin = prog.rule_exceptions_begin.data();
+  auto settle = [&](int32_t r, Tri a) {
+    const Tri cond = And(a, prog.rule_when[r] < 0 ? Tri::True : m.Run(prog.rule_when_code[r]));
+    s.cond[r] = cond;
+    Tri e = cond;
+    for (uint32_t k = exc_begin[r]; k < exc_begin[r + 1]; ++k) {
+      const Tri x = s.effect[exc[k]];
+      e = And(e, Not(x));
+      if (cond == Tri::True && x == Tri::True) s.eval_lifted.emplace_back(r, exc[k]);
+    }
+    s.effect[r] = e;
+  };
+  // A ruleset whose exceptions stay inside it: its rules in their precomputed exception order. Rulesets
+  // linked to others by `exception to`: once per component, its rules in exception order, those of
+  // applicable rulesets (the others' effect stays False). Rulesets and components do not depend on one
+  // another, so their order does not matter.
+  bool components = false;
   for (int32_t i : s.rs_order) {
     const Tri a = s.rs_applies[i];
     if (a == Tri::False) continue;
-    for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k) {
-      const int32_t r = prog.ruleset_rules[k];
-      s.cond[r] = And(a, prog.rule_when[r] < 0 ? Tri::True : m.Run(prog.rule_when_code[r]));
-      s.touched.push_back(r);
-    }
-  }
-  if (!prog.rulesets_in_rule_order) std::sort(s.touched.begin(), s.touched.end());
-  auto effect_of = [&](int r) {
-    Tri e = s.cond[r];
-    for (uint32_t k = prog.rule_exceptions_begin[r]; k < prog.rule_exceptions_begin[r + 1]; ++k)
-      e = And(e, Not(s.effect[prog.rule_exceptions[k]]));
-    s.effect[r] = e;
-  };
-  s.touched_by_rank.clear();
-  if (by_rank) {
-    s.touched_by_rank.assign(s.touched.begin(), s.touched.end());
-    std::sort(s.touched_by_rank.begin(), s.touched_by_rank.end(),
-              [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
-    for (int r : s.touched_by_rank) effect_of(r);
-  } else {
-    // A ruleset whose exceptions stay inside it: its rules in their precomputed exception order. Rulesets
-    // linked to others by `exception to`: once per component, its rules in exception order, those of
-    // applicable rulesets (the others' effect stays False). Rulesets and components do not depend on
-    // one another, so their order does not matter.
-    for (int32_t i : s.rs_order) {
-      if (s.rs_applies[i] == Tri::False) continue;
-      const int32_t comp = prog.ruleset_component[i];
-      if (comp >= 0) {
-        if (!s.component_seen[comp]) {
-          s.component_seen[comp] = 1;
-          s.components.push_back(comp);
-        }
-        continue;
+    const int32_t comp = prog.ruleset_component[i];
+    if (comp >= 0) {
+      if (!s.component_seen[comp]) {
+        s.component_seen[comp] = 1;
+        s.components.push_back(comp);
       }
-      for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
-        effect_of(prog.ruleset_rules_by_rank[k]);
+      components = true;
+      continue;
     }
+    for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+      settle(prog.ruleset_rules_by_rank[k], a);
+  }
+  if (components) {
     for (int32_t comp : s.components) {
       for (uint32_t k = prog.component_rules_begin[comp]; k < prog.component_rules_begin[comp + 1]; ++k) {
         const int32_t r = prog.component_rules[k];
-        if (s.rs_applies[prog.rule_ruleset[r]] != Tri::False) effect_of(r);
+        const Tri a = s.rs_applies[prog.rule_ruleset[r]];
+        if (a != Tri::False) settle(r, a);
       }
       s.component_seen[comp] = 0;
     }
     s.components.clear();
   }
-  // 3. Live findings and the status of obligations.
+  // 3. Live findings and the status of obligations, in rule order.
   s.live.clear();
+  for (int32_t i : s.rs_order)
+    if (s.rs_applies[i] != Tri::False)
+      for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+        s.touched.push_back(prog.ruleset_rules[k]);
+  if (!prog.rulesets_in_rule_order) std::sort(s.touched.begin(), s.touched.end());
   for (int r : s.touched) LiveAndStatus(prog, m, s, r);
   // 4. Precedence between rulesets of one legal order on the same action: higher force, then the more
   // specific jurisdiction, then the later effective date governs. Unrelated legal orders stand side by side.
@@ -1050,6 +1232,79 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   return Verdict::Permitted;
 }
 
+// The due date of each timing clause of live rule r into f.due, from its anchor: a date of the case, or
+// of the list element the rule's own `when` matched. Working days and the rolling of calendar-day
+// periods come from the program's table for the ruleset's calendar (ir::CompileDueDates), so neither
+// check::Rule nor the calendar's maps are read per case.
+void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, Finding& f) {
+  const check::Project& p = *prog.project;
+  const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
+  f.due.resize(end - begin);
+  bool when_evaluated = false;
+  for (uint32_t k = begin; k < end; ++k) {
+    const ir::Program::TimingInfo& t = prog.rule_timings[k];
+    const ir::Anchor& an = t.anchor;
+    std::optional<Due>& due = f.due[k - begin];
+    int32_t anchor = 0;
+    if (an.root_slot >= 0) {
+      const Val& v = c.slots[an.root_slot];
+      if (!v.known) {
+        due.reset();
+        continue;
+      }
+      anchor = prog.root.slots[an.root_slot].type.kind == TypeKind::Timestamp
+                   ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
+                   : static_cast<int32_t>(v.lo);
+      if (!due) due.emplace();
+      // an event keeps its name (before transfer); a field anchor shows the field
+      due->anchor.assign(t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path);
+    } else if (an.list_slot >= 0) {
+      if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
+        // Only a match made by this rule's own `when` counts: an earlier rule's may be left in the slot
+        // (when this rule's `some` is unknown or false, it sets none).
+        for (uint32_t j = begin; j < end; ++j)
+          if (prog.rule_timings[j].anchor.list_slot >= 0) m.ForgetMatch(prog.rule_timings[j].anchor.list_slot);
+        m.Eval(prog.rule_when[r]);
+        when_evaluated = true;
+      }
+      const int idx = m.MatchOfList(an.list_slot);
+      const Val& list = c.slots[an.list_slot];
+      if (idx < 0 || !list.known || idx >= list.hi) {
+        due.reset();
+        continue;
+      }
+      const Val& v = c.items[list.lo + static_cast<int64_t>(idx) * an.stride + an.elem_slot];
+      if (!v.known) {
+        due.reset();
+        continue;
+      }
+      const auto& layout = prog.elements.at(prog.root.slots[an.list_slot].elem_record);
+      anchor = layout.slots[an.elem_slot].type.kind == TypeKind::Timestamp
+                   ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
+                   : static_cast<int32_t>(v.lo);
+      if (!due) due.emplace();
+      due->anchor.assign(prog.root.slots[an.list_slot].path).append("[");
+      AppendInt(due->anchor, idx);
+      due->anchor.append("].").append(layout.slots[an.elem_slot].path);
+    } else {
+      due.reset();
+      continue;
+    }
+    std::vector<int>& years = due->unpublished_years;
+    const ir::WorkdayTable& days = t.calendar >= 0 ? prog.calendar_days[t.calendar] : prog.calendar_none;
+    if (t.kind == ast::Timing::Before) {
+      due->date = anchor;  // before the event: its date is the due date
+      years.clear();
+    } else if (t.kind == ast::Timing::Within) {
+      due->date = days.AddPeriod(anchor, t.n, t.unit, t.roll, years);
+    } else if (t.unit == ir::PeriodUnit::WorkingDays) {  // before DATE - N working_days
+      due->date = days.SubtractWorkingDays(anchor, t.n, years);
+    } else {
+      due->date = days.AddPeriod(anchor, -t.n, t.unit, true, years);
+    }
+  }
+}
+
 }  // namespace
 
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
@@ -1076,36 +1331,35 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   d.exempted.clear();
   d.overridden.clear();
   Machine m(prog, c, d.as_of, s.match_of_list);
-  d.verdict = Core(prog, c, d.as_of, m, s, /*by_rank=*/true);
+  d.verdict = Core(prog, c, d.as_of, m, s);
+  // Every ruleset's state: out of force, else not applicable unless this case tested it (s.rs_order) and
+  // it applies or may.
   d.rulesets.resize(p.rulesets.size());
   for (size_t i = 0; i < p.rulesets.size(); ++i) {
-    const auto& rs = p.rulesets[i];
-    RulesetUse& use = d.rulesets[i];
-    use.ruleset = static_cast<int>(i);
-    use.state = d.as_of < rs.effective               ? RulesetState::NotInForce
-                : d.as_of > rs.expires               ? RulesetState::Expired
-                : s.rs_applies[i] == Tri::False      ? RulesetState::NotApplicable
-                : s.rs_applies[i] == Tri::Unknown    ? RulesetState::Unknown
-                                                     : RulesetState::Applied;
+    const auto [effective, expires] = prog.ruleset_in_force[i];
+    d.rulesets[i] = {static_cast<int>(i), d.as_of < effective ? RulesetState::NotInForce
+                                          : d.as_of > expires ? RulesetState::Expired
+                                                              : RulesetState::NotApplicable};
   }
+  for (int32_t i : s.rs_order)
+    if (s.rs_applies[i] != Tri::False) d.rulesets[i].state = s.rs_applies[i] == Tri::Unknown ? RulesetState::Unknown : RulesetState::Applied;
   const auto& rs_applies = s.rs_applies;
   const auto& cond = s.cond;
   const auto& effect = s.effect;
-  // Exemptions and exceptions in rank order (exceptions before the rules they lift).
-  s.eval_by_rank.assign(s.touched.begin(), s.touched.end());
-  std::sort(s.eval_by_rank.begin(), s.eval_by_rank.end(), [&](int a, int b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
-  for (int32_t r : s.eval_by_rank)
-    for (int x : p.rules[r].exceptions)
-      if (cond[r] == Tri::True && effect[x] == Tri::True) {
-        if (p.rules[x].modality == check::Modality::Exempt) d.exempted.push_back({r, x});
-        else d.overridden.push_back({r, x, Reason::Exception});
-      }
+  // Exemptions and exceptions in rank order (exceptions before the rules they lift); each rule's pairs
+  // are in the order of its exceptions, which a stable sort keeps.
+  if (s.eval_lifted.size() > 1)
+    std::stable_sort(s.eval_lifted.begin(), s.eval_lifted.end(),
+                     [&](const auto& a, const auto& b) { return prog.rule_rank[a.first] < prog.rule_rank[b.first]; });
+  for (const auto& [r, x] : s.eval_lifted) {
+    if (static_cast<check::Modality>(prog.rule_modality[x]) == check::Modality::Exempt) d.exempted.push_back({r, x});
+    else d.overridden.push_back({r, x, Reason::Exception});
+  }
 
   // 3. Findings, in rule order: the live rules. Each reuses an earlier case's Finding (and its strings
   // and vectors) where there is one.
   size_t n_findings = 0;
   for (int r : s.live) {
-    const auto& rule = p.rules[r];
     if (n_findings == d.findings.size()) d.findings.emplace_back();
     Finding& f = d.findings[n_findings++];
     f.rule = static_cast<int>(r);
@@ -1122,67 +1376,9 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
     }
     if (f.status == Status::Satisfied) {
       m.Eval(prog.rule_satisfied[r]);  // re-run to learn which element satisfied it
-      f.satisfied_by = m.MatchPath(prog.rule_satisfied[r]);
+      m.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
     }
-    const auto& rs = p.rulesets[rule.ruleset];
-    const check::Calendar* cal = rs.calendar >= 0 ? &p.calendars[rs.calendar] : nullptr;
-    bool when_evaluated = false;
-    f.due.resize(rule.timings.size());
-    for (size_t ti = 0; ti < rule.timings.size(); ++ti) {
-      const auto& t = rule.timings[ti];
-      const ir::Anchor& an = prog.rule_anchors[r][ti];
-      std::optional<int32_t> anchor;
-      std::string& anchor_path = s.eval_anchor;
-      anchor_path.clear();
-      if (an.root_slot >= 0) {
-        // an event keeps its name (before transfer); a field anchor shows the field
-        anchor_path.assign(t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path);
-        if (c.slots[an.root_slot].known)
-          anchor = prog.root.slots[an.root_slot].type.kind == TypeKind::Timestamp
-                       ? CivilDate(c.slots[an.root_slot].lo, cal)
-                       : static_cast<int32_t>(c.slots[an.root_slot].lo);
-      } else if (an.list_slot >= 0) {
-        if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
-          // Only a match made by this rule's own `when` counts: an earlier rule's may be left in the slot
-          // (when this rule's `some` is unknown or false, it sets none).
-          for (const ir::Anchor& other : prog.rule_anchors[r])
-            if (other.list_slot >= 0) m.ForgetMatch(other.list_slot);
-          m.Eval(prog.rule_when[r]);
-          when_evaluated = true;
-        }
-        int idx = m.MatchOfList(an.list_slot);
-        const Val& list = c.slots[an.list_slot];
-        if (idx >= 0 && list.known && idx < list.hi) {
-          const Val& v = c.items[list.lo + static_cast<int64_t>(idx) * an.stride + an.elem_slot];
-          const auto& layout = prog.elements.at(prog.root.slots[an.list_slot].elem_record);
-          if (v.known)
-            anchor = layout.slots[an.elem_slot].type.kind == TypeKind::Timestamp ? CivilDate(v.lo, cal)
-                                                                                : static_cast<int32_t>(v.lo);
-          char num[16];
-          auto [end, ec] = std::to_chars(num, num + sizeof num, idx);
-          (void)ec;
-          anchor_path.append(prog.root.slots[an.list_slot].path).append("[").append(num, end).append("].")
-              .append(layout.slots[an.elem_slot].path);
-        }
-      }
-      std::optional<Due>& due = f.due[ti];
-      if (!anchor) {
-        due.reset();
-        continue;
-      }
-      if (!due) due.emplace();
-      due->anchor.assign(anchor_path);
-      if (t.kind == ast::Timing::Before) {
-        due->date = *anchor;  // before the event: its date is the due date
-        due->unpublished_years.clear();
-      } else {
-        time::DueDate dd = t.kind == ast::Timing::Within ? time::AddPeriod(cal, *anchor, t.n, t.unit, t.roll)
-                           : t.unit == "working_days"     ? time::SubtractWorkingDays(cal, *anchor, t.n)
-                                                          : time::AddPeriod(cal, *anchor, -t.n, t.unit);
-        due->date = dd.due;
-        due->unpublished_years.assign(dd.unpublished_years.begin(), dd.unpublished_years.end());
-      }
-    }
+    DueDates(prog, c, m, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
   }
   d.findings.resize(n_findings);
@@ -1192,55 +1388,62 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   size_t n_missing = 0;
   if (d.verdict != Verdict::Prohibited) {
     // A condition's missing facts depend only on the case: each condition is collected once per case
-    // (a ruleset's applicability is asked about for every finding of the ruleset).
+    // (a ruleset's applicability is asked about for every finding of the ruleset), as root slots or
+    // element paths (Scratch::Fact), and turned into text only when it becomes an entry.
+    m.RememberValues(s);
     s.eval_collected.clear();
-    uint32_t pool_used = 0;
+    s.eval_facts.clear();
+    s.eval_pool_used = 0;
+    s.eval_missing_fact.clear();
     auto collected = [&](int32_t node) -> const Scratch::Collected& {
-      for (const auto& c : s.eval_collected)
-        if (c.node == node) return c;
-      s.eval_facts.clear();
-      m.Collect(node, s.eval_facts);
-      const uint32_t begin = pool_used;
-      for (const auto& fact : s.eval_facts) {
-        if (pool_used == s.eval_pool.size()) s.eval_pool.emplace_back();
-        s.eval_pool[pool_used++].assign(fact);
-      }
-      return s.eval_collected.emplace_back(Scratch::Collected{node, begin, pool_used});
+      for (const auto& got : s.eval_collected)
+        if (got.node == node) return got;
+      const auto begin = static_cast<uint32_t>(s.eval_facts.size());
+      FactSink sink{s, begin};
+      m.Collect(node, sink);
+      return s.eval_collected.emplace_back(Scratch::Collected{node, begin, static_cast<uint32_t>(s.eval_facts.size())});
     };
     auto add = [&](int32_t node, int rule, bool decides) {
       const Scratch::Collected& got = collected(node);
       for (uint32_t i = got.begin; i < got.end; ++i) {
-        const std::string& fact = s.eval_pool[i];
-        Missing* entry = nullptr;
-        for (size_t k = 0; k < n_missing && !entry; ++k)
-          if (d.missing[k].fact == fact) entry = &d.missing[k];
-        if (!entry) {
-          if (n_missing == d.missing.size()) d.missing.emplace_back();
-          entry = &d.missing[n_missing++];
-          entry->fact.assign(fact);
-          entry->asked_by.clear();
-          entry->decides_verdict = false;
+        const Scratch::Fact fact = s.eval_facts[i];
+        size_t k = 0;
+        for (; k < n_missing; ++k) {
+          const Scratch::Fact other = s.eval_missing_fact[k];
+          // a root slot's path has no '[': it never equals an element's path
+          if (fact.slot >= 0 ? other.slot == fact.slot
+                             : other.slot < 0 && s.eval_pool[other.text] == s.eval_pool[fact.text])
+            break;
         }
-        if (std::find(entry->asked_by.begin(), entry->asked_by.end(), rule) == entry->asked_by.end())
-          entry->asked_by.push_back(rule);
-        entry->decides_verdict |= decides;
+        if (k == n_missing) {
+          if (n_missing == d.missing.size()) d.missing.emplace_back();
+          Missing& fresh = d.missing[n_missing++];
+          fresh.fact.assign(fact.slot >= 0 ? prog.root.slots[fact.slot].path : s.eval_pool[fact.text]);
+          fresh.asked_by.clear();
+          fresh.decides_verdict = false;
+          s.eval_missing_fact.push_back(fact);
+        }
+        Missing& entry = d.missing[k];
+        if (std::find(entry.asked_by.begin(), entry.asked_by.end(), rule) == entry.asked_by.end())
+          entry.asked_by.push_back(rule);
+        entry.decides_verdict |= decides;
       }
     };
     for (const auto& f : d.findings) {
       // A governed finding yields to another instrument's: nothing about it can change the decision.
       if (f.governed_by >= 0) continue;
-      const auto& rule = p.rules[f.rule];
-      bool binding = p.rulesets[rule.ruleset].binding;
+      const int32_t ruleset = prog.rule_ruleset[f.rule];
+      const bool binding = prog.rule_binding[f.rule];
       // Whether an obligation that is already met applies or not changes nothing.
       if (f.applies == Tri::Unknown && f.status != Status::Satisfied) {
         bool decides = binding && d.verdict == Verdict::Indeterminate;
-        int32_t rs_node = prog.ruleset_applies[rule.ruleset];
-        if (rs_node >= 0 && rs_applies[rule.ruleset] == Tri::Unknown) add(rs_node, f.rule, decides);
+        int32_t rs_node = prog.ruleset_applies[ruleset];
+        if (rs_node >= 0 && rs_applies[ruleset] == Tri::Unknown) add(rs_node, f.rule, decides);
         if (prog.rule_when[f.rule] >= 0 && cond[f.rule] == Tri::Unknown) add(prog.rule_when[f.rule], f.rule, decides);
-        for (int x : rule.exceptions)
-          if (effect[x] == Tri::Unknown) {
-            if (prog.rule_when[x] >= 0) add(prog.rule_when[x], f.rule, decides);
-          }
+        for (uint32_t k = prog.rule_exceptions_begin[f.rule]; k < prog.rule_exceptions_begin[f.rule + 1]; ++k) {
+          const int x = prog.rule_exceptions[k];
+          if (effect[x] == Tri::Unknown && prog.rule_when[x] >= 0) add(prog.rule_when[x], f.rule, decides);
+        }
       }
       if (f.status == Status::Unknown && prog.rule_satisfied[f.rule] >= 0) add(prog.rule_satisfied[f.rule], f.rule, false);
     }

@@ -139,7 +139,7 @@ struct Scratch {
   std::vector<int> live;        // rules with a finding
   // The rules of applicable rulesets, whose cond/effect this case set (ascending, and in exception
   // order); every other rule's cond and effect stay False, so a case costs what applies to it.
-  std::vector<int> touched, touched_by_rank;
+  std::vector<int> touched;
   std::vector<int> actions;
   std::vector<uint8_t> action_seen;  // per action, all 0 between cases (Decide's de-duplication)
   // Decide skips the `when` of a rule one of whose exceptions surely applies (its effect is False
@@ -156,18 +156,38 @@ struct Scratch {
   // rulesets among them. Reused between cases, so the hot path stays allocation-free.
   std::vector<std::pair<int64_t, int>> govern_first;
   std::vector<int> govern_rulesets;
-  // Evaluate's own working memory (not Decide's): the touched rules by rank, an anchor's path, the
-  // facts one condition is missing, and per condition asked about in this case, its missing facts
-  // (eval_pool[begin, end): strings reused from case to case).
-  std::vector<int> eval_by_rank;
-  std::string eval_anchor;
-  std::set<std::string> eval_facts;
+  // Evaluate's own working memory (not Decide's), reused from case to case so that a case like earlier
+  // ones allocates nothing:
+  // the (rule, exception) pairs where the rule's condition holds and the exception applies, in the
+  // order the core settled them (Evaluate lists them by rank as exemptions or overrides);
+  std::vector<std::pair<int32_t, int32_t>> eval_lifted;
+  // the facts a condition is missing, as root slots (slot >= 0: the slot's path) or element paths
+  // (slot < 0: eval_pool[text], strings whose capacity is kept); per condition asked about in this case,
+  // its facts are eval_facts[begin, end);
+  struct Fact {
+    int32_t slot;
+    uint32_t text;
+  };
+  std::vector<Fact> eval_facts;
+  std::vector<std::string> eval_pool;
+  uint32_t eval_pool_used = 0;
   struct Collected {
     int32_t node;
     uint32_t begin, end;
   };
   std::vector<Collected> eval_collected;
-  std::vector<std::string> eval_pool;
+  std::vector<Fact> eval_missing_fact;  // per entry of Decision::missing while it is built
+  // Node values while missing facts are collected (Machine::RememberValues): a direct-mapped cache by
+  // node index, an entry valid when its epoch is this case's (the epoch moves on with every case);
+  // allocated on first use, the same size whatever the program.
+  struct NodeValue {
+    int32_t node = -1;
+    uint32_t epoch = 0;
+    ir::Val value;
+  };
+  static constexpr uint32_t kNodeValues = 256;
+  std::vector<NodeValue> eval_values;
+  uint32_t eval_values_epoch = 0;
 };
 
 struct Outcome {

@@ -725,6 +725,7 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   prog->rule_actions_begin.push_back(static_cast<uint32_t>(prog->rule_actions.size()));
   for (size_t k = 1; k < prog->ruleset_rules.size(); ++k)
     if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
+  CompileDueDates(*prog);
   return prog;
 }
 

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "check/project.h"
+#include "ir/workdays.h"
 
 namespace lexgate::ir {
 
@@ -199,6 +200,23 @@ struct Program {
   // true when the rules of ruleset i all come before those of ruleset i + 1 (then visiting rulesets in
   // ascending order touches rules in ascending order).
   bool rulesets_in_rule_order = true;
+  // Due dates (ir::CompileDueDates): per calendar (project->calendars), its working days as a table, so
+  // that Evaluate computes a due date in constant time (ir/workdays.h); calendar_none for rulesets
+  // without a calendar. Rule r's timing clauses, copied out of check::Rule with their anchors, are
+  // rule_timings[rule_timing_begin[r], rule_timing_begin[r + 1]).
+  std::vector<WorkdayTable> calendar_days;
+  WorkdayTable calendar_none;
+  struct TimingInfo {
+    uint8_t kind = 0;  // ast::Timing::Kind
+    PeriodUnit unit = PeriodUnit::Days;
+    bool roll = true;
+    int32_t event = -1;
+    int32_t calendar = -1;  // the rule's ruleset's
+    int64_t n = 0;
+    Anchor anchor;
+  };
+  std::vector<uint32_t> rule_timing_begin;
+  std::vector<TimingInfo> rule_timings;
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };

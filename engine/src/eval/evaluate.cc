@@ -971,6 +971,18 @@ void SettlePrecedence(const ir::Program& prog, Scratch& s) {
   }
 }
 
+// Step 2 of Core and DecideCore for an applicable ruleset linked to others by `exception to`: its
+// component, listed once per case in s.components (settled after the rulesets of their own); -1 if the
+// ruleset has none.
+int32_t NoteComponent(const ir::Program& prog, int32_t ruleset, Scratch& s) {
+  const int32_t comp = prog.ruleset_component[ruleset];
+  if (comp >= 0 && !s.component_seen[comp]) {
+    s.component_seen[comp] = 1;
+    s.components.push_back(comp);
+  }
+  return comp;
+}
+
 // Step 3 of Core for one touched rule: whether it is live (a finding), and its obligation's status.
 inline void LiveAndStatus(const ir::Program& prog, Machine& m, Scratch& s, int r) {
   s.governed_by[r] = -1;
@@ -1022,12 +1034,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   for (int32_t i : s.rs_order) {
     const Tri a = s.rs_applies[i];
     if (a == Tri::False) continue;
-    const int32_t comp = prog.ruleset_component[i];
-    if (comp >= 0) {
-      if (!s.component_seen[comp]) {
-        s.component_seen[comp] = 1;
-        s.components.push_back(comp);
-      }
+    if (NoteComponent(prog, i, s) >= 0) {
       components = true;
       continue;
     }
@@ -1139,12 +1146,7 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   for (int32_t i : s.rs_order) {
     const Tri a = s.rs_applies[i];
     if (a == Tri::False) continue;
-    const int32_t comp = prog.ruleset_component[i];
-    if (comp >= 0) {
-      if (!s.component_seen[comp]) {
-        s.component_seen[comp] = 1;
-        s.components.push_back(comp);
-      }
+    if (NoteComponent(prog, i, s) >= 0) {
       components = true;
       one_pass = false;
       continue;

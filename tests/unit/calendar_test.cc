@@ -302,5 +302,23 @@ TEST_F(ChinaCalendar, WorkdayTableEqualsTheDayByDayWalk) {
   }
 }
 
+// A calendar with a year no table can cover (a typo, or the largest int the grammar lets through) gets
+// no table, and the walk's answers: before, the table spanned the years and overflowed (or took
+// gigabytes) while lowering any project with such a calendar.
+TEST_F(ChinaCalendar, WorkdayTableOfAnAbsurdYearIsTheWalk) {
+  ASSERT_NE(Cn(), nullptr);
+  for (int absurd : {20255, 2147483647}) {
+    check::Calendar cal = *Cn();
+    cal.years[absurd];
+    const ir::WorkdayTable table(&cal);
+    std::vector<int> years;
+    for (int32_t from = D("2025-09-20"); from <= D("2025-10-20"); ++from) {
+      EXPECT_EQ(table.IsWorking(from), time::IsWorkingDay(cal, from)) << FormatDate(from);
+      const int32_t got = table.AddPeriod(from, 10, "working_days", true, years);
+      EXPECT_EQ(FormatDate(got), FormatDate(time::AddPeriod(&cal, from, 10, "working_days").due)) << absurd;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lexgate

@@ -13,6 +13,7 @@ namespace {
 // three years out stays in the table).
 constexpr int kYearsBefore = 1;
 constexpr int kYearsAfter = 10;
+constexpr int kMaxTableYears = 100;  // ~330 KB of table at most
 constexpr int64_t kMaxPeriod = 100000;  // calendar.cc's bound: no deadline is three centuries long
 }  // namespace
 
@@ -34,6 +35,9 @@ WorkdayTable::WorkdayTable(const check::Calendar* cal) : cal_(cal) {
   for (const auto& [d, name] : cal->holidays) see(CivilFromDays(d).year);
   for (const auto& [d, name] : cal->workdays) see(CivilFromDays(d).year);
   if (lo_year > hi_year) return;  // nothing published: the walk is as cheap as a table
+  // Years the checker lets through but no table should cover (a typo such as `year 20255 {}` would make
+  // it megabytes, `year 2147483647 {}` overflow the date arithmetic): no table, the walk answers.
+  if (lo_year < 1 || hi_year > 9999 || hi_year - lo_year > kMaxTableYears) return;
   first_year_ = lo_year - kYearsBefore;
   const int last_year = hi_year + kYearsAfter;
   lo_ = DaysFromCivil(first_year_, 1, 1);

@@ -75,19 +75,24 @@ int FindBuildId(dl_phdr_info* info, size_t, void* data) {
     if (ph.p_type != PT_NOTE) continue;
     const size_t align = ph.p_align >= 8 ? 8 : 4;
     auto round = [align](size_t n) { return (n + align - 1) / align * align; };
-    const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
-    const char* end = p + ph.p_memsz;
-    while (static_cast<size_t>(end - p) >= sizeof(ElfW(Nhdr))) {
+    // Offsets into the segment, each checked against its size before it is read: a malformed last
+    // note (its padding cut off) ends the walk rather than reading past the segment.
+    const char* base = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+    const size_t size = ph.p_memsz;
+    size_t at = 0;
+    while (size - at >= sizeof(ElfW(Nhdr))) {
       ElfW(Nhdr) n;
-      std::memcpy(&n, p, sizeof n);
-      const char* name = p + sizeof n;
-      const char* desc = name + round(n.n_namesz);
-      if (desc > end || static_cast<size_t>(end - desc) < n.n_descsz) break;
-      if (n.n_type == NT_GNU_BUILD_ID && n.n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0 && n.n_descsz > 0) {
-        s->id = Hex(reinterpret_cast<const unsigned char*>(desc), n.n_descsz);
+      std::memcpy(&n, base + at, sizeof n);
+      const size_t name = at + sizeof n;
+      if (size - name < round(n.n_namesz)) break;
+      const size_t desc = name + round(n.n_namesz);
+      if (size - desc < n.n_descsz) break;
+      if (n.n_type == NT_GNU_BUILD_ID && n.n_namesz == 4 && std::memcmp(base + name, "GNU", 4) == 0 && n.n_descsz > 0) {
+        s->id = Hex(reinterpret_cast<const unsigned char*>(base + desc), n.n_descsz);
         return 1;
       }
-      p = desc + round(n.n_descsz);
+      if (size - desc < round(n.n_descsz)) break;
+      at = desc + round(n.n_descsz);
     }
   }
   return 1;

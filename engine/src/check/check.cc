@@ -389,6 +389,12 @@ class Checker {
         // Counting working days on such a calendar would never end (time/calendar.cc).
         if (cal.weekend_mask == 0x7F) sink_.Report(Code::LG1015, c.name.span, {{"calendar", c.name.text}});
         for (auto& y : c.years) {
+          // A year no date literal can name is a typo (`year 20255`); the working-day tables and the
+          // date arithmetic are built for years 1..9999 (ir/workdays.cc).
+          if (y.year < 1 || y.year > 9999) {
+            sink_.Report(Code::LG3022, y.span, {{"year", std::to_string(y.year)}});
+            continue;
+          }
           cal.years[y.year] = y.notice;
           auto in_year = [&](int32_t d, const Span& s) {
             if (CivilFromDays(d).year != y.year) {

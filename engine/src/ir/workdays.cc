@@ -4,6 +4,7 @@
 
 #include "base/date.h"
 #include "ir/program.h"
+#include "time/calendar.h"
 
 namespace lexgate::ir {
 
@@ -74,21 +75,12 @@ void WorkdayTable::Unpublished(int32_t first, int32_t last, std::vector<int>& ou
     if (!Published(y)) out.push_back(y);
 }
 
-bool WorkdayTable::WorkingSlow(int32_t day) const {
-  if (cal_) {
-    if (cal_->workdays.count(day)) return true;
-    if (cal_->holidays.count(day)) return false;
-  }
-  const uint8_t mask = cal_ ? cal_->weekend_mask : static_cast<uint8_t>(0x60);
-  return !(mask & (1u << Weekday(day)));
-}
-
 bool WorkdayTable::IsWorking(int32_t day) const {
   if (day >= lo_ && static_cast<size_t>(day - lo_) + 1 < before_.size()) {
     const auto i = static_cast<size_t>(day - lo_);
     return before_[i + 1] != before_[i];
   }
-  return WorkingSlow(day);
+  return time::KindOfDay(cal_, day) == time::DayKind::Working;
 }
 
 int32_t WorkdayTable::AddPeriod(int32_t from, int64_t n, PeriodUnit unit, bool roll,

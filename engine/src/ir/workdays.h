@@ -42,7 +42,6 @@ class WorkdayTable {
   bool Published(int year) const;
   // The years of [first, last] that are not published (nothing without a calendar).
   void Unpublished(int32_t first, int32_t last, std::vector<int>& out) const;
-  bool WorkingSlow(int32_t day) const;
 
   const check::Calendar* cal_ = nullptr;
   int32_t lo_ = 0;                  // first day of the table

@@ -10,27 +10,26 @@ bool Published(const check::Calendar* cal, int32_t day) {
 }
 
 bool Working(const check::Calendar* cal, int32_t day, DueDate& out) {
-  uint8_t mask = cal ? cal->weekend_mask : static_cast<uint8_t>(0x60);
   if (cal && !Published(cal, day)) out.unpublished_years.insert(CivilFromDays(day).year);
-  if (cal) {
-    if (cal->workdays.count(day)) return true;
-    if (cal->holidays.count(day)) {
-      out.skipped.push_back({day, "holiday"});
-      return false;
-    }
-  }
-  if (mask & (1u << Weekday(day))) {
-    out.skipped.push_back({day, "weekend"});
-    return false;
+  switch (KindOfDay(cal, day)) {
+    case DayKind::Working: return true;
+    case DayKind::Holiday: out.skipped.push_back({day, "holiday"}); return false;
+    case DayKind::Weekend: out.skipped.push_back({day, "weekend"}); return false;
   }
   return true;
 }
 }  // namespace
 
-bool IsWorkingDay(const check::Calendar& cal, int32_t day) {
-  DueDate scratch;
-  return Working(&cal, day, scratch);
+DayKind KindOfDay(const check::Calendar* cal, int32_t day) {
+  if (cal) {
+    if (cal->workdays.count(day)) return DayKind::Working;
+    if (cal->holidays.count(day)) return DayKind::Holiday;
+  }
+  const uint8_t mask = cal ? cal->weekend_mask : static_cast<uint8_t>(0x60);
+  return mask & (1u << Weekday(day)) ? DayKind::Weekend : DayKind::Working;
 }
+
+bool IsWorkingDay(const check::Calendar& cal, int32_t day) { return KindOfDay(&cal, day) == DayKind::Working; }
 
 DueDate AddPeriod(const check::Calendar* cal, int32_t from, int64_t n, const std::string& unit, bool roll) {
   DueDate out;

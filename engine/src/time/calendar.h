@@ -2,6 +2,7 @@
 // days. A year without a published schedule is not guessed: its days are counted on weekends only and
 // the result says which years were unpublished. Deadlines count from the day after the event (day 1).
 #pragma once
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,6 +11,11 @@
 
 namespace lexgate::time {
 
+// What a day is on a calendar: a listed working day works, else a listed holiday rests, else the
+// weekend mask decides (Sat, Sun when cal is null). Allocation-free: the evaluator's working-day
+// tables (ir/workdays.cc) call it for days outside their range.
+enum class DayKind : uint8_t { Working, Holiday, Weekend };
+DayKind KindOfDay(const check::Calendar* cal, int32_t day);
 bool IsWorkingDay(const check::Calendar& cal, int32_t day);
 
 struct Skipped {

@@ -328,4 +328,11 @@ TEST(Cache, KeyNamesTheParserRuntime) {
   ASSERT_NE(at, std::string::npos) << fp;
   EXPECT_FALSE(lexgate::syntax::ParserRuntimeVersion().empty());
   EXPECT_GE(fp.size() - (at + tag.size()), 16u) << "no build id of the runtime library: " << fp;
+  // The runtime is Debian's shared library: the id in the key is that library's, not lexgate's own
+  // (an anchor symbol's address can be the executable's, through a copy relocation).
+  const std::string lib = lexgate::cache::LibraryBuildId("libantlr4-runtime");
+  ASSERT_FALSE(lib.empty()) << "libantlr4-runtime is not loaded, or has no build id";
+  EXPECT_EQ(fp.substr(at + tag.size(), lib.size()), lib) << fp;
+  EXPECT_EQ(fp.find(" build " + lib), std::string::npos) << fp;
+  EXPECT_TRUE(lexgate::cache::LibraryBuildId("libno-such-library-lexgate").empty());
 }

@@ -55,19 +55,27 @@ bool KeyBytes(const std::string& key, unsigned char out[32]) {
   return true;
 }
 
-// The GNU build-id note of the loaded object (executable or shared library) holding this code.
+// The GNU build-id note of a loaded object (executable or shared library): the one that maps `addr`,
+// or, when `library` is set, the first whose file name starts with it.
 struct BuildIdSearch {
-  uintptr_t addr;
+  uintptr_t addr = 0;
+  std::string_view library;
   std::string id;
 };
 
 int FindBuildId(dl_phdr_info* info, size_t, void* data) {
   auto* s = static_cast<BuildIdSearch*>(data);
   bool mine = false;
-  for (int i = 0; i < info->dlpi_phnum; ++i) {
-    const auto& ph = info->dlpi_phdr[i];
-    uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
-    if (ph.p_type == PT_LOAD && s->addr >= lo && s->addr < lo + ph.p_memsz) mine = true;
+  if (!s->library.empty()) {
+    const std::string_view path = info->dlpi_name ? info->dlpi_name : "";
+    const size_t slash = path.rfind('/');
+    mine = path.substr(slash == std::string_view::npos ? 0 : slash + 1).starts_with(s->library);
+  } else {
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+      const auto& ph = info->dlpi_phdr[i];
+      uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+      if (ph.p_type == PT_LOAD && s->addr >= lo && s->addr < lo + ph.p_memsz) mine = true;
+    }
   }
   if (!mine) return 0;
   for (int i = 0; i < info->dlpi_phnum; ++i) {
@@ -100,10 +108,21 @@ int FindBuildId(dl_phdr_info* info, size_t, void* data) {
 
 // The GNU build id of the loaded object (executable or shared library) that holds `addr`.
 std::string BuildIdOf(const void* addr) {
-  BuildIdSearch s{reinterpret_cast<uintptr_t>(addr), {}};
+  BuildIdSearch s{reinterpret_cast<uintptr_t>(addr), {}, {}};
   dl_iterate_phdr(FindBuildId, &s);
   return s.id;
 }
+
+}  // namespace
+
+std::string LibraryBuildId(std::string_view file_name_prefix) {
+  if (file_name_prefix.empty()) return {};
+  BuildIdSearch s{0, file_name_prefix, {}};
+  dl_iterate_phdr(FindBuildId, &s);
+  return s.id;
+}
+
+namespace {
 
 std::string BuildId() { return BuildIdOf(reinterpret_cast<const void*>(&FindBuildId)); }
 
@@ -200,7 +219,12 @@ const std::string& ToolFingerprint() {
     const char* tz = icu::TimeZone::getTZDataVersion(st);
     // The ANTLR runtime is a shared library that can be upgraded under the same lexgate binary, and the
     // parse (so the cached project) depends on it: its version and its library's build id are in the key.
-    const std::string antlr = syntax::ParserRuntimeVersion() + "/" + BuildIdOf(syntax::ParserRuntimeAnchor());
+    // The library is found by its file name: the address of one of its symbols can be the executable's
+    // (a copy relocation, when code that takes it is not compiled -fPIC). Linked statically, it is part
+    // of the executable, whose id is the anchor's.
+    std::string antlr_id = LibraryBuildId("libantlr4-runtime");
+    if (antlr_id.empty()) antlr_id = BuildIdOf(syntax::ParserRuntimeAnchor());
+    const std::string antlr = syntax::ParserRuntimeVersion() + "/" + antlr_id;
     return "lexgate-cache " + std::to_string(kFormatVersion) + " lexgate " LEXGATE_VERSION_STRING " build " + id +
            " icu " + icu + " tz " + (U_SUCCESS(st) && tz ? tz : "?") + " antlr4 " + antlr;
   }();

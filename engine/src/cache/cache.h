@@ -58,6 +58,9 @@ class KeyBuilder {
 // The part of the key that does not depend on the rules: format version, lexgate version, build id,
 // ICU version. Empty when the build id cannot be found (then the cache is not used).
 const std::string& ToolFingerprint();
+// The GNU build id of the first loaded shared library whose file name starts with the prefix (e.g.
+// "libantlr4-runtime"); empty when none is loaded or it has no build id.
+std::string LibraryBuildId(std::string_view file_name_prefix);
 
 // The payload: a project and its load's diagnostics as bytes, and back. Encode returns false (and
 // nothing is cached) only for a project nested deeper than the decoder accepts. Decode returns false

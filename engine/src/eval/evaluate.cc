@@ -156,7 +156,9 @@ class Machine {
 
   // The flat code of one root condition (ir::FInstr, a decision DAG) from `pc` to its end: the same
   // value as EvalT on the condition's node, with the same sub-expressions evaluated in the same order.
-  Tri Run(int32_t pc) {
+  Tri Run(int32_t pc) { return RunInline(pc); }
+  // Run's loop, for a caller that runs it in its own loop (DecideFast): no call per condition.
+  [[gnu::always_inline]] Tri RunInline(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
     // A slot of the case (var -1) or of the element `some` variable var is at: no branch.
     auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
@@ -1295,7 +1297,7 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
     if (as_of < effective || as_of > expires) continue;
     Tri a = Tri::True;
     if (prog.ruleset_applies[i] >= 0) {
-      a = m.Run(keyed && prog.ruleset_applies_keyed_code[i] >= 0 ? prog.ruleset_applies_keyed_code[i]
+      a = m.RunInline(keyed && prog.ruleset_applies_keyed_code[i] >= 0 ? prog.ruleset_applies_keyed_code[i]
                                                                  : prog.ruleset_applies_code[i]);
       if (a == Tri::False) continue;
     }
@@ -1309,7 +1311,7 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
     for (uint32_t r = begin; r < stop; ++r) {  // ruleset_rules is the identity (decide_fast)
       const ir::Program::DecideRule& d = rules[r];
       if (d.exceptions & surely) continue;  // lifted whatever its condition: effect False, `when` not run
-      const Tri cond = d.when_code < 0 ? a : And(a, m.Run(d.when_code));
+      const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
       if (cond == Tri::False) continue;  // cond and effect stay False
       s.touched.push_back(static_cast<int>(r));  // reset by the next case
       s.cond[r] = cond;

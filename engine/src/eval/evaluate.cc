@@ -1237,28 +1237,16 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 }
 
 // Decide's fast path (ir::Program::decide_rules): the rulesets the ruleset index gives for the case, in
-// ascending order as TestRulesets lists them, each tested and, when it applies, settled at once in one
-// pass over its rules in exception order (= rule order): a rule's effect comes from its condition and
-// two bitmasks of the rules already settled (surely in effect, maybe), and a live binding rule adds to
-// the verdict and the actions as it is settled, in the order DecideCore's last pass would visit it.
-// Leaves s.cond and s.effect as DecideCore does, with s.touched listing the rules whose cond is not False
-// (the ones the next case must reset); not s.rs_applies, s.live, s.status, s.governed_by: explain, which
-// reads them, sets every_condition and so takes DecideCore. Returns false,
+// ascending order as TestRulesets lists them, each tested and, when it applies, settled at once: its
+// rules in exception order, each rule's effect from its condition and two bitmasks of the rules already
+// settled (surely in effect, maybe), then the rules in effect in rule order, each live binding rule
+// adding to the verdict and the actions in the order DecideCore's last pass visits it.
+// Leaves s.cond, s.effect, s.live, s.status and s.governed_by as DecideCore does (nothing is governed:
+// see below), with s.touched listing the rules whose cond is not False (the ones the next case must
+// reset); not s.rs_applies: explain, which reads it, sets every_condition and so takes DecideCore. Returns false,
 // and the caller runs DecideCore, for a case that applies a ruleset the plan does not take, or whose live
 // rules come from two rulesets of one legal order (precedence may govern one of them).
 bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
-  m.UseMemo(s);
-  for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
-  s.touched.clear();
-  s.actions.clear();
-  uint64_t seen = 0;  // actions 0..63 already listed (others: s.action_seen)
-  bool wide_actions = false, done = true;
-  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
-  constexpr int kMaxOrders = 8;
-  int32_t orders[kMaxOrders];  // the legal orders of the rulesets with a live rule so far
-  int n_orders = 0;
-  const ir::Program::DecideRule* rules = prog.decide_rules.data();
-  const int32_t* rule_actions = prog.rule_actions.data();
   // The rulesets to test, ascending: with the ruleset index, those keyed by the case's value of the
   // index fact merged with the unkeyed ones (as TestRulesets lists them); else every ruleset.
   const bool indexed = prog.ruleset_index_slot >= 0 && c.slots[prog.ruleset_index_slot].known &&
@@ -1280,6 +1268,31 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
     }
     u_end = prog.ruleset_unindexed.end();
   }
+  if (!prog.decide_all_fast) {  // a ruleset in force that the fast path does not take: DecideCore
+    auto slow = [&](int32_t i) {
+      return !prog.ruleset_decide_fast[i] && as_of >= prog.ruleset_in_force[i].first && as_of <= prog.ruleset_in_force[i].second;
+    };
+    for (auto k = it; k != end; ++k)
+      if (slow(k->second)) return false;
+    for (auto k = u; k != u_end; ++k)
+      if (slow(*k)) return false;
+    for (int32_t k = 0; k < n_rulesets; ++k)
+      if (slow(k)) return false;
+  }
+  m.UseMemo(s);
+  for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
+  s.touched.clear();
+  s.live.clear();
+  s.actions.clear();
+  uint64_t seen = 0;  // actions 0..63 already listed (others: s.action_seen)
+  bool wide_actions = false, done = true;
+  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
+  constexpr int kMaxOrders = 8;
+  int32_t orders[kMaxOrders];  // the legal orders of the rulesets with a live rule so far
+  int n_orders = 0;
+  const ir::Program::DecideRule* rules = prog.decide_rules.data();
+  const int32_t* rule_actions = prog.rule_actions.data();
+  const int32_t* by_rank = prog.ruleset_rules_by_rank.data();
   for (;;) {
     int32_t i;
     bool keyed = false;
@@ -1307,27 +1320,49 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
     }
     const uint32_t begin = prog.ruleset_rule_begin[i], stop = prog.ruleset_rule_begin[i + 1];
     uint64_t surely = 0, maybe = 0;  // bit k: the ruleset's k-th rule is in effect (surely / maybe)
-    bool live = false;
-    for (uint32_t r = begin; r < stop; ++r) {  // ruleset_rules is the identity (decide_fast)
+    // Its rules in exception order (rule_rank): each rule's effect from its condition and its exceptions,
+    // settled before it.
+    for (uint32_t k = begin; k < stop; ++k) {
+      const int32_t r = by_rank[k];  // ruleset_rules is the identity (decide_fast): r is in [begin, stop)
       const ir::Program::DecideRule& d = rules[r];
       if (d.exceptions & surely) continue;  // lifted whatever its condition: effect False, `when` not run
       const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
       if (cond == Tri::False) continue;  // cond and effect stay False
-      s.touched.push_back(static_cast<int>(r));  // reset by the next case
+      s.touched.push_back(r);  // reset by the next case
       s.cond[r] = cond;
       const Tri e = (d.exceptions & maybe) ? Tri::Unknown : cond;
       (e == Tri::True ? surely : maybe) |= uint64_t{1} << (r - begin);
       s.effect[r] = e;
+    }
+    // Then the rules in effect in rule order, as DecideCore lists them: findings with their status, the
+    // verdict and the actions still to do.
+    bool live = false;
+    for (uint64_t in_effect = surely | maybe; in_effect; in_effect &= in_effect - 1) {
+      const int32_t r = static_cast<int32_t>(begin) + __builtin_ctzll(in_effect);
+      const ir::Program::DecideRule& d = rules[r];
+      const Tri e = (surely >> (r - begin)) & 1 ? Tri::True : Tri::Unknown;
       const auto modality = static_cast<check::Modality>(d.modality);
       if (modality == check::Modality::Exempt) continue;
-      live = true;
+      live = true;  // a finding: listed with its status, as LiveAndStatus does
+      s.live.push_back(r);
+      s.governed_by[r] = -1;
+      s.reason[r] = 0;
+      Status status = Status::None;
+      if (modality == check::Modality::Must) {
+        if (d.satisfied_code < 0) {
+          status = Status::Outstanding;
+        } else {
+          const Tri st = m.Run(d.satisfied_code);
+          status = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
+        }
+      }
+      s.status[r] = status;
       if (!d.binding) continue;
       if (modality == check::Modality::MustNot) {
         (e == Tri::True ? prohibited : unknown_prohibition) = true;
         continue;
       }
-      if (modality != check::Modality::Must) continue;
-      if (d.satisfied_code >= 0 && m.Run(d.satisfied_code) == Tri::True) continue;
+      if (modality != check::Modality::Must || status == Status::Satisfied) continue;
       if (e != Tri::True) {
         unknown_obligation = true;
         continue;

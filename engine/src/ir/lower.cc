@@ -415,7 +415,10 @@ class CodeGen {
       case NOp::Or: {
         if (n.nkids == 0 || depth >= kMaxCodeDepth) break;
         // A shared block: its value is kept per case; a later condition reads it instead of running it.
-        if (Memo(id) && !top) return Leaf(FOp::Memo, tt, ff, uu, memo_[id], Body(id, true));
+        // That holds for a condition that is the block as a whole, too (`when A or B` in one rule, `when
+        // (A or B) and C` in the next: the second reads what the first kept), unless a keyed conjunct
+        // is left out of it (skip_: the code is not the block's).
+        if (Memo(id) && (!top || !skip_)) return Leaf(FOp::Memo, tt, ff, uu, memo_[id], Body(id, true));
         return GenLogic(id, tt, ff, uu, depth, top);
       }
       case NOp::Not:
@@ -520,21 +523,22 @@ void BuildDecidePlan(Program& prog) {
   std::vector<int32_t> local(n_rules, -1);  // a rule's position in its ruleset
   for (size_t i = 0; i < p.rulesets.size(); ++i) {
     const uint32_t begin = prog.ruleset_rule_begin[i], end = prog.ruleset_rule_begin[i + 1];
-    if (prog.ruleset_cross_linked[i] || !prog.ruleset_rank_is_rule_order[i] || end - begin > 64) continue;
+    if (prog.ruleset_cross_linked[i] || end - begin > 64) continue;
     for (uint32_t k = begin; k < end; ++k) local[prog.ruleset_rules[k]] = static_cast<int32_t>(k - begin);
     bool ok = true;
     for (uint32_t k = begin; k < end; ++k) {
       const int32_t r = prog.ruleset_rules[k];
       for (uint32_t e = prog.rule_exceptions_begin[r]; e < prog.rule_exceptions_begin[r + 1]; ++e) {
-        const int32_t x = local[prog.rule_exceptions[e]];
-        // an exception of the same ruleset settled before the rule (exception order = rule order)
-        if (x < 0 || x >= static_cast<int32_t>(k - begin)) ok = false;
-        else prog.decide_rules[r].exceptions |= uint64_t{1} << x;
+        const int32_t x = prog.rule_exceptions[e];  // of the same ruleset (not cross-linked)
+        if (p.rules[x].ruleset != static_cast<int>(i)) ok = false;
+        else prog.decide_rules[r].exceptions |= uint64_t{1} << local[x];
       }
     }
     prog.ruleset_decide_fast[i] = ok ? 1 : 0;
   }
   prog.decide_fast = prog.rulesets_in_rule_order;
+  prog.decide_all_fast =
+      std::find(prog.ruleset_decide_fast.begin(), prog.ruleset_decide_fast.end(), 0) == prog.ruleset_decide_fast.end();
 }
 
 }  // namespace

@@ -218,14 +218,14 @@ struct Program {
   std::vector<uint32_t> rule_timing_begin;
   std::vector<TimingInfo> rule_timings;
 
-  // Decide's fast path (eval/evaluate.cc DecideFast, built by BuildDecidePlan at the end of Lower): a
-  // ruleset is settled in one pass over its rules, its rules' effects kept as two bitmasks (surely in
-  // effect, maybe), each rule's verdict and actions accumulated as it is settled, with no listing pass.
-  // It takes a ruleset whose rules all fit: not linked to another ruleset by `exception to`, exception
-  // order = rule order, at most 64 rules (ruleset_decide_fast); a case that meets another ruleset, or
-  // whose live rules may be governed by precedence (two rulesets of one legal order), goes to DecideCore.
+  // Decide's fast path (eval/evaluate.cc DecideFast, built by BuildDecidePlan at the end of Lower): an
+  // applicable ruleset is settled at once, its rules' effects kept as two bitmasks (surely in effect,
+  // maybe), then its rules in effect add to the verdict and actions, with no per-case lists to merge.
+  // It takes a ruleset whose rules all fit: not linked to another ruleset by `exception to`, at most 64
+  // rules (ruleset_decide_fast); a case that meets another ruleset, or whose live rules may be governed
+  // by precedence (two rulesets of one legal order), goes to DecideCore.
   struct DecideRule {
-    uint64_t exceptions = 0;     // bit k: the k-th rule of its ruleset (ruleset_rules order) is an exception to it
+    uint64_t exceptions = 0;     // bit k: the k-th rule of its ruleset (in ruleset_rules) is an exception to it
     int32_t when_code = -1;      // rule_when_code (-1: always)
     int32_t satisfied_code = -1; // rule_satisfied_code (-1: none)
     uint32_t actions_begin = 0, actions_end = 0;  // its actions: rule_actions[begin, end)
@@ -235,6 +235,7 @@ struct Program {
   std::vector<DecideRule> decide_rules;       // per rule
   std::vector<uint8_t> ruleset_decide_fast;   // per ruleset
   bool decide_fast = false;                   // rulesets_in_rule_order (ruleset_rules is then the identity)
+  bool decide_all_fast = false;               // every ruleset_decide_fast is 1
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };

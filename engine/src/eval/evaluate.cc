@@ -1269,6 +1269,11 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
     u_end = prog.ruleset_unindexed.end();
   }
   if (!prog.decide_all_fast) {  // a ruleset in force that the fast path does not take: DecideCore
+    if (indexed && !prog.ruleset_index_dense.empty()) {  // one flag per key
+      const int64_t key = c.slots[prog.ruleset_index_slot].lo;
+      const bool in_range = key >= 0 && key + 1 < static_cast<int64_t>(prog.ruleset_index_dense.size());
+      if (!(in_range ? prog.ruleset_index_dense_fast[static_cast<size_t>(key)] : prog.ruleset_unindexed_fast)) return false;
+    }
     auto slow = [&](int32_t i) {
       return !prog.ruleset_decide_fast[i] && as_of >= prog.ruleset_in_force[i].first && as_of <= prog.ruleset_in_force[i].second;
     };

@@ -415,10 +415,7 @@ class CodeGen {
       case NOp::Or: {
         if (n.nkids == 0 || depth >= kMaxCodeDepth) break;
         // A shared block: its value is kept per case; a later condition reads it instead of running it.
-        // That holds for a condition that is the block as a whole, too (`when A or B` in one rule, `when
-        // (A or B) and C` in the next: the second reads what the first kept), unless a keyed conjunct
-        // is left out of it (skip_: the code is not the block's).
-        if (Memo(id) && (!top || !skip_)) return Leaf(FOp::Memo, tt, ff, uu, memo_[id], Body(id, true));
+        if (Memo(id) && !top) return Leaf(FOp::Memo, tt, ff, uu, memo_[id], Body(id, true));
         return GenLogic(id, tt, ff, uu, depth, top);
       }
       case NOp::Not:
@@ -539,6 +536,12 @@ void BuildDecidePlan(Program& prog) {
   prog.decide_fast = prog.rulesets_in_rule_order;
   prog.decide_all_fast =
       std::find(prog.ruleset_decide_fast.begin(), prog.ruleset_decide_fast.end(), 0) == prog.ruleset_decide_fast.end();
+  prog.ruleset_unindexed_fast = true;
+  for (int32_t i : prog.ruleset_unindexed) prog.ruleset_unindexed_fast &= prog.ruleset_decide_fast[i] != 0;
+  prog.ruleset_index_dense_fast.assign(prog.ruleset_index_dense.size(), prog.ruleset_unindexed_fast ? 1 : 0);
+  for (size_t k = 0; k + 1 < prog.ruleset_index_dense.size(); ++k)
+    for (uint32_t j = prog.ruleset_index_dense[k]; j < prog.ruleset_index_dense[k + 1]; ++j)
+      if (!prog.ruleset_decide_fast[prog.ruleset_index[j].second]) prog.ruleset_index_dense_fast[k] = 0;
 }
 
 }  // namespace

@@ -236,6 +236,10 @@ struct Program {
   std::vector<uint8_t> ruleset_decide_fast;   // per ruleset
   bool decide_fast = false;                   // rulesets_in_rule_order (ruleset_rules is then the identity)
   bool decide_all_fast = false;               // every ruleset_decide_fast is 1
+  // Per key k of the dense ruleset index: 1 when every ruleset keyed by k and every unkeyed one is
+  // ruleset_decide_fast (0: the case goes to DecideCore at once); the same for the unkeyed ones alone.
+  std::vector<uint8_t> ruleset_index_dense_fast;
+  bool ruleset_unindexed_fast = false;
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };

@@ -196,9 +196,7 @@ struct Outcome {
 };
 
 // The verdict and outstanding actions only — the hot path for batch screening and benchmarks. Gives the
-// same verdict as Evaluate (a test checks it on every example). Unless scratch.every_condition, a case
-// whose rulesets all fit ir::Program::decide_rules is settled by a fast path (evaluate.cc DecideFast)
-// that leaves the same cond, effect, live, status and governed_by in `scratch` but not rs_applies.
+// same verdict as Evaluate (a test checks it on every example).
 Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& scratch);
 
 // The three-valued value of one node, for explanations and tests.

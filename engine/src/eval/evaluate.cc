@@ -156,7 +156,9 @@ class Machine {
 
   // The flat code of one root condition (ir::FInstr, a decision DAG) from `pc` to its end: the same
   // value as EvalT on the condition's node, with the same sub-expressions evaluated in the same order.
-  Tri Run(int32_t pc) {
+  Tri Run(int32_t pc) { return RunInline(pc); }
+  // Run's loop, for a caller that runs it in its own loop (DecideFast): no call per condition.
+  [[gnu::always_inline]] Tri RunInline(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
     // A slot of the case (var -1) or of the element `some` variable var is at: no branch.
     auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
@@ -1234,6 +1236,183 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   return Verdict::Permitted;
 }
 
+// Decide's fast path (ir::Program::decide_rules): the rulesets the ruleset index gives for the case, in
+// ascending order as TestRulesets lists them, each tested and, when it applies, settled at once: its
+// rules in exception order, each rule's effect from its condition and two bitmasks of the rules already
+// settled (surely in effect, maybe), then the rules in effect in rule order, each live binding rule
+// adding to the verdict and the actions in the order DecideCore's last pass visits it.
+// Leaves s.cond, s.effect, s.live, s.status and s.governed_by as DecideCore does (nothing is governed:
+// see below), with s.touched listing the rules whose cond is not False (the ones the next case must
+// reset); not s.rs_applies: explain, which reads it, sets every_condition and so takes DecideCore. Returns false,
+// and the caller runs DecideCore, for a case that applies a ruleset the plan does not take, or whose live
+// rules come from two rulesets of one legal order (precedence may govern one of them).
+bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
+  // The rulesets to test, ascending: with the ruleset index, those keyed by the case's value of the
+  // index fact merged with the unkeyed ones (as TestRulesets lists them); else every ruleset.
+  const bool indexed = prog.ruleset_index_slot >= 0 && c.slots[prog.ruleset_index_slot].known &&
+                       c.slots[prog.ruleset_index_slot].lo == c.slots[prog.ruleset_index_slot].hi;
+  auto it = prog.ruleset_index.begin(), end = it;
+  auto u = prog.ruleset_unindexed.begin(), u_end = u;
+  int32_t next_all = 0;
+  const int32_t n_rulesets = indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
+  if (indexed) {
+    const int64_t key = c.slots[prog.ruleset_index_slot].lo;
+    if (!prog.ruleset_index_dense.empty()) {
+      if (key >= 0 && key + 1 < static_cast<int64_t>(prog.ruleset_index_dense.size())) {
+        it += prog.ruleset_index_dense[static_cast<size_t>(key)];
+        end = prog.ruleset_index.begin() + prog.ruleset_index_dense[static_cast<size_t>(key) + 1];
+      }
+    } else {
+      it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
+      for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
+    }
+    u_end = prog.ruleset_unindexed.end();
+  }
+  if (!prog.decide_all_fast) {  // a ruleset in force that the fast path does not take: DecideCore
+    if (indexed && !prog.ruleset_index_dense.empty()) {  // one flag per key
+      const int64_t key = c.slots[prog.ruleset_index_slot].lo;
+      const bool in_range = key >= 0 && key + 1 < static_cast<int64_t>(prog.ruleset_index_dense.size());
+      if (!(in_range ? prog.ruleset_index_dense_fast[static_cast<size_t>(key)] : prog.ruleset_unindexed_fast)) return false;
+    }
+    auto slow = [&](int32_t i) {
+      return !prog.ruleset_decide_fast[i] && as_of >= prog.ruleset_in_force[i].first && as_of <= prog.ruleset_in_force[i].second;
+    };
+    for (auto k = it; k != end; ++k)
+      if (slow(k->second)) return false;
+    for (auto k = u; k != u_end; ++k)
+      if (slow(*k)) return false;
+    for (int32_t k = 0; k < n_rulesets; ++k)
+      if (slow(k)) return false;
+  }
+  m.UseMemo(s);
+  for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
+  s.touched.clear();
+  s.live.clear();
+  s.actions.clear();
+  uint64_t seen = 0;  // actions 0..63 already listed (others: s.action_seen)
+  bool wide_actions = false, done = true;
+  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
+  constexpr int kMaxOrders = 8;
+  int32_t orders[kMaxOrders];  // the legal orders of the rulesets with a live rule so far
+  int n_orders = 0;
+  const ir::Program::DecideRule* rules = prog.decide_rules.data();
+  const int32_t* rule_actions = prog.rule_actions.data();
+  const int32_t* by_rank = prog.ruleset_rules_by_rank.data();
+  for (;;) {
+    int32_t i;
+    bool keyed = false;
+    if (it != end && (u == u_end || it->second < *u)) {
+      i = (it++)->second;
+      keyed = true;
+    } else if (u != u_end) {
+      i = *u++;
+    } else if (next_all < n_rulesets) {
+      i = next_all++;
+    } else {
+      break;
+    }
+    const auto [effective, expires] = prog.ruleset_in_force[i];
+    if (as_of < effective || as_of > expires) continue;
+    Tri a = Tri::True;
+    if (prog.ruleset_applies[i] >= 0) {
+      a = m.RunInline(keyed && prog.ruleset_applies_keyed_code[i] >= 0 ? prog.ruleset_applies_keyed_code[i]
+                                                                 : prog.ruleset_applies_code[i]);
+      if (a == Tri::False) continue;
+    }
+    if (!prog.ruleset_decide_fast[i]) {
+      done = false;
+      break;
+    }
+    const uint32_t begin = prog.ruleset_rule_begin[i], stop = prog.ruleset_rule_begin[i + 1];
+    uint64_t surely = 0, maybe = 0;  // bit k: the ruleset's k-th rule is in effect (surely / maybe)
+    // Its rules in exception order (rule_rank): each rule's effect from its condition and its exceptions,
+    // settled before it.
+    for (uint32_t k = begin; k < stop; ++k) {
+      const int32_t r = by_rank[k];  // ruleset_rules is the identity (decide_fast): r is in [begin, stop)
+      const ir::Program::DecideRule& d = rules[r];
+      if (d.exceptions & surely) continue;  // lifted whatever its condition: effect False, `when` not run
+      const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
+      if (cond == Tri::False) continue;  // cond and effect stay False
+      s.touched.push_back(r);  // reset by the next case
+      s.cond[r] = cond;
+      const Tri e = (d.exceptions & maybe) ? Tri::Unknown : cond;
+      (e == Tri::True ? surely : maybe) |= uint64_t{1} << (r - begin);
+      s.effect[r] = e;
+    }
+    // Then the rules in effect in rule order, as DecideCore lists them: findings with their status, the
+    // verdict and the actions still to do.
+    bool live = false;
+    for (uint64_t in_effect = surely | maybe; in_effect; in_effect &= in_effect - 1) {
+      const int32_t r = static_cast<int32_t>(begin) + __builtin_ctzll(in_effect);
+      const ir::Program::DecideRule& d = rules[r];
+      const Tri e = (surely >> (r - begin)) & 1 ? Tri::True : Tri::Unknown;
+      const auto modality = static_cast<check::Modality>(d.modality);
+      if (modality == check::Modality::Exempt) continue;
+      live = true;  // a finding: listed with its status, as LiveAndStatus does
+      s.live.push_back(r);
+      s.governed_by[r] = -1;
+      s.reason[r] = 0;
+      Status status = Status::None;
+      if (modality == check::Modality::Must) {
+        if (d.satisfied_code < 0) {
+          status = Status::Outstanding;
+        } else {
+          const Tri st = m.Run(d.satisfied_code);
+          status = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
+        }
+      }
+      s.status[r] = status;
+      if (!d.binding) continue;
+      if (modality == check::Modality::MustNot) {
+        (e == Tri::True ? prohibited : unknown_prohibition) = true;
+        continue;
+      }
+      if (modality != check::Modality::Must || status == Status::Satisfied) continue;
+      if (e != Tri::True) {
+        unknown_obligation = true;
+        continue;
+      }
+      conditional = true;
+      for (uint32_t k = d.actions_begin; k < d.actions_end; ++k) {
+        const int act = rule_actions[k];
+        if (act < 64) {
+          if (seen & (uint64_t{1} << act)) continue;
+          seen |= uint64_t{1} << act;
+        } else {
+          if (s.action_seen[act]) continue;
+          s.action_seen[act] = 1;
+          wide_actions = true;
+        }
+        s.actions.push_back(act);
+      }
+    }
+    if (live) {  // precedence may govern a rule when two rulesets of one legal order have live rules
+      const int32_t order = prog.ruleset_legal_order[i];
+      bool shared = n_orders == kMaxOrders;
+      for (int j = 0; j < n_orders && !shared; ++j) shared = orders[j] == order;
+      if (shared) {
+        done = false;
+        break;
+      }
+      orders[n_orders++] = order;
+    }
+  }
+  if (wide_actions)
+    for (int act : s.actions) s.action_seen[act] = 0;
+  if (!done) return false;
+  if (prohibited) {
+    s.actions.clear();
+    verdict = Verdict::Prohibited;
+  } else if (unknown_prohibition) {
+    verdict = Verdict::Indeterminate;
+  } else if (conditional) {
+    verdict = Verdict::Conditional;
+  } else {
+    verdict = unknown_obligation ? Verdict::Indeterminate : Verdict::Permitted;
+  }
+  return true;
+}
+
 // The due date of each timing clause of live rule r into f.due, from its anchor: a date of the case, or
 // of the list element the rule's own `when` matched. Working days and the rolling of calendar-day
 // periods come from the program's table for the ruleset's calendar (ir::CompileDueDates), so neither
@@ -1315,7 +1494,8 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
   PrefetchCase(prog, c);
   const int32_t as_of = AsOf(c, opts);
   Machine m(prog, c, as_of, s.match_of_list, /*reset_matches=*/false);
-  const Verdict v = DecideCore(prog, c, as_of, m, s);
+  Verdict v;
+  if (!prog.decide_fast || s.every_condition || !DecideFast(prog, c, as_of, m, s, v)) v = DecideCore(prog, c, as_of, m, s);
   return Outcome{v, s.actions};
 }
 

@@ -512,6 +512,52 @@ class CodeGen {
 
 }  // namespace
 
+namespace {
+
+// Program::decide_rules and ruleset_decide_fast (see program.h), from the per-rule arrays Lower built.
+void BuildDecidePlan(Program& prog) {
+  const check::Project& p = *prog.project;
+  const size_t n_rules = p.rules.size();
+  prog.decide_rules.assign(n_rules, {});
+  for (size_t r = 0; r < n_rules; ++r) {
+    Program::DecideRule& d = prog.decide_rules[r];
+    d.when_code = prog.rule_when[r] < 0 ? -1 : prog.rule_when_code[r];
+    d.satisfied_code = prog.rule_satisfied[r] < 0 ? -1 : prog.rule_satisfied_code[r];
+    d.actions_begin = prog.rule_actions_begin[r];
+    d.actions_end = prog.rule_actions_begin[r + 1];
+    d.modality = prog.rule_modality[r];
+    d.binding = prog.rule_binding[r];
+  }
+  prog.ruleset_decide_fast.assign(p.rulesets.size(), 0);
+  std::vector<int32_t> local(n_rules, -1);  // a rule's position in its ruleset
+  for (size_t i = 0; i < p.rulesets.size(); ++i) {
+    const uint32_t begin = prog.ruleset_rule_begin[i], end = prog.ruleset_rule_begin[i + 1];
+    if (prog.ruleset_cross_linked[i] || end - begin > 64) continue;
+    for (uint32_t k = begin; k < end; ++k) local[prog.ruleset_rules[k]] = static_cast<int32_t>(k - begin);
+    bool ok = true;
+    for (uint32_t k = begin; k < end; ++k) {
+      const int32_t r = prog.ruleset_rules[k];
+      for (uint32_t e = prog.rule_exceptions_begin[r]; e < prog.rule_exceptions_begin[r + 1]; ++e) {
+        const int32_t x = prog.rule_exceptions[e];  // of the same ruleset (not cross-linked)
+        if (p.rules[x].ruleset != static_cast<int>(i)) ok = false;
+        else prog.decide_rules[r].exceptions |= uint64_t{1} << local[x];
+      }
+    }
+    prog.ruleset_decide_fast[i] = ok ? 1 : 0;
+  }
+  prog.decide_fast = prog.rulesets_in_rule_order;
+  prog.decide_all_fast =
+      std::find(prog.ruleset_decide_fast.begin(), prog.ruleset_decide_fast.end(), 0) == prog.ruleset_decide_fast.end();
+  prog.ruleset_unindexed_fast = true;
+  for (int32_t i : prog.ruleset_unindexed) prog.ruleset_unindexed_fast &= prog.ruleset_decide_fast[i] != 0;
+  prog.ruleset_index_dense_fast.assign(prog.ruleset_index_dense.size(), prog.ruleset_unindexed_fast ? 1 : 0);
+  for (size_t k = 0; k + 1 < prog.ruleset_index_dense.size(); ++k)
+    for (uint32_t j = prog.ruleset_index_dense[k]; j < prog.ruleset_index_dense[k + 1]; ++j)
+      if (!prog.ruleset_decide_fast[prog.ruleset_index[j].second]) prog.ruleset_index_dense_fast[k] = 0;
+}
+
+}  // namespace
+
 std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> project) {
   auto prog = std::make_shared<Program>();
   prog->project = project;
@@ -737,6 +783,7 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   prog->rule_actions_begin.push_back(static_cast<uint32_t>(prog->rule_actions.size()));
   for (size_t k = 1; k < prog->ruleset_rules.size(); ++k)
     if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
+  BuildDecidePlan(*prog);
   CompileDueDates(*prog);
   return prog;
 }

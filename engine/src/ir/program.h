@@ -218,6 +218,29 @@ struct Program {
   std::vector<uint32_t> rule_timing_begin;
   std::vector<TimingInfo> rule_timings;
 
+  // Decide's fast path (eval/evaluate.cc DecideFast, built by BuildDecidePlan at the end of Lower): an
+  // applicable ruleset is settled at once, its rules' effects kept as two bitmasks (surely in effect,
+  // maybe), then its rules in effect add to the verdict and actions, with no per-case lists to merge.
+  // It takes a ruleset whose rules all fit: not linked to another ruleset by `exception to`, at most 64
+  // rules (ruleset_decide_fast); a case that meets another ruleset, or whose live rules may be governed
+  // by precedence (two rulesets of one legal order), goes to DecideCore.
+  struct DecideRule {
+    uint64_t exceptions = 0;     // bit k: the k-th rule of its ruleset (in ruleset_rules) is an exception to it
+    int32_t when_code = -1;      // rule_when_code (-1: always)
+    int32_t satisfied_code = -1; // rule_satisfied_code (-1: none)
+    uint32_t actions_begin = 0, actions_end = 0;  // its actions: rule_actions[begin, end)
+    uint8_t modality = 0;        // check::Modality
+    uint8_t binding = 0;
+  };
+  std::vector<DecideRule> decide_rules;       // per rule
+  std::vector<uint8_t> ruleset_decide_fast;   // per ruleset
+  bool decide_fast = false;                   // rulesets_in_rule_order (ruleset_rules is then the identity)
+  bool decide_all_fast = false;               // every ruleset_decide_fast is 1
+  // Per key k of the dense ruleset index: 1 when every ruleset keyed by k and every unkeyed one is
+  // ruleset_decide_fast (0: the case goes to DecideCore at once); the same for the unkeyed ones alone.
+  std::vector<uint8_t> ruleset_index_dense_fast;
+  bool ruleset_unindexed_fast = false;
+
   int SlotOf(int record, const std::vector<int>& chain) const;
 };
 

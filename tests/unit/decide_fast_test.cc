@@ -1,0 +1,205 @@
+// Decide's fast path (eval DecideFast, ir::Program::decide_rules) against the reference paths: Decide
+// with every condition run (which takes DecideCore) and Evaluate, the full decision. Rulesets with
+// exceptions declared after the rules they lift (settled in exception order, listed in rule order),
+// prohibitions, obligations with `satisfied when`, exemptions, guidance, precedence between two
+// rulesets of one legal order (the fast path hands those cases to DecideCore) and rulesets linked by a
+// cross-ruleset `exception to` (never taken by the fast path), over every combination of true / false /
+// unknown facts, with each Scratch reused across the cases as a batch reuses it.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/date.h"
+#include "engine.h"
+
+namespace lexgate {
+namespace {
+
+const char* kVocabulary = R"(
+enum kind { transfer, filing }
+record hist { personal: count }
+schema {
+  id: string
+  kind: kind
+  date: date
+  important: bool
+  small: bool
+  count: count
+  history: hist
+}
+action assess, contract, transfer, notify, register
+jurisdiction CN
+jurisdiction CN-BJ in CN
+jurisdiction US
+)";
+
+std::string Ruleset(const std::string& id, const std::string& juris, const std::string& force, const std::string& extra = "") {
+  return "ruleset " + id + " {\n  title en \"" + id + "\"\n  authority T.AUTH\n  jurisdiction " + juris + "\n  force " + force +
+         "\n  effective 2024-01-01\n  applies to transfer\n" + extra + "}\n";
+}
+
+// CN law: exceptions declared after the rules they lift, a prohibition, an obligation met when `small`.
+const std::string kCnLaw = Ruleset("t.cn", "CN", "law") + R"(
+rule volume {
+  cite art 1
+  when count >= 100 or history.personal > 5
+  then must assess
+}
+rule contract_tier {
+  cite art 2
+  when count >= 50
+  then must all_of { contract, assess }
+  satisfied when small
+}
+rule important_lifts exception to volume, contract_tier {
+  cite art 3
+  when important and count >= 100
+  then exempt
+}
+rule small_banned {
+  cite art 4
+  when small and important
+  then must_not transfer
+}
+rule notice {
+  cite art 5
+  when not small
+  then may notify
+}
+)";
+
+// Beijing, the same legal order as CN, lower force: governed by t.cn's contract_tier where both apply.
+const std::string kBeijing = Ruleset("t.bj", "CN-BJ", "local_regulation", "  where count >= 60\n") + R"(
+rule bj_contract {
+  cite art 1
+  when history.personal >= 0
+  then must contract
+}
+)";
+
+// US guidance (binding false): findings, never the verdict or the actions.
+const std::string kUsGuidance = Ruleset("t.us", "US", "law", "  binding false\n") + R"(
+rule us_register {
+  cite art 1
+  when count > 0
+  then must register
+}
+)";
+
+struct Loaded {
+  LoadResult r;
+  const ir::Program& prog() const { return *r.program; }
+};
+
+Loaded Load(const std::string& rules) {
+  Loaded l{LoadSources({{"vocabulary.gate", kVocabulary}, {"rules.gate", rules}})};
+  EXPECT_TRUE(l.r.program) << diag::RenderText(l.r.diagnostics.all(), *l.r.sources, false);
+  return l;
+}
+
+struct Counts {
+  int cases = 0, governed = 0, prohibited = 0, conditional = 0, indeterminate = 0, lifted = 0;
+};
+
+// Every combination of facts, each decided three ways; returns what the cases covered.
+Counts CompareAll(const ir::Program& prog) {
+  Counts n;
+  eval::Scratch fast(prog), every(prog);
+  every.every_condition = true;
+  const char* bools[] = {"true", "false", "null"};
+  const char* counts[] = {"0", "60", "100", "null"};
+  const char* hist[] = {"0", "10", "null"};
+  for (const char* imp : bools)
+    for (const char* small : bools)
+      for (const char* count : counts)
+        for (const char* h : hist) {
+          const std::string json = std::string("{\"id\": \"f\", \"kind\": \"transfer\", \"important\": ") + imp +
+                                   ", \"small\": " + small + ", \"count\": " + count + ", \"history\": {\"personal\": " + h +
+                                   "}}";
+          eval::CaseError err;
+          auto c = eval::ReadCase(prog, json, err);
+          EXPECT_TRUE(c) << json << ": " << err.message;
+          if (!c) continue;
+          eval::EvalOptions o;
+          o.as_of = ParseDate("2025-06-01");
+          const eval::Decision d = eval::Evaluate(prog, *c, o);
+          const eval::Outcome a = eval::Decide(prog, *c, o, fast);
+          const eval::Outcome b = eval::Decide(prog, *c, o, every);
+          EXPECT_EQ(a.verdict, d.verdict) << json;
+          EXPECT_EQ(b.verdict, d.verdict) << json;
+          EXPECT_EQ(a.actions, b.actions) << json;  // the same actions in the same order
+          std::set<int> want;
+          if (d.verdict != eval::Verdict::Prohibited)
+            for (const auto& f : d.findings) {
+              const auto& rule = prog.project->rules[f.rule];
+              if (rule.modality == check::Modality::Must && f.governed_by < 0 && f.applies == eval::Tri::True &&
+                  f.status != eval::Status::Satisfied && prog.project->rulesets[rule.ruleset].binding)
+                want.insert(rule.actions.begin(), rule.actions.end());
+            }
+          EXPECT_EQ(want, std::set<int>(a.actions.begin(), a.actions.end())) << json;
+          EXPECT_EQ(fast.live, every.live) << json;
+          for (int r : fast.live) {
+            EXPECT_EQ(fast.status[r], every.status[r]) << json << " rule " << prog.project->rules[r].id;
+            EXPECT_EQ(fast.governed_by[r], every.governed_by[r]) << json << " rule " << prog.project->rules[r].id;
+            n.governed += every.governed_by[r] >= 0;
+          }
+          for (size_t r = 0; r < prog.project->rules.size(); ++r) {
+            EXPECT_EQ(fast.effect[r], every.effect[r]) << json << " rule " << prog.project->rules[r].id;
+            // the fast path skips only the `when` of a rule whose exception surely applies
+            if (fast.cond[r] != every.cond[r]) {
+              EXPECT_EQ(fast.cond[r], eval::Tri::False) << json << " rule " << prog.project->rules[r].id;
+              ++n.lifted;
+            }
+          }
+          n.prohibited += d.verdict == eval::Verdict::Prohibited;
+          n.conditional += d.verdict == eval::Verdict::Conditional;
+          n.indeterminate += d.verdict == eval::Verdict::Indeterminate;
+          ++n.cases;
+        }
+  return n;
+}
+
+TEST(DecideFast, ExceptionOrderUnknownsAndGuidanceMatchTheReference) {
+  auto l = Load(kCnLaw + kUsGuidance);
+  ASSERT_TRUE(l.r.program);
+  const ir::Program& prog = l.prog();
+  ASSERT_TRUE(prog.decide_fast);
+  ASSERT_TRUE(prog.decide_all_fast);  // every ruleset fits, though t.cn's exception comes after its rules
+  const Counts n = CompareAll(prog);
+  EXPECT_EQ(n.cases, 3 * 3 * 4 * 3);
+  EXPECT_GT(n.prohibited, 0);
+  EXPECT_GT(n.conditional, 0);
+  EXPECT_GT(n.indeterminate, 0);
+  EXPECT_GT(n.lifted, 0);
+}
+
+TEST(DecideFast, PrecedenceAndCrossLinkedRulesetsGoToDecideCore) {
+  // t.bj's rule is governed by t.cn's where both apply: the fast path must hand the case over.
+  auto l = Load(kCnLaw + kBeijing + kUsGuidance);
+  ASSERT_TRUE(l.r.program);
+  const Counts n = CompareAll(l.prog());
+  EXPECT_GT(n.governed, 0);
+  // A rule of t.x lifted by one of t.y: linked rulesets are settled together, by DecideCore only.
+  auto linked = Load(kCnLaw + Ruleset("t.x", "US", "law") + R"(
+rule x_assess {
+  cite art 1
+  when count >= 60
+  then must assess
+}
+)" + Ruleset("t.y", "US", "departmental_rule") + R"(
+rule y_lift exception to t.x/x_assess {
+  cite art 1
+  when small
+  then exempt
+}
+)");
+  ASSERT_TRUE(linked.r.program);
+  EXPECT_FALSE(linked.prog().decide_all_fast);
+  const Counts m = CompareAll(linked.prog());
+  EXPECT_GT(m.conditional, 0);
+}
+
+}  // namespace
+}  // namespace lexgate

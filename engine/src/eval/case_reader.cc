@@ -269,8 +269,43 @@ class CodeTable {
   std::vector<Slot> slots_;  // at most half full: every probe ends at an empty slot
 };
 
+// A record's field names → field index, for the direct path: open addressing on the key's length and
+// first and last bytes (names differ there: a probe rarely compares a name in full). The field after
+// the previous member is tried first (members usually come in the schema's order).
+class FieldTable {
+ public:
+  void Build(const check::Record& rec) {
+    size_t n = 8;
+    while (n < 2 * rec.fields.size()) n *= 2;
+    slots_.assign(n, -1);
+    for (size_t f = 0; f < rec.fields.size(); ++f) {
+      size_t i = Hash(rec.fields[f].name) & (n - 1);
+      while (slots_[i] >= 0) i = (i + 1) & (n - 1);
+      slots_[i] = static_cast<int>(f);
+    }
+  }
+  int Find(std::string_view key, const check::Record& rec, size_t hint) const {
+    if (hint < rec.fields.size() && rec.fields[hint].name == key) return static_cast<int>(hint);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
+      const int f = slots_[i];
+      if (f < 0) return -1;
+      if (rec.fields[f].name == key) return f;
+    }
+  }
+
+ private:
+  static size_t Hash(std::string_view k) {
+    if (k.empty()) return 0;
+    return k.size() * 0x9E37u + static_cast<unsigned char>(k[0]) * 0x85EBu + static_cast<unsigned char>(k[k.size() - 1]) * 0xC2B3u +
+           static_cast<unsigned char>(k[k.size() / 2]) * 0x27D5u;
+  }
+  std::vector<int> slots_;  // at most half full: every probe ends at an empty slot
+};
+
 struct SchemaInfo {
   std::weak_ptr<const check::Project> project;
+  std::vector<FieldTable> fields;  // per record
   std::vector<ir::Val> init;
   std::vector<std::vector<int>> offsets;
   std::vector<int> leaves;
@@ -294,6 +329,8 @@ const SchemaInfo& SchemaFor(const ir::Program& prog) {
   s.leaves.assign(p->records.size(), 0);
   s.offsets.assign(p->records.size(), {});
   s.personal.assign(p->records.size(), {-1, -1});
+  s.fields.assign(p->records.size(), FieldTable{});
+  for (size_t r = 0; r < p->records.size(); ++r) s.fields[r].Build(p->records[r]);
   for (size_t r = 0; r < p->records.size(); ++r) {
     for (size_t f = 0; f < p->records[r].fields.size(); ++f) {
       if (p->records[r].fields[f].name == "personal") s.personal[r].first = static_cast<int>(f);
@@ -882,7 +919,9 @@ class DirectReader {
   static constexpr size_t kSeenWords = 4;  // records of up to 256 fields; larger ones are left to Reader
 
   void Ws() {
-    while (s_ < e_ && (*s_ == ' ' || *s_ == '\t' || *s_ == '\n' || *s_ == '\r')) ++s_;
+    const char* q = s_;
+    while (q < e_ && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) ++q;
+    s_ = q;
   }
   bool Eat(char ch) {
     if (s_ == e_ || *s_ != ch) return false;
@@ -906,18 +945,19 @@ class DirectReader {
   // byte ≥ 0x80 (then checked to be valid UTF-8).
   bool String(std::string_view& out, bool& high) {
     if (!Eat('"')) return false;
-    const char* start = s_;
+    const char* const start = s_;
+    const char* q = start;  // a local: stores through char pointers would make the compiler reload a member
     unsigned char acc = 0;
     for (;;) {
-      if (s_ == e_) return false;
-      const unsigned char ch = static_cast<unsigned char>(*s_);
+      if (q == e_) return false;
+      const unsigned char ch = static_cast<unsigned char>(*q);
       if (ch == '"') break;
       if (ch == '\\' || ch < 0x20) return false;
       acc |= ch;
-      ++s_;
+      ++q;
     }
-    out = std::string_view(start, static_cast<size_t>(s_ - start));
-    ++s_;
+    out = std::string_view(start, static_cast<size_t>(q - start));
+    s_ = q + 1;
     high = (acc & 0x80) != 0;
     return !high || !InvalidUtf8(out);
   }
@@ -1005,7 +1045,7 @@ class DirectReader {
         if (!Eat(':')) return false;
         Ws();
         if (record == p_.root && key == "ext") return false;
-        const int f = Reader<FlatView>::FieldIndex(rec, key, next);
+        const int f = schema_.fields[record].Find(key, rec, next);
         if (f < 0) return false;
         next = static_cast<size_t>(f) + 1;
         uint64_t& word = seen[static_cast<size_t>(f) / 64];

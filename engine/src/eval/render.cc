@@ -211,6 +211,11 @@ class DirectWriter {
     out_.append(buf, r.ptr);
     return true;
   }
+  // A string value already quoted and escaped (AppendJsonString's bytes).
+  void RawString(std::string_view quoted) {
+    Prefix();
+    out_ += quoted;
+  }
   // `n` members of the current object, already written as JSON ("k":v,"k2":v2) by a DirectWriter.
   void RawMembers(std::string_view json, uint32_t n) {
     Level& l = levels_[depth_ - 1];
@@ -355,8 +360,10 @@ struct TextCache {
   std::weak_ptr<const check::Project> project;
   std::vector<std::string> rule_head, rule_tail, ruleset_head;  // one-line JSON members (DirectWriter)
   std::vector<std::string> message;  // per rule, when has_message
+  std::vector<std::string> message_json;  // the same quoted and escaped, for DirectWriter
   std::vector<uint8_t> has_message;
   std::map<std::string, std::string, std::less<>> question;  // per fact
+  std::map<std::string, std::string, std::less<>> question_json;  // per fact, quoted and escaped
 };
 
 TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
@@ -367,6 +374,7 @@ TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
     c = TextCache{};
     c.project = p;
     c.message.resize(p->rules.size());
+    c.message_json.resize(p->rules.size());
     c.has_message.assign(p->rules.size(), 0);
     for (const auto& r : p->rules) {
       c.rule_head.push_back(Members([&](auto& out) { WriteRuleHead(out, *p, r); }));
@@ -383,9 +391,23 @@ const std::string& CachedMessage(TextCache& cache, const ir::Program& prog, int 
   if (!r.message_args.empty()) return scratch = Message(prog, r, &f, loc);  // depends on the case's values
   if (!cache.has_message[rule]) {
     cache.message[rule] = Message(prog, r, &f, loc);
+    cache.message_json[rule].clear();
+    AppendJsonString(cache.message_json[rule], cache.message[rule]);
     cache.has_message[rule] = 1;
   }
   return cache.message[rule];
+}
+
+// The message as a quoted JSON string, escaped once per rule when it has no `with` arguments.
+void WriteMessage(DirectWriter& w, TextCache& cache, const ir::Program& prog, int rule, const Finding& f, const i18n::Localizer& loc,
+                  std::string& scratch) {
+  if (!prog.project->rules[rule].message_args.empty()) {
+    const std::string& m = CachedMessage(cache, prog, rule, f, loc, scratch);
+    w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
+    return;
+  }
+  CachedMessage(cache, prog, rule, f, loc, scratch);
+  w.RawString(cache.message_json[rule]);
 }
 
 const std::string& CachedQuestion(TextCache& cache, const i18n::Localizer& loc, const std::string& fact) {
@@ -393,6 +415,15 @@ const std::string& CachedQuestion(TextCache& cache, const i18n::Localizer& loc, 
   if (it != cache.question.end()) return it->second;
   if (cache.question.size() >= 4096) cache.question.clear();  // list element paths are many: stay bounded
   return cache.question.emplace(fact, Question(loc, fact)).first->second;
+}
+
+const std::string& CachedQuestionJson(TextCache& cache, const i18n::Localizer& loc, const std::string& fact) {
+  auto it = cache.question_json.find(fact);
+  if (it != cache.question_json.end()) return it->second;
+  if (cache.question_json.size() >= 4096) cache.question_json.clear();
+  std::string quoted;
+  AppendJsonString(quoted, CachedQuestion(cache, loc, fact));
+  return cache.question_json.emplace(fact, std::move(quoted)).first->second;
 }
 
 template <class Writer>
@@ -460,7 +491,12 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     }
     if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_tail[f.rule], kRuleTailMembers);
     else WriteRuleTail(out, p, r);
-    out.Str("message", CachedMessage(texts, prog, f.rule, f, loc, message_scratch));
+    if constexpr (std::is_same_v<Writer, DirectWriter>) {
+      out.Key("message");
+      WriteMessage(w, texts, prog, f.rule, f, loc, message_scratch);
+    } else {
+      out.Str("message", CachedMessage(texts, prog, f.rule, f, loc, message_scratch));
+    }
     out.EndObject();
   }
   out.EndArray();
@@ -491,7 +527,12 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     for (int r : m.asked_by) out.Str(p.rules[r].id);
     out.EndArray();
     out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
-    out.Str("question", CachedQuestion(texts, loc, m.fact));
+    if constexpr (std::is_same_v<Writer, DirectWriter>) {
+      out.Key("question");
+      w.RawString(CachedQuestionJson(texts, loc, m.fact));
+    } else {
+      out.Str("question", CachedQuestion(texts, loc, m.fact));
+    }
     out.EndObject();
   }
   out.EndArray();

@@ -211,7 +211,15 @@ class DirectWriter {
     out_.append(buf, r.ptr);
     return true;
   }
-  // A string value already quoted and escaped (AppendJsonString's bytes).
+  // A key that needs no escaping (a literal of this file: ASCII letters and '_').
+  void PlainKey(std::string_view k) {
+    Prefix();
+    out_ += '"';
+    out_ += k;
+    out_ += '"';
+  }
+  // A string value already quoted and escaped (AppendJsonString's bytes), or any value already written
+  // as JSON by a DirectWriter.
   void RawString(std::string_view quoted) {
     Prefix();
     out_ += quoted;
@@ -265,16 +273,28 @@ class JsonOut {
  public:
   explicit JsonOut(Writer& w) : w_(w) {}
   void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+  // A key written as a literal in this file needs no escaping: DirectWriter copies it as it is.
+  template <size_t N>
+  void Key(const char (&k)[N]) {
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w_.PlainKey(std::string_view(k, N - 1));
+    else w_.Key(k, static_cast<rapidjson::SizeType>(N - 1));
+  }
   void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
   void Str(std::string_view k, std::string_view v) { Key(k); Str(v); }
+  template <size_t N>
+  void Str(const char (&k)[N], std::string_view v) { Key(k); Str(v); }
   void Bool(std::string_view k, bool v) { Key(k); w_.Bool(v); }
+  template <size_t N>
+  void Bool(const char (&k)[N], bool v) { Key(k); w_.Bool(v); }
   void Int(int64_t v) { w_.Int64(v); }
   void StartObject() { w_.StartObject(); }
   void EndObject() { w_.EndObject(); }
   void StartArray() { w_.StartArray(); }
   void EndArray() { w_.EndArray(); }
-  void Object(std::string_view k) { Key(k); StartObject(); }
-  void Array(std::string_view k) { Key(k); StartArray(); }
+  template <size_t N>
+  void Object(const char (&k)[N]) { Key(k); StartObject(); }
+  template <size_t N>
+  void Array(const char (&k)[N]) { Key(k); StartArray(); }
 
  private:
   Writer& w_;
@@ -340,7 +360,6 @@ void WriteRulesetHead(Out& out, const check::Ruleset& rs) {
   out.Str("version", rs.version);
   out.Str("sha256", rs.sha256);
 }
-constexpr uint32_t kRulesetHeadMembers = 3;
 
 // Members written once by a DirectWriter, without the object's opening brace.
 template <class F>
@@ -353,12 +372,18 @@ std::string Members(F write) {
   return s.substr(1);
 }
 
+constexpr RulesetState kRulesetStates[] = {RulesetState::Applied, RulesetState::NotApplicable, RulesetState::NotInForce, RulesetState::Expired,
+                                           RulesetState::Unknown};
+static_assert(static_cast<size_t>(RulesetState::Unknown) + 1 == std::size(kRulesetStates), "every ruleset state, in order");
+
 // Localised text that depends only on the rules and the locale, formatted once per thread, project and
 // locale: the message of a rule without `with` arguments, the question asking for a missing fact. Keyed
 // by the project's ownership, so a reloaded project is never mistaken for an earlier one at its address.
 struct TextCache {
   std::weak_ptr<const check::Project> project;
-  std::vector<std::string> rule_head, rule_tail, ruleset_head;  // one-line JSON members (DirectWriter)
+  std::vector<std::string> rule_head, rule_tail;  // one-line JSON members (DirectWriter)
+  // Per ruleset and state: its whole entry in the per-ruleset list, {"id":…,"version":…,"sha256":…,"state":…}.
+  std::vector<std::string> ruleset_entry;
   std::vector<std::string> message;  // per rule, when has_message
   std::vector<std::string> message_json;  // the same quoted and escaped, for DirectWriter
   std::vector<uint8_t> has_message;
@@ -380,7 +405,13 @@ TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
       c.rule_head.push_back(Members([&](auto& out) { WriteRuleHead(out, *p, r); }));
       c.rule_tail.push_back(Members([&](auto& out) { WriteRuleTail(out, *p, r); }));
     }
-    for (const auto& rs : p->rulesets) c.ruleset_head.push_back(Members([&](auto& out) { WriteRulesetHead(out, rs); }));
+    for (const auto& rs : p->rulesets) {
+      for (RulesetState st : kRulesetStates)
+        c.ruleset_entry.push_back("{" + Members([&](auto& out) {
+                                    WriteRulesetHead(out, rs);
+                                    out.Str("state", RulesetStateName(st));
+                                  }) + "}");
+    }
   }
   return c;
 }
@@ -539,9 +570,12 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
   out.Array("rulesets");
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
+    if constexpr (std::is_same_v<Writer, DirectWriter>) {
+      w.RawString(texts.ruleset_entry[static_cast<size_t>(u.ruleset) * std::size(kRulesetStates) + static_cast<size_t>(u.state)]);
+      continue;
+    }
     out.StartObject();
-    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.ruleset_head[u.ruleset], kRulesetHeadMembers);
-    else WriteRulesetHead(out, rs);
+    WriteRulesetHead(out, rs);
     out.Str("state", RulesetStateName(u.state));
     out.EndObject();
   }

@@ -53,6 +53,22 @@ std::string Nfc(const std::string& s) {
   return r;
 }
 
+// a == b, inline: names and codes are a few bytes, where a call to memcmp costs more than the compare.
+inline bool Eq(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 bool IsAscii(std::string_view s) {
   const char* p = s.data();
   size_t n = s.size(), i = 0;
@@ -252,7 +268,7 @@ class CodeTable {
     for (size_t i = Hash(code) & mask;; i = (i + 1) & mask) {
       const Slot& s = slots_[i];
       if (s.index < 0) return -1;
-      if (s.code == code) return s.index;
+      if (Eq(s.code, code)) return s.index;
     }
   }
 
@@ -285,12 +301,12 @@ class FieldTable {
     }
   }
   int Find(std::string_view key, const check::Record& rec, size_t hint) const {
-    if (hint < rec.fields.size() && rec.fields[hint].name == key) return static_cast<int>(hint);
+    if (hint < rec.fields.size() && Eq(rec.fields[hint].name, key)) return static_cast<int>(hint);
     const size_t mask = slots_.size() - 1;
     for (size_t i = Hash(key) & mask;; i = (i + 1) & mask) {
       const int f = slots_[i];
       if (f < 0) return -1;
-      if (rec.fields[f].name == key) return f;
+      if (Eq(rec.fields[f].name, key)) return f;
     }
   }
 
@@ -948,6 +964,19 @@ class DirectReader {
     const char* const start = s_;
     const char* q = start;  // a local: stores through char pointers would make the compiler reload a member
     unsigned char acc = 0;
+    // Eight bytes at a time while none is '"', '\\' or a control character (exact tests for "some byte
+    // is": a zero byte of w ^ '"', of w ^ '\\', or a byte below 0x20); then byte by byte.
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    uint64_t high8 = 0;
+    while (e_ - q >= 8) {
+      uint64_t w;
+      std::memcpy(&w, q, 8);
+      const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+      if ((((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w)) & kHigh) break;
+      high8 |= w;
+      q += 8;
+    }
+    if (high8 & kHigh) acc = 0x80;
     for (;;) {
       if (q == e_) return false;
       const unsigned char ch = static_cast<unsigned char>(*q);
@@ -1044,7 +1073,7 @@ class DirectReader {
         Ws();
         if (!Eat(':')) return false;
         Ws();
-        if (record == p_.root && key == "ext") return false;
+        if (record == p_.root && Eq(key, "ext")) return false;
         const int f = schema_.fields[record].Find(key, rec, next);
         if (f < 0) return false;
         next = static_cast<size_t>(f) + 1;
@@ -1166,9 +1195,9 @@ class DirectReader {
           s = nfc;
         }
         for (size_t i = 0; i < prog_.strings.size(); ++i)
-          if (prog_.strings[i] == s) { out = Known(static_cast<int64_t>(i)); return true; }
+          if (Eq(prog_.strings[i], s)) { out = Known(static_cast<int64_t>(i)); return true; }
         for (size_t i = 0; i < c_.strings.size(); ++i)
-          if (c_.strings[i] == s) { out = Known(static_cast<int64_t>(prog_.strings.size() + i)); return true; }
+          if (Eq(c_.strings[i], s)) { out = Known(static_cast<int64_t>(prog_.strings.size() + i)); return true; }
         c_.strings.emplace_back(s);
         out = Known(static_cast<int64_t>(prog_.strings.size() + c_.strings.size() - 1));
         return true;
@@ -1194,7 +1223,7 @@ class DirectReader {
       case TypeKind::Enum: {
         const check::Enum& e = p_.enums[t.id];
         for (size_t k = 0; k < e.values.size(); ++k)
-          if (e.values[k] == s) { out = Known(static_cast<int64_t>(k)); return true; }
+          if (Eq(e.values[k], s)) { out = Known(static_cast<int64_t>(k)); return true; }
         return false;
       }
       default:

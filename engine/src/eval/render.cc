@@ -312,17 +312,27 @@ void WriteCitation(Out& out, const check::Rule& r) {
 
 // A finding's timing fields. With several timing clauses a later clause's value replaces an earlier
 // one's under the same key, keeping the key where it first appeared.
+// One per thread, cleared for each finding (its vectors keep their capacity: no allocation per finding).
 struct TimingFields {
   std::vector<std::pair<std::string_view, std::string>> text;
+  size_t size = 0;  // the entries of `text` in use
   std::vector<int> unpublished;
   size_t unpublished_at = std::string::npos;  // position among `text` keys, when present
-  void Set(std::string_view k, std::string v) {
-    for (auto& [key, val] : text)
-      if (key == k) {
-        val = std::move(v);
+  void Clear() {
+    size = 0;
+    unpublished.clear();
+    unpublished_at = std::string::npos;
+  }
+  void Set(std::string_view k, std::string_view v) {
+    for (size_t i = 0; i < size; ++i)
+      if (text[i].first == k) {
+        text[i].second.assign(v);
         return;
       }
-    text.emplace_back(k, std::move(v));
+    if (size == text.size()) text.emplace_back();
+    text[size].first = k;
+    text[size].second.assign(v);
+    ++size;
   }
 };
 
@@ -481,7 +491,9 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_head[f.rule], kRuleHeadMembers);
     else WriteRuleHead(out, p, r);
     if (!r.timings.empty()) {
-      TimingFields tf;
+      thread_local TimingFields reused;
+      TimingFields& tf = reused;
+      tf.Clear();
       for (size_t i = 0; i < r.timings.size(); ++i) {
         const auto& t = r.timings[i];
         if (t.kind == ast::Timing::Within) {
@@ -497,19 +509,19 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
           tf.Set("due", FormatDate(f.due[i]->date));
           if (rs.calendar >= 0 && t.unit == "working_days") tf.Set("calendar", p.calendars[rs.calendar].name);
           if (!f.due[i]->unpublished_years.empty()) {
-            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.text.size();
+            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.size;
             tf.unpublished = f.due[i]->unpublished_years;
           }
         }
       }
       out.Object("timing");
-      for (size_t i = 0; i <= tf.text.size(); ++i) {
+      for (size_t i = 0; i <= tf.size; ++i) {
         if (i == tf.unpublished_at) {
           out.Array("calendar_unpublished_years");
           for (int y : tf.unpublished) out.Int(y);
           out.EndArray();
         }
-        if (i < tf.text.size()) out.Str(tf.text[i].first, tf.text[i].second);
+        if (i < tf.size) out.Str(tf.text[i].first, tf.text[i].second);
       }
       out.EndObject();
     }

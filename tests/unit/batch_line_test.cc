@@ -128,5 +128,125 @@ TEST(CompactRecord, EscapesWhatJsonRequires) {
   EXPECT_EQ(j["as_of"], "2025-06-10");
 }
 
+// The compact record as it was written before its per-rule fragments (one append per field): the
+// reference RenderCompact's output is compared with, byte for byte.
+std::string ReferenceCompact(const ir::Program& prog, const eval::Decision& d) {
+  const check::Project& p = *prog.project;
+  auto field = [](std::string& out, std::string_view key, std::string_view value) {
+    out += '"';
+    out += key;
+    out += "\":";
+    eval::AppendJsonString(out, value);
+  };
+  std::string out = "{\"case\":";
+  eval::AppendJsonString(out, d.case_id);
+  out += ",\"verdict\":\"";
+  out += eval::VerdictName(d.verdict);
+  out += "\",\"as_of\":";
+  eval::AppendJsonString(out, FormatDate(d.as_of));
+  out += ",\"actions\":[";
+  auto actions = eval::OutstandingActions(prog, d);
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (i) out += ',';
+    eval::AppendJsonString(out, p.actions[actions[i]]);
+  }
+  out += "],\"findings\":[";
+  for (size_t i = 0; i < d.findings.size(); ++i) {
+    const eval::Finding& f = d.findings[i];
+    const check::Rule& r = p.rules[f.rule];
+    if (i) out += ',';
+    out += '{';
+    field(out, "rule", r.id);
+    out += ',';
+    field(out, "modality", check::ModalityName(r.modality));
+    out += ',';
+    field(out, "applies", f.applies == eval::Tri::True ? "yes" : "unknown");
+    if (r.modality == check::Modality::Must) {
+      out += ',';
+      field(out, "status", eval::StatusName(f.status));
+    }
+    bool any_due = false;
+    for (const auto& due : f.due) {
+      if (!due) continue;
+      out += any_due ? "," : ",\"due\":[";
+      any_due = true;
+      eval::AppendJsonString(out, FormatDate(due->date));
+    }
+    if (any_due) out += ']';
+    if (f.governed_by >= 0) {
+      out += ',';
+      field(out, "governed_by", p.rules[f.governed_by].id);
+    }
+    out += ',';
+    field(out, "cite", eval::CitationShort(r));
+    out += '}';
+  }
+  out += "],\"missing\":[";
+  for (size_t i = 0; i < d.missing.size(); ++i) {
+    if (i) out += ',';
+    eval::AppendJsonString(out, d.missing[i].fact);
+  }
+  out += "]}\n";
+  return out;
+}
+
+// RenderCompact writes the reference's bytes for every example case at three
+// as-of dates, and for 3,000 generated decisions (random rules, applies, statuses, due dates, the rule
+// that governs, missing facts, verdicts), appended to one buffer as batch does.
+TEST(CompactRecord, SameBytesAsTheReferenceRenderer) {
+  const ir::Program& prog = *Shipped().program;
+  const check::Project& p = *prog.project;
+  std::vector<eval::Decision> decisions;
+  std::vector<std::string> texts;
+  for (const auto& e : std::filesystem::directory_iterator(ShippedRoot() + "/examples")) {
+    if (e.path().extension() != ".json") continue;
+    std::ifstream in(e.path());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    texts.push_back(ss.str());
+  }
+  for (const auto& text : texts) {
+    eval::CaseError err;
+    auto c = eval::ReadCase(prog, text, err);
+    if (!c) continue;
+    for (std::optional<int32_t> as_of : {std::optional<int32_t>{}, ParseDate("2021-01-01"), ParseDate("2027-06-30")})
+      decisions.push_back(eval::Evaluate(prog, *c, {as_of}));
+  }
+  ASSERT_GT(decisions.size(), 100u);
+  std::mt19937 rng(1127);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  for (int k = 0; k < 3000; ++k) {
+    eval::Decision d;
+    d.case_id = pick(10) == 0 ? std::string("q\"\\\x01é") : "gen-" + std::to_string(k);
+    d.verdict = static_cast<eval::Verdict>(pick(4));
+    d.as_of = static_cast<int32_t>(pick(30000)) - 5000;
+    for (size_t n = pick(12); n > 0; --n) {
+      eval::Finding f;
+      f.rule = static_cast<int>(pick(p.rules.size()));
+      f.applies = static_cast<eval::Tri>(pick(3));
+      f.status = static_cast<eval::Status>(pick(4));
+      f.governed_by = pick(3) == 0 ? static_cast<int>(pick(p.rules.size())) : -1;
+      for (size_t m = pick(4); m > 0; --m) {
+        if (pick(3) == 0) f.due.emplace_back();
+        else f.due.push_back(eval::Due{static_cast<int32_t>(pick(40000)) - 10000, "x", {}});
+      }
+      d.findings.push_back(std::move(f));
+    }
+    for (size_t n = pick(3); n > 0; --n) d.missing.push_back(eval::Missing{"data.f" + std::to_string(pick(5)), {}, false});
+    decisions.push_back(std::move(d));
+  }
+  std::string out, want;
+  size_t checked = 0;
+  for (const auto& d : decisions) {
+    const size_t at = out.size();
+    eval::RenderCompact(prog, d, out);
+    const std::string ref = ReferenceCompact(prog, d);
+    ASSERT_EQ(out.substr(at), ref) << "decision " << checked;
+    want += ref;
+    ++checked;
+  }
+  EXPECT_EQ(out, want);
+}
+
 }  // namespace
 }  // namespace lexgate

@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -47,6 +49,12 @@ bool SameVals(const std::vector<ir::Val>& a, const std::vector<ir::Val>& b) {
   return true;
 }
 
+// How many texts the direct path read (to check that the tests exercise it).
+size_t& DirectReads() {
+  static size_t n = 0;
+  return n;
+}
+
 // Both paths on one text; returns whether it was read as a case.
 bool ExpectSame(std::string_view text) {
   const ir::Program& prog = *Shipped().program;
@@ -65,6 +73,20 @@ bool ExpectSame(std::string_view text) {
   } else if (!fast && !slow) {
     EXPECT_EQ(fast_err.path, slow_err.path) << shown;
     EXPECT_EQ(fast_err.message, slow_err.message) << shown;
+  }
+  // The direct path (ReadCaseInto's first try) either gives up or reads exactly the slow path's case.
+  eval::Case direct;
+  if (eval::ReadCaseDirect(prog, text, direct)) {
+    ++DirectReads();
+    EXPECT_TRUE(slow.has_value()) << "direct path read a line the slow path refuses: " << shown << "\nslow: " << slow_err.path << " "
+                                  << slow_err.message;
+    if (slow) {
+      EXPECT_TRUE(SameVals(direct.slots, slow->slots)) << "direct: " << shown;
+      EXPECT_TRUE(SameVals(direct.items, slow->items)) << "direct: " << shown;
+      EXPECT_EQ(direct.strings, slow->strings) << "direct: " << shown;
+      EXPECT_EQ(direct.id, slow->id) << "direct: " << shown;
+      EXPECT_EQ(direct.date, slow->date) << "direct: " << shown;
+    }
   }
   return fast.has_value();
 }
@@ -130,6 +152,107 @@ TEST(CaseReader, MutatedExamplesReadTheSameOnBothPaths) {
   EXPECT_GT(n, 1000u);
   EXPECT_GT(read, 100u);   // some replacements are valid values
   EXPECT_LT(read, n);      // and many are not
+}
+
+// Many generated lines: every example and in-language test case with its members shuffled, leaves
+// swapped for the same field's values in other cases or for values of other kinds, whitespace added,
+// and then single bytes replaced, deleted or inserted. The direct path must read each line exactly as
+// the slow path does or give up (ExpectSame), and must read most of the well-formed ones.
+TEST(CaseReader, GeneratedLinesReadTheSameOnTheDirectPath) {
+  std::mt19937_64 rng(20261127);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  std::vector<nlohmann::ordered_json> seeds;
+  for (const auto& text : Examples()) seeds.push_back(nlohmann::ordered_json::parse(text));
+  for (const auto& t : Shipped().program->project->tests)
+    if (t.case_value.is_object()) seeds.push_back(t.case_value);
+  ASSERT_GE(seeds.size(), 100u);
+  // Leaf values by key, from every seed: a swapped leaf is usually right for its field.
+  std::map<std::string, std::vector<nlohmann::ordered_json>> by_key;
+  std::function<void(const nlohmann::ordered_json&)> collect = [&](const nlohmann::ordered_json& v) {
+    if (v.is_object())
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!it->is_object()) by_key[it.key()].push_back(*it);
+        collect(*it);
+      }
+    else if (v.is_array())
+      for (const auto& e : v) collect(e);
+  };
+  for (const auto& s : seeds) collect(s);
+  const std::vector<nlohmann::ordered_json> odd = {nullptr, true, 0, -7, 1.25, 18446744073709551615ull, "", "CN", "\u00e9t\u00e9",
+                                                   "e\u0301", "2025-02-29", "2024-02-29", nlohmann::ordered_json::array()};
+  std::function<nlohmann::ordered_json(const nlohmann::ordered_json&, int)> vary = [&](const nlohmann::ordered_json& v, int mode) {
+    if (v.is_object()) {
+      std::vector<std::pair<std::string, nlohmann::ordered_json>> members;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        nlohmann::ordered_json x = vary(*it, mode);
+        if (!it->is_object() && pick(8) == 0) {
+          const auto& pool = by_key[it.key()];
+          x = mode == 2 && pick(2) == 0 ? odd[pick(odd.size())] : pool[pick(pool.size())];
+        }
+        if (mode >= 1 && pick(20) == 0) x = nullptr;
+        members.emplace_back(it.key(), std::move(x));
+      }
+      if (mode >= 1) std::shuffle(members.begin(), members.end(), rng);
+      nlohmann::ordered_json out = nlohmann::ordered_json::object();
+      for (auto& [k, x] : members) out[k] = std::move(x);
+      return out;
+    }
+    if (v.is_array()) {
+      nlohmann::ordered_json out = nlohmann::ordered_json::array();
+      for (const auto& e : v) {
+        out.push_back(vary(e, mode));
+        if (mode >= 1 && pick(4) == 0) out.push_back(vary(e, mode));  // longer lists
+      }
+      return out;
+    }
+    return v;
+  };
+  // JSON whitespace between tokens (never inside strings: no string here holds a structural character
+  // next to a quote... so insert only after ',', ':', '{', '[').
+  auto spaced = [&](const std::string& s) {
+    std::string out;
+    bool in_str = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      out += s[i];
+      if (s[i] == '\\' && in_str) { out += s[++i]; continue; }
+      if (s[i] == '"') in_str = !in_str;
+      if (!in_str && (s[i] == ',' || s[i] == ':' || s[i] == '{' || s[i] == '[') && pick(3) == 0)
+        out += std::string(" \t\r\n").substr(pick(4), 1 + pick(2));
+    }
+    return out;
+  };
+  const std::string bytes = "{}[],:\" \\0123456789-+.eEtrufalsn\x01\xc3\xa9\xff";
+  size_t lines = 0, plain = 0, plain_direct = 0;
+  const size_t before = DirectReads();
+  for (size_t round = 0; round < 6; ++round)
+    for (const auto& seed : seeds) {
+      const int mode = static_cast<int>(round % 3);
+      std::string text = vary(seed, mode).dump();
+      if (round % 4 == 3) text = spaced(text);
+      ++lines;
+      const size_t d = DirectReads();
+      if (ExpectSame(text)) {
+        ++plain;
+        plain_direct += DirectReads() - d;
+      }
+      for (int m = 0; m < 3; ++m) {  // one byte replaced, deleted or inserted
+        std::string bad = text;
+        const size_t at = pick(bad.size());
+        const char ch = bytes[pick(bytes.size())];
+        switch (pick(3)) {
+          case 0: bad[at] = ch; break;
+          case 1: bad.erase(at, 1); break;
+          default: bad.insert(at, 1, ch); break;
+        }
+        ++lines;
+        ExpectSame(bad);
+      }
+    }
+  EXPECT_GT(lines, 2000u);
+  EXPECT_GT(plain, lines / 8);
+  // Lines without escapes or `ext` (nearly all the read ones) go the direct way.
+  EXPECT_GT(plain_direct * 10, plain * 8) << plain_direct << " of " << plain;
+  EXPECT_GT(DirectReads() - before, plain_direct);  // some mutated lines too
 }
 
 TEST(CaseReader, HostileLinesReadTheSameOnBothPaths) {

@@ -1,6 +1,7 @@
 // base/date.h: strict ISO dates, formatting, weekdays and month arithmetic.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "base/date.h"
@@ -102,4 +103,22 @@ TEST(Timestamp, ParsesOffsetsAndRejectsAmbiguity) {
   for (const char* bad : {"2025-09-29T00:00:00", "2025-09-29", "2025-02-30T00:00:00Z", "2025-09-29T24:00:00Z",
                           "2025-09-29T00:60:00Z", "2025-09-29T00:00:00+0800", "2025-09-29T00:00:00Zjunk", ""})
     EXPECT_FALSE(ParseTimestamp(bad)) << bad;
+}
+
+// FormatDate writes years 0–9999 without snprintf: the same text as "%04d-%02u-%02u" on every day of
+// years around the digit-count changes, every 97th day from year -2 to 10002, and far outside.
+TEST(Date, FormatDateIsPrintfFormat) {
+  auto printf_date = [](lexgate::Days d) {
+    lexgate::Ymd c = lexgate::CivilFromDays(d);
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", c.year, c.month, c.day);
+    return std::string(buf);
+  };
+  for (int year : {-2, 0, 9, 99, 999, 1999, 2024, 9998}) {  // every day of these years and the next
+    const lexgate::Days lo = lexgate::DaysFromCivil(year, 1, 1), hi = lexgate::DaysFromCivil(year + 2, 12, 31);
+    for (lexgate::Days d = lo; d <= hi; ++d) ASSERT_EQ(lexgate::FormatDate(d), printf_date(d)) << d;
+  }
+  for (lexgate::Days d = lexgate::DaysFromCivil(-2, 1, 1); d <= lexgate::DaysFromCivil(10002, 12, 31); d += 97)
+    ASSERT_EQ(lexgate::FormatDate(d), printf_date(d)) << d;
+  for (lexgate::Days d : {-1000000000, -5000000, 5000000, 1000000000}) EXPECT_EQ(lexgate::FormatDate(d), printf_date(d)) << d;
 }

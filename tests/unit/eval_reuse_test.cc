@@ -139,6 +139,37 @@ TEST(EvalReuse, NamesOfReasonsAndRulesetStates) {
   EXPECT_STREQ(eval::RulesetStateName(eval::RulesetState::Unknown), "unknown");
 }
 
+// The one-line full decision (DirectWriter, with its per-rule members, messages and questions quoted
+// once per thread) is the pretty JSON (RapidJSON's PrettyWriter, every string escaped as it is written)
+// on one line, in every locale, for every example and in-language test case at several as-of dates,
+// rendered one after another into one buffer as batch does.
+TEST(EvalReuse, OneLineJsonIsThePrettyJsonOnOneLine) {
+  const ir::Program& prog = *Shipped().program;
+  size_t n = 0;
+  for (const char* locale : {"en", "de", "zh_Hans"}) {
+    eval::RenderOptions pretty, line;
+    pretty.locale = line.locale = locale;
+    line.compact = true;
+    std::string buffer, want;
+    for (const auto& in : Inputs()) {
+      eval::CaseError err;
+      auto c = eval::ReadCase(prog, in.text, err);
+      ASSERT_TRUE(c) << in.name;
+      eval::Decision d = eval::Evaluate(prog, *c, {in.as_of});
+      const std::string p = eval::RenderJson(prog, d, pretty);
+      ASSERT_EQ(p.find_first_of(std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x1f", 14)), std::string::npos);
+      const std::string expected = nlohmann::ordered_json::parse(p).dump() + "\n";
+      const size_t at = buffer.size();
+      eval::RenderJsonInto(prog, d, line, buffer);
+      ASSERT_EQ(buffer.substr(at), expected) << in.name << " " << locale;
+      want += expected;
+      ++n;
+    }
+    EXPECT_EQ(buffer, want);
+  }
+  EXPECT_GT(n, 400u);
+}
+
 // The one JSON string writer of the decision renderers gives RapidJSON's Writer's bytes: every control
 // character, quotes, backslashes, UTF-8, and runs longer than the 8-byte fast path.
 TEST(AppendJsonString, SameBytesAsRapidJsonWriter) {

@@ -51,6 +51,13 @@ std::optional<Days> ParseDate(std::string_view s) {
 
 std::string FormatDate(Days d) {
   Ymd c = CivilFromDays(d);
+  if (c.year >= 0 && c.year <= 9999) {  // "%04d-%02u-%02u" without snprintf (renderers write many dates)
+    const char b[10] = {static_cast<char>('0' + c.year / 1000), static_cast<char>('0' + c.year / 100 % 10),
+                        static_cast<char>('0' + c.year / 10 % 10), static_cast<char>('0' + c.year % 10), '-',
+                        static_cast<char>('0' + c.month / 10), static_cast<char>('0' + c.month % 10), '-',
+                        static_cast<char>('0' + c.day / 10), static_cast<char>('0' + c.day % 10)};
+    return std::string(b, 10);
+  }
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", c.year, c.month, c.day);
   return buf;

@@ -32,6 +32,10 @@ std::optional<Case> ReadCase(const ir::Program& prog, std::string_view json_text
 // The same into `out`, reusing the capacity of its vectors (one Case per thread in batch): true and the
 // case (exactly as ReadCase gives it), or false and the error, with `out` left unspecified.
 bool ReadCaseInto(const ir::Program& prog, std::string_view json_text, Case& out, CaseError& err);
+// The direct path ReadCaseInto tries first: true and the case (exactly as ReadCase gives it) when `text`
+// is a plain line it reads in one pass; false, with `c` left unspecified, on anything else (an escape,
+// `ext`, any problem), which the other paths then read or report. For the test comparing the paths.
+bool ReadCaseDirect(const ir::Program& prog, std::string_view json_text, Case& c);
 // The same with nlohmann's parser only: the path ReadCase falls back on when RapidJSON refuses the text or
 // the two parsers could read it differently. For the test that checks both paths agree.
 std::optional<Case> ReadCaseSlow(const ir::Program& prog, std::string_view json_text, CaseError& err);

@@ -211,6 +211,19 @@ class DirectWriter {
     out_.append(buf, r.ptr);
     return true;
   }
+  // A key that needs no escaping (a literal of this file: ASCII letters and '_').
+  void PlainKey(std::string_view k) {
+    Prefix();
+    out_ += '"';
+    out_ += k;
+    out_ += '"';
+  }
+  // A string value already quoted and escaped (AppendJsonString's bytes), or any value already written
+  // as JSON by a DirectWriter.
+  void RawString(std::string_view quoted) {
+    Prefix();
+    out_ += quoted;
+  }
   // `n` members of the current object, already written as JSON ("k":v,"k2":v2) by a DirectWriter.
   void RawMembers(std::string_view json, uint32_t n) {
     Level& l = levels_[depth_ - 1];
@@ -260,16 +273,28 @@ class JsonOut {
  public:
   explicit JsonOut(Writer& w) : w_(w) {}
   void Key(std::string_view k) { w_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+  // A key written as a literal in this file needs no escaping: DirectWriter copies it as it is.
+  template <size_t N>
+  void Key(const char (&k)[N]) {
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w_.PlainKey(std::string_view(k, N - 1));
+    else w_.Key(k, static_cast<rapidjson::SizeType>(N - 1));
+  }
   void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
   void Str(std::string_view k, std::string_view v) { Key(k); Str(v); }
+  template <size_t N>
+  void Str(const char (&k)[N], std::string_view v) { Key(k); Str(v); }
   void Bool(std::string_view k, bool v) { Key(k); w_.Bool(v); }
+  template <size_t N>
+  void Bool(const char (&k)[N], bool v) { Key(k); w_.Bool(v); }
   void Int(int64_t v) { w_.Int64(v); }
   void StartObject() { w_.StartObject(); }
   void EndObject() { w_.EndObject(); }
   void StartArray() { w_.StartArray(); }
   void EndArray() { w_.EndArray(); }
-  void Object(std::string_view k) { Key(k); StartObject(); }
-  void Array(std::string_view k) { Key(k); StartArray(); }
+  template <size_t N>
+  void Object(const char (&k)[N]) { Key(k); StartObject(); }
+  template <size_t N>
+  void Array(const char (&k)[N]) { Key(k); StartArray(); }
 
  private:
   Writer& w_;
@@ -287,17 +312,27 @@ void WriteCitation(Out& out, const check::Rule& r) {
 
 // A finding's timing fields. With several timing clauses a later clause's value replaces an earlier
 // one's under the same key, keeping the key where it first appeared.
+// One per thread, cleared for each finding (its vectors keep their capacity: no allocation per finding).
 struct TimingFields {
   std::vector<std::pair<std::string_view, std::string>> text;
+  size_t size = 0;  // the entries of `text` in use
   std::vector<int> unpublished;
   size_t unpublished_at = std::string::npos;  // position among `text` keys, when present
-  void Set(std::string_view k, std::string v) {
-    for (auto& [key, val] : text)
-      if (key == k) {
-        val = std::move(v);
+  void Clear() {
+    size = 0;
+    unpublished.clear();
+    unpublished_at = std::string::npos;
+  }
+  void Set(std::string_view k, std::string_view v) {
+    for (size_t i = 0; i < size; ++i)
+      if (text[i].first == k) {
+        text[i].second.assign(v);
         return;
       }
-    text.emplace_back(k, std::move(v));
+    if (size == text.size()) text.emplace_back();
+    text[size].first = k;
+    text[size].second.assign(v);
+    ++size;
   }
 };
 
@@ -335,7 +370,6 @@ void WriteRulesetHead(Out& out, const check::Ruleset& rs) {
   out.Str("version", rs.version);
   out.Str("sha256", rs.sha256);
 }
-constexpr uint32_t kRulesetHeadMembers = 3;
 
 // Members written once by a DirectWriter, without the object's opening brace.
 template <class F>
@@ -348,15 +382,23 @@ std::string Members(F write) {
   return s.substr(1);
 }
 
+constexpr RulesetState kRulesetStates[] = {RulesetState::Applied, RulesetState::NotApplicable, RulesetState::NotInForce, RulesetState::Expired,
+                                           RulesetState::Unknown};
+static_assert(static_cast<size_t>(RulesetState::Unknown) + 1 == std::size(kRulesetStates), "every ruleset state, in order");
+
 // Localised text that depends only on the rules and the locale, formatted once per thread, project and
 // locale: the message of a rule without `with` arguments, the question asking for a missing fact. Keyed
 // by the project's ownership, so a reloaded project is never mistaken for an earlier one at its address.
 struct TextCache {
   std::weak_ptr<const check::Project> project;
-  std::vector<std::string> rule_head, rule_tail, ruleset_head;  // one-line JSON members (DirectWriter)
+  std::vector<std::string> rule_head, rule_tail;  // one-line JSON members (DirectWriter)
+  // Per ruleset and state: its whole entry in the per-ruleset list, {"id":…,"version":…,"sha256":…,"state":…}.
+  std::vector<std::string> ruleset_entry;
   std::vector<std::string> message;  // per rule, when has_message
+  std::vector<std::string> message_json;  // the same quoted and escaped, for DirectWriter
   std::vector<uint8_t> has_message;
   std::map<std::string, std::string, std::less<>> question;  // per fact
+  std::map<std::string, std::string, std::less<>> question_json;  // per fact, quoted and escaped
 };
 
 TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
@@ -367,12 +409,19 @@ TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
     c = TextCache{};
     c.project = p;
     c.message.resize(p->rules.size());
+    c.message_json.resize(p->rules.size());
     c.has_message.assign(p->rules.size(), 0);
     for (const auto& r : p->rules) {
       c.rule_head.push_back(Members([&](auto& out) { WriteRuleHead(out, *p, r); }));
       c.rule_tail.push_back(Members([&](auto& out) { WriteRuleTail(out, *p, r); }));
     }
-    for (const auto& rs : p->rulesets) c.ruleset_head.push_back(Members([&](auto& out) { WriteRulesetHead(out, rs); }));
+    for (const auto& rs : p->rulesets) {
+      for (RulesetState st : kRulesetStates)
+        c.ruleset_entry.push_back("{" + Members([&](auto& out) {
+                                    WriteRulesetHead(out, rs);
+                                    out.Str("state", RulesetStateName(st));
+                                  }) + "}");
+    }
   }
   return c;
 }
@@ -383,9 +432,23 @@ const std::string& CachedMessage(TextCache& cache, const ir::Program& prog, int 
   if (!r.message_args.empty()) return scratch = Message(prog, r, &f, loc);  // depends on the case's values
   if (!cache.has_message[rule]) {
     cache.message[rule] = Message(prog, r, &f, loc);
+    cache.message_json[rule].clear();
+    AppendJsonString(cache.message_json[rule], cache.message[rule]);
     cache.has_message[rule] = 1;
   }
   return cache.message[rule];
+}
+
+// The message as a quoted JSON string, escaped once per rule when it has no `with` arguments.
+void WriteMessage(DirectWriter& w, TextCache& cache, const ir::Program& prog, int rule, const Finding& f, const i18n::Localizer& loc,
+                  std::string& scratch) {
+  if (!prog.project->rules[rule].message_args.empty()) {
+    const std::string& m = CachedMessage(cache, prog, rule, f, loc, scratch);
+    w.String(m.data(), static_cast<rapidjson::SizeType>(m.size()));
+    return;
+  }
+  CachedMessage(cache, prog, rule, f, loc, scratch);
+  w.RawString(cache.message_json[rule]);
 }
 
 const std::string& CachedQuestion(TextCache& cache, const i18n::Localizer& loc, const std::string& fact) {
@@ -393,6 +456,15 @@ const std::string& CachedQuestion(TextCache& cache, const i18n::Localizer& loc, 
   if (it != cache.question.end()) return it->second;
   if (cache.question.size() >= 4096) cache.question.clear();  // list element paths are many: stay bounded
   return cache.question.emplace(fact, Question(loc, fact)).first->second;
+}
+
+const std::string& CachedQuestionJson(TextCache& cache, const i18n::Localizer& loc, const std::string& fact) {
+  auto it = cache.question_json.find(fact);
+  if (it != cache.question_json.end()) return it->second;
+  if (cache.question_json.size() >= 4096) cache.question_json.clear();
+  std::string quoted;
+  AppendJsonString(quoted, CachedQuestion(cache, loc, fact));
+  return cache.question_json.emplace(fact, std::move(quoted)).first->second;
 }
 
 template <class Writer>
@@ -419,7 +491,9 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_head[f.rule], kRuleHeadMembers);
     else WriteRuleHead(out, p, r);
     if (!r.timings.empty()) {
-      TimingFields tf;
+      thread_local TimingFields reused;
+      TimingFields& tf = reused;
+      tf.Clear();
       for (size_t i = 0; i < r.timings.size(); ++i) {
         const auto& t = r.timings[i];
         if (t.kind == ast::Timing::Within) {
@@ -435,19 +509,19 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
           tf.Set("due", FormatDate(f.due[i]->date));
           if (rs.calendar >= 0 && t.unit == "working_days") tf.Set("calendar", p.calendars[rs.calendar].name);
           if (!f.due[i]->unpublished_years.empty()) {
-            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.text.size();
+            if (tf.unpublished_at == std::string::npos) tf.unpublished_at = tf.size;
             tf.unpublished = f.due[i]->unpublished_years;
           }
         }
       }
       out.Object("timing");
-      for (size_t i = 0; i <= tf.text.size(); ++i) {
+      for (size_t i = 0; i <= tf.size; ++i) {
         if (i == tf.unpublished_at) {
           out.Array("calendar_unpublished_years");
           for (int y : tf.unpublished) out.Int(y);
           out.EndArray();
         }
-        if (i < tf.text.size()) out.Str(tf.text[i].first, tf.text[i].second);
+        if (i < tf.size) out.Str(tf.text[i].first, tf.text[i].second);
       }
       out.EndObject();
     }
@@ -460,7 +534,12 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     }
     if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_tail[f.rule], kRuleTailMembers);
     else WriteRuleTail(out, p, r);
-    out.Str("message", CachedMessage(texts, prog, f.rule, f, loc, message_scratch));
+    if constexpr (std::is_same_v<Writer, DirectWriter>) {
+      out.Key("message");
+      WriteMessage(w, texts, prog, f.rule, f, loc, message_scratch);
+    } else {
+      out.Str("message", CachedMessage(texts, prog, f.rule, f, loc, message_scratch));
+    }
     out.EndObject();
   }
   out.EndArray();
@@ -491,16 +570,24 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     for (int r : m.asked_by) out.Str(p.rules[r].id);
     out.EndArray();
     out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
-    out.Str("question", CachedQuestion(texts, loc, m.fact));
+    if constexpr (std::is_same_v<Writer, DirectWriter>) {
+      out.Key("question");
+      w.RawString(CachedQuestionJson(texts, loc, m.fact));
+    } else {
+      out.Str("question", CachedQuestion(texts, loc, m.fact));
+    }
     out.EndObject();
   }
   out.EndArray();
   out.Array("rulesets");
   for (const auto& u : d.rulesets) {
     const auto& rs = p.rulesets[u.ruleset];
+    if constexpr (std::is_same_v<Writer, DirectWriter>) {
+      w.RawString(texts.ruleset_entry[static_cast<size_t>(u.ruleset) * std::size(kRulesetStates) + static_cast<size_t>(u.state)]);
+      continue;
+    }
     out.StartObject();
-    if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.ruleset_head[u.ruleset], kRulesetHeadMembers);
-    else WriteRulesetHead(out, rs);
+    WriteRulesetHead(out, rs);
     out.Str("state", RulesetStateName(u.state));
     out.EndObject();
   }

@@ -58,6 +58,10 @@ void Field(std::string& out, std::string_view key, std::string_view value) {
 struct Fragments {
   std::weak_ptr<const check::Project> project;
   std::vector<std::string> head;     // per rule: {"rule":"<id>","modality":"<m>","applies":"
+  // per rule, applies (yes, unknown) and status: the finding's text up to its due dates,
+  // {"rule":"<id>","modality":"<m>","applies":"yes"[,"status":"<s>"] (one append per finding, not five)
+  std::vector<std::string> open;
+  static_assert(static_cast<int>(Status::Unknown) == 3, "open holds 4 statuses per applies");
   std::vector<std::string> cite;     // per rule: ,"cite":"<short citation>"}
   std::vector<std::string> rule;     // per rule: "<id>"
   std::vector<std::string> action;   // per action: "<name>"
@@ -79,6 +83,16 @@ const Fragments& FragmentsFor(const ir::Program& prog) {
     h += ',';
     Field(h, "modality", check::ModalityName(r.modality));
     h += ",\"applies\":\"";
+    for (const char* applies : {"yes\"", "unknown\""})
+      for (Status st : {Status::None, Status::Satisfied, Status::Outstanding, Status::Unknown}) {
+        std::string o = h + applies;
+        if (r.modality == check::Modality::Must) {
+          o += ",\"status\":\"";
+          o += StatusName(st);
+          o += '"';
+        }
+        f.open.push_back(std::move(o));
+      }
     f.head.push_back(std::move(h));
     std::string c = ",";
     Field(c, "cite", CiteShort(r));
@@ -145,17 +159,10 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
     out += frag.action[actions[i]];
   }
   out += "],\"findings\":[";
-  const check::Project& p = *prog.project;
   for (size_t i = 0; i < d.findings.size(); ++i) {
     const Finding& f = d.findings[i];
     if (i) out += ',';
-    out += frag.head[f.rule];
-    out += f.applies == Tri::True ? "yes\"" : "unknown\"";
-    if (p.rules[f.rule].modality == check::Modality::Must) {
-      out += ",\"status\":\"";
-      out += StatusName(f.status);
-      out += '"';
-    }
+    out += frag.open[static_cast<size_t>(f.rule) * 8 + (f.applies == Tri::True ? 0 : 4) + static_cast<size_t>(f.status)];
     bool any_due = false;
     for (const auto& due : f.due) {
       if (!due) continue;

@@ -1307,6 +1307,25 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, Finding
   }
 }
 
+// A new last entry of `v`: a spare one (with the capacity an earlier case gave its strings and
+// vectors) if there is one, else a fresh one.
+template <class T>
+void TakeSpare(std::vector<T>& v, std::vector<T>& spare) {
+  if (spare.empty()) {
+    v.emplace_back();
+    return;
+  }
+  v.push_back(std::move(spare.back()));
+  spare.pop_back();
+}
+
+// v.resize(n), the entries past n moved into `spare` instead of freed.
+template <class T>
+void KeepSpares(std::vector<T>& v, size_t n, std::vector<T>& spare) {
+  for (size_t i = n; i < v.size(); ++i) spare.push_back(std::move(v[i]));
+  v.resize(n);
+}
+
 }  // namespace
 
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
@@ -1361,8 +1380,9 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   // 3. Findings, in rule order: the live rules. Each reuses an earlier case's Finding (and its strings
   // and vectors) where there is one.
   size_t n_findings = 0;
+  if (d.findings.capacity() < s.live.size()) d.findings.reserve(s.live.size());
   for (int r : s.live) {
-    if (n_findings == d.findings.size()) d.findings.emplace_back();
+    if (n_findings == d.findings.size()) TakeSpare(d.findings, s.eval_spare_findings);
     Finding& f = d.findings[n_findings++];
     f.rule = static_cast<int>(r);
     f.applies = effect[r];
@@ -1383,7 +1403,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
     DueDates(prog, c, m, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
   }
-  d.findings.resize(n_findings);
+  KeepSpares(d.findings, n_findings, s.eval_spare_findings);
 
   // 6. Missing facts: those that decide whether a finding applies, and those that decide an
   // obligation's status. Nothing is asked once a prohibition is certain. Sorted by fact.
@@ -1418,7 +1438,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
             break;
         }
         if (k == n_missing) {
-          if (n_missing == d.missing.size()) d.missing.emplace_back();
+          if (n_missing == d.missing.size()) TakeSpare(d.missing, s.eval_spare_missing);
           Missing& fresh = d.missing[n_missing++];
           fresh.fact.assign(fact.slot >= 0 ? prog.root.slots[fact.slot].path : s.eval_pool[fact.text]);
           fresh.asked_by.clear();
@@ -1453,7 +1473,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
     std::sort(d.missing.begin(), d.missing.begin() + static_cast<std::ptrdiff_t>(n_missing),
               [](const Missing& a, const Missing& b) { return a.fact < b.fact; });
   }
-  d.missing.resize(n_missing);
+  KeepSpares(d.missing, n_missing, s.eval_spare_missing);
 }
 
 const char* ReasonName(Reason r) {

@@ -188,6 +188,10 @@ struct Scratch {
   static constexpr uint32_t kNodeValues = 256;
   std::vector<NodeValue> eval_values;
   uint32_t eval_values_epoch = 0;
+  // Findings and missing-fact entries a Decision no longer holds (an earlier case had more), kept with
+  // their strings' and vectors' capacity for the next case instead of being freed.
+  std::vector<Finding> eval_spare_findings;
+  std::vector<Missing> eval_spare_missing;
 };
 
 struct Outcome {

@@ -192,6 +192,9 @@ struct Scratch {
   // their strings' and vectors' capacity for the next case instead of being freed.
   std::vector<Finding> eval_spare_findings;
   std::vector<Missing> eval_spare_missing;
+  // Tests only: Evaluate takes the reference paths on the node tree (matched elements, missing facts)
+  // instead of their compiled forms; the decision must be the same.
+  bool eval_reference = false;
 };
 
 struct Outcome {
@@ -209,6 +212,12 @@ Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t 
 // The same value through the flat code (ir::FInstr) starting at `entry` (Program::rule_when_code etc.),
 // as Decide and Evaluate run it; a test compares it with EvalCondition on every shipped condition.
 Tri EvalCompiled(const ir::Program& prog, const Case& c, int32_t entry, int32_t as_of);
+
+// The facts whose being unknown decides root condition `node`, as Evaluate lists them (a root fact's
+// path or an element's, e.g. safeguards[1].status; sorted): from the condition's compiled collect steps
+// `steps` (Program::rule_when_collect etc.), or with steps -1 by the tree walk, the reference; a test
+// compares the two on every shipped condition.
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of);
 
 // Observes an evaluation node by node (lexgate explain, eval/explain.h): Enter before a node is
 // evaluated, Leave with its value after. A node may be entered again inside itself (a logic node asked

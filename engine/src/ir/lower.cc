@@ -726,6 +726,7 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
   for (size_t k = 1; k < prog->ruleset_rules.size(); ++k)
     if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
   CompileDueDates(*prog);
+  CompileCollect(*prog);
   return prog;
 }
 

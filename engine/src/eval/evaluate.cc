@@ -1495,7 +1495,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
     // A condition's missing facts depend only on the case: each condition is collected once per case
     // (a ruleset's applicability is asked about for every finding of the ruleset), as root slots or
     // element paths (Scratch::Fact), and turned into text only when it becomes an entry.
-    m.RememberValues(s);
+    bool remembering = false;  // the node-value cache, for the tree walk only (a fresh Scratch allocates it)
     s.eval_collected.clear();
     s.eval_facts.clear();
     s.eval_pool_used = 0;
@@ -1505,8 +1505,13 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
         if (got.node == node) return got;
       const auto begin = static_cast<uint32_t>(s.eval_facts.size());
       FactSink sink{s, begin};
-      if (steps >= 0 && !tree) CollectSteps(prog, c, m, static_cast<uint32_t>(steps), sink);
-      else m.Collect(node, sink);
+      if (steps >= 0 && !tree) {
+        CollectSteps(prog, c, m, static_cast<uint32_t>(steps), sink);
+      } else {
+        if (!remembering) m.RememberValues(s);
+        remembering = true;
+        m.Collect(node, sink);
+      }
       return s.eval_collected.emplace_back(Scratch::Collected{node, begin, static_cast<uint32_t>(s.eval_facts.size())});
     };
     auto add = [&](int32_t node, int32_t steps, int rule, bool decides) {

@@ -1478,10 +1478,14 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       f.reason = static_cast<Reason>(s.reason[r]);
       d.overridden.push_back({f.rule, f.governed_by, f.reason});
     }
-    if (f.status == Status::Satisfied) {  // run again to learn which element satisfied it
-      if (tree) replay.Eval(prog.rule_satisfied[r]);
-      else replay.Run(prog.rule_satisfied_code[r]);
-      replay.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
+    if (f.status == Status::Satisfied) {
+      if (!tree && prog.rule_satisfied_fixed[r]) {  // the same whatever the case
+        f.satisfied_by.assign(prog.rule_satisfied_text[r]);
+      } else {  // run again to learn which element satisfied it
+        if (tree) replay.Eval(prog.rule_satisfied[r]);
+        else replay.Run(prog.rule_satisfied_code[r]);
+        replay.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
+      }
     }
     DueDates(prog, c, replay, tree, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));

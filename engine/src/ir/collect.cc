@@ -1,5 +1,6 @@
 #include "ir/collect.h"
 
+#include <string>
 #include <vector>
 
 #include "ir/program.h"
@@ -133,6 +134,45 @@ class Builder {
 };
 
 }  // namespace
+
+namespace {
+
+// What Machine::MatchPath(id, out) appends to `out` and returns, where that reads no value of the case:
+// 1 true, 0 false; -1 when it would (a `some` over a list of the case names the element it matched; an
+// and/or, the first operand that holds).
+int StaticMatch(const Program& p, uint32_t id, std::string& out) {
+  const Node& n = p.nodes[id];
+  const uint32_t* k = p.kid_list.data() + n.kids;
+  if (n.op == NOp::Some) {
+    const Node& list = p.nodes[k[0]];
+    if (list.var < 0 && n.var >= 0 && n.var < kMaxCodeVars) return -1;
+  }
+  if (n.op == NOp::Slot && n.var < 0) {
+    out.append(p.root.slots[static_cast<size_t>(n.slot)].path);
+    return !p.root.slots[static_cast<size_t>(n.slot)].path.empty();
+  }
+  if (n.op == NOp::And || n.op == NOp::Or) return n.nkids > 0 ? -1 : 0;
+  if (n.op == NOp::Cmp || n.op == NOp::InSet || n.op == NOp::Known)
+    for (uint32_t i = 0; i < n.nkids; ++i) {
+      const int r = StaticMatch(p, k[i], out);
+      if (r != 0) return r;
+    }
+  return 0;
+}
+
+}  // namespace
+
+void CompileSatisfiedBy(Program& prog) {
+  prog.rule_satisfied_fixed.assign(prog.rule_satisfied.size(), 0);
+  prog.rule_satisfied_text.assign(prog.rule_satisfied.size(), std::string());
+  for (size_t r = 0; r < prog.rule_satisfied.size(); ++r) {
+    if (prog.rule_satisfied[r] < 0) continue;
+    std::string text;
+    if (StaticMatch(prog, static_cast<uint32_t>(prog.rule_satisfied[r]), text) < 0) continue;
+    prog.rule_satisfied_fixed[r] = 1;
+    prog.rule_satisfied_text[r] = std::move(text);
+  }
+}
 
 void CompileCollect(Program& prog) {
   Builder b(prog);

@@ -19,6 +19,10 @@ struct Program;
 
 constexpr uint32_t kMaxCollectSteps = 256;  // per condition
 
+// Fills Program::rule_satisfied_fixed and rule_satisfied_text: the text eval's Machine::MatchPath
+// writes for a rule's `satisfied when`, where it reads no value of the case (ir::Lower calls it last).
+void CompileSatisfiedBy(Program& prog);
+
 // Fills Program::collect_steps, collect_slots and the rule_when/rule_satisfied/ruleset_applies entries
 // (ir::Lower calls it last).
 void CompileCollect(Program& prog);

@@ -237,6 +237,11 @@ struct Program {
   std::vector<CollectStep> collect_steps;
   std::vector<int32_t> collect_slots;  // slot * 2 + 1 when the slot is of an interval type, else slot * 2
   std::vector<int32_t> rule_when_collect, rule_satisfied_collect, ruleset_applies_collect;
+  // `satisfied_by` of a met obligation where it does not depend on the case (a fact's path: `satisfied
+  // when pia_done`, `… in { granted, not_needed }`): per rule, 1 and the text; 0 where it names the
+  // element a `some` matched or an and/or's operand that holds (ir::CompileSatisfiedBy).
+  std::vector<uint8_t> rule_satisfied_fixed;
+  std::vector<std::string> rule_satisfied_text;
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };

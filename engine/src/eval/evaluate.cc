@@ -13,6 +13,7 @@
 #include "base/date.h"
 #include "time/calendar.h"
 #include "ir/workdays.h"
+#include "eval/missing_order.h"
 
 namespace lexgate::eval {
 
@@ -1566,9 +1567,8 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       if (f.status == Status::Unknown && prog.rule_satisfied[f.rule] >= 0)
         add(prog.rule_satisfied[f.rule], prog.rule_satisfied_collect[f.rule], f.rule, false);
     }
-    // By fact, as a std::map kept them (swaps move the strings' buffers, no copies).
-    std::sort(d.missing.begin(), d.missing.begin() + static_cast<std::ptrdiff_t>(n_missing),
-              [](const Missing& a, const Missing& b) { return a.fact < b.fact; });
+    // By fact, as a std::map kept them.
+    SortMissing(prog, s, d, n_missing, /*by_text=*/tree);
   }
   KeepSpares(d.missing, n_missing, s.eval_spare_missing);
 }

@@ -1,5 +1,6 @@
 #include "ir/collect.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,17 @@ void CompileSatisfiedBy(Program& prog) {
 }
 
 void CompileCollect(Program& prog) {
+  {
+    const auto& slots = prog.root.slots;
+    std::vector<int32_t> by_path(slots.size());
+    for (size_t i = 0; i < by_path.size(); ++i) by_path[i] = static_cast<int32_t>(i);
+    std::sort(by_path.begin(), by_path.end(), [&](int32_t a, int32_t b) { return slots[a].path < slots[b].path; });
+    prog.root_path_rank.assign(slots.size(), 0);
+    for (size_t k = 0; k < by_path.size(); ++k)  // equal paths (none expected) get equal ranks
+      prog.root_path_rank[by_path[k]] =
+          k > 0 && slots[by_path[k]].path == slots[by_path[k - 1]].path ? prog.root_path_rank[by_path[k - 1]]
+                                                                         : static_cast<int32_t>(k);
+  }
   Builder b(prog);
   prog.rule_when_collect.reserve(prog.rule_when.size());
   prog.rule_satisfied_collect.reserve(prog.rule_satisfied.size());

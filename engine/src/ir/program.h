@@ -236,6 +236,9 @@ struct Program {
   };
   std::vector<CollectStep> collect_steps;
   std::vector<int32_t> collect_slots;  // slot * 2 + 1 when the slot is of an interval type, else slot * 2
+  // Per root slot, the rank of its path among the root slots' paths in string order, so that missing
+  // facts that are root slots sort without comparing strings.
+  std::vector<int32_t> root_path_rank;
   std::vector<int32_t> rule_when_collect, rule_satisfied_collect, ruleset_applies_collect;
   // `satisfied_by` of a met obligation where it does not depend on the case (a fact's path: `satisfied
   // when pia_done`, `… in { granted, not_needed }`): per rule, 1 and the text; 0 where it names the

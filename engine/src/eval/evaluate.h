@@ -9,8 +9,10 @@
 // flat code ir::Lower compiles for every root condition (ir::FInstr: a decision DAG of fused leaves,
 // each with a successor per result, so and/or/not cost no instruction and no Val is returned through
 // memory per node); explanations,
-// tracing, missing-fact collection and `satisfied_by` walk the node tree, which stays the reference (a
-// unit test compares the two on every shipped condition). The core sorts nothing per case: each
+// tracing walk the node tree, which stays the reference (a
+// unit test compares the two on every shipped condition). Evaluate collects missing facts on compiled
+// steps per condition (ir/collect.h) and learns which element a `some` matched by running the flat code
+// again; conditions with a `some` are collected on the tree (evaluate_paths_test compares both ways). The core sorts nothing per case: each
 // ruleset's rules (or each component of rulesets linked by cross-ruleset exceptions) come in exception
 // order from ir::Lower, only the rulesets a case tested are reset, and precedence between rulesets runs
 // only when two live rulesets share a legal order.

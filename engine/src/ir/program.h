@@ -14,9 +14,9 @@
 // no Val returned through memory on the common path; any other sub-expression (list membership,
 // arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
 // interpreter. An and/or block that several conditions contain is compiled as a memo block (FOp::Memo),
-// computed once per case. The node tree stays the reference: explanations, tracing, missing-fact collection and
-// `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
-// condition of the shipped rules.
+// computed once per case. The node tree stays the reference: explanations and tracing walk it (so does
+// missing-fact collection for a condition with a `some`; the others have collect steps, ir/collect.h),
+// and a unit test checks that the code gives the tree's value on every condition of the shipped rules.
 #pragma once
 #include <cstdint>
 #include <map>

@@ -185,11 +185,12 @@ TEST(EvaluatePaths, CollectStepsListTheTreesFacts) {
   count(prog.ruleset_applies, prog.ruleset_applies_collect);
   EXPECT_GT(compiled, conditions / 2) << compiled << " of " << conditions;
   long compared = 0, nonempty = 0;
+  eval::Scratch scratch(prog);  // reused, as Evaluate reuses it
   for (const Input& in : Inputs(prog)) {
     auto cmp = [&](const char* what, size_t i, int32_t node, int32_t steps) {
       if (node < 0 || steps < 0) return;
-      const auto tree = eval::CollectFacts(prog, in.kase, node, -1, in.as_of);
-      const auto code = eval::CollectFacts(prog, in.kase, node, steps, in.as_of);
+      const auto tree = eval::CollectFacts(prog, in.kase, node, -1, in.as_of, scratch);
+      const auto code = eval::CollectFacts(prog, in.kase, node, steps, in.as_of, scratch);
       EXPECT_EQ(tree, code) << in.name << ": " << what << " " << i << " (node " << node << ")";
       ++compared;
       nonempty += !tree.empty();

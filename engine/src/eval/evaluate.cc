@@ -1574,9 +1574,16 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
 }
 
 std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of) {
+  Scratch s(prog);
+  return CollectFacts(prog, c, node, steps, as_of, s);
+}
+
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of,
+                                      Scratch& s) {
   std::vector<std::string> out;
   if (node < 0) return out;
-  Scratch s(prog);
+  s.eval_facts.clear();
+  s.eval_pool_used = 0;
   Machine m(prog, c, as_of, s.match_of_list);
   m.RememberValues(s);
   FactSink sink{s, 0};

@@ -220,6 +220,9 @@ Tri EvalCompiled(const ir::Program& prog, const Case& c, int32_t entry, int32_t 
 // `steps` (Program::rule_when_collect etc.), or with steps -1 by the tree walk, the reference; a test
 // compares the two on every shipped condition.
 std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of);
+// The same with a Scratch reused from call to call.
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of,
+                                      Scratch& scratch);
 
 // Observes an evaluation node by node (lexgate explain, eval/explain.h): Enter before a node is
 // evaluated, Leave with its value after. A node may be entered again inside itself (a logic node asked

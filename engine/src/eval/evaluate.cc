@@ -13,6 +13,7 @@
 #include "base/date.h"
 #include "time/calendar.h"
 #include "ir/workdays.h"
+#include "eval/missing_order.h"
 
 namespace lexgate::eval {
 
@@ -1417,7 +1418,10 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
 // of the list element the rule's own `when` matched. Working days and the rolling of calendar-day
 // periods come from the program's table for the ruleset's calendar (ir::CompileDueDates), so neither
 // check::Rule nor the calendar's maps are read per case.
-void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, Finding& f) {
+// `replay` is a machine without the memo (Evaluate's): the rule's `when` is run again as flat code to learn
+// which element matched (with `tree`, on the tree, the reference a test compares it with).
+void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree, int r, Finding& f) {
+  Machine& m = replay;
   const check::Project& p = *prog.project;
   const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
   f.due.resize(end - begin);
@@ -1445,7 +1449,8 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, Finding
         // (when this rule's `some` is unknown or false, it sets none).
         for (uint32_t j = begin; j < end; ++j)
           if (prog.rule_timings[j].anchor.list_slot >= 0) m.ForgetMatch(prog.rule_timings[j].anchor.list_slot);
-        m.Eval(prog.rule_when[r]);
+        if (tree) m.Eval(prog.rule_when[r]);
+        else m.Run(prog.rule_when_code[r]);
         when_evaluated = true;
       }
       const int idx = m.MatchOfList(an.list_slot);
@@ -1486,6 +1491,98 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& m, int r, Finding
   }
 }
 
+// A collect step's test (ir::Program::CollectStep::Leaf), as the tree computes it.
+inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& st) {
+  using Step = ir::Program::CollectStep;
+  switch (st.leaf) {
+    case Step::kSlotConst: {
+      const Val& x = c.slots[static_cast<size_t>(st.a)];
+      if (st.interval) return static_cast<Tri>(CompareConst(st.cmp, x.lo, x.hi, x.known, st.imm));
+      if (!x.known) return Tri::Unknown;
+      return (st.cmp == 0 ? x.lo == st.imm : x.lo != st.imm) ? Tri::True : Tri::False;
+    }
+    case Step::kAddConst: {
+      const Val& x = c.slots[static_cast<size_t>(st.a)];
+      const Val& y = c.slots[static_cast<size_t>(st.b)];
+      return static_cast<Tri>(
+          CompareConst(st.cmp, SatAdd(x.lo, y.lo), SatAdd(x.hi, y.hi), x.known && y.known, st.imm));
+    }
+    case Step::kBool: {
+      const Val& x = c.slots[static_cast<size_t>(st.a)];
+      return !x.known ? Tri::Unknown : x.lo ? Tri::True : Tri::False;
+    }
+    default:
+      return m.EvalTNode(st.node);
+  }
+}
+
+// Machine::Collect on the compiled steps of a condition (ir/collect.h): the same facts, pushed in the
+// same order. The steps' values are computed first, last step first (an and/or/not's operands follow
+// it, so they are known before it), a test's on the tree and an and/or/not's from its operands' with
+// Kleene logic; then one loop enters a step other than the root's only when its value is unknown, and
+// a test lists its root slots that are not known exactly.
+void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t begin, FactSink& out) {
+  const ir::Program::CollectStep* steps = prog.collect_steps.data();
+  const int32_t* slots = prog.collect_slots.data();
+  const uint32_t end = steps[begin].end;
+  Tri value[ir::kMaxCollectSteps];
+  Tri* v = value - begin;  // v[i]: step i's value
+  for (uint32_t i = end; i-- > begin;) {
+    const ir::Program::CollectStep& st = steps[i];
+    if (st.test) {
+      v[i] = TestValue(c, m, st);
+      continue;
+    }
+    const ir::NOp op = prog.nodes[static_cast<size_t>(st.node)].op;
+    bool any_false = false, any_true = false, any_unknown = false;
+    for (uint32_t j = i + 1; j < st.end; j = steps[j].end) {
+      any_false |= v[j] == Tri::False;
+      any_true |= v[j] == Tri::True;
+      any_unknown |= v[j] == Tri::Unknown;
+    }
+    if (op == ir::NOp::Not) v[i] = Not(v[i + 1]);
+    else if (op == ir::NOp::And) v[i] = any_false ? Tri::False : any_unknown ? Tri::Unknown : Tri::True;
+    else v[i] = any_true ? Tri::True : any_unknown ? Tri::Unknown : Tri::False;
+  }
+  for (uint32_t i = begin; i < end;) {
+    const ir::Program::CollectStep& st = steps[i];
+    if (st.check && v[i] != Tri::Unknown) {
+      i = st.end;
+      continue;
+    }
+    if (!st.test) {
+      ++i;
+      continue;
+    }
+    for (uint32_t k = st.slots_begin; k < st.slots_end; ++k) {
+      const int32_t slot = slots[k] >> 1;
+      const Val& x = c.slots[static_cast<size_t>(slot)];
+      if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
+      out.Root(slot);
+    }
+    i = st.end;
+  }
+}
+
+// A new last entry of `v`: a spare one (with the capacity an earlier case gave its strings and
+// vectors) if there is one, else a fresh one.
+template <class T>
+void TakeSpare(std::vector<T>& v, std::vector<T>& spare) {
+  if (spare.empty()) {
+    v.emplace_back();
+    return;
+  }
+  v.push_back(std::move(spare.back()));
+  spare.pop_back();
+}
+
+// v.resize(n), the entries past n moved into `spare` instead of freed.
+template <class T>
+void KeepSpares(std::vector<T>& v, size_t n, std::vector<T>& spare) {
+  for (size_t i = n; i < v.size(); ++i) spare.push_back(std::move(v[i]));
+  v.resize(n);
+}
+
 }  // namespace
 
 int32_t AsOfDate(const Case& c, const EvalOptions& opts) { return AsOf(c, opts); }
@@ -1514,6 +1611,11 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   d.overridden.clear();
   Machine m(prog, c, d.as_of, s.match_of_list);
   d.verdict = Core(prog, c, d.as_of, m, s);
+  // Which element a `some` matched (`satisfied_by`, a due date's list anchor) is learnt by running the
+  // condition's flat code again on a machine without the memo, so that every `some` in it runs as the
+  // tree would run it (a shared block's value read from the memo would skip its `some`).
+  Machine replay(prog, c, d.as_of, s.match_of_list, /*reset_matches=*/false);
+  const bool tree = s.eval_reference;
   // Every ruleset's state: out of force, else not applicable unless this case tested it (s.rs_order) and
   // it applies or may.
   d.rulesets.resize(p.rulesets.size());
@@ -1541,8 +1643,9 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   // 3. Findings, in rule order: the live rules. Each reuses an earlier case's Finding (and its strings
   // and vectors) where there is one.
   size_t n_findings = 0;
+  if (d.findings.capacity() < s.live.size()) d.findings.reserve(s.live.size());
   for (int r : s.live) {
-    if (n_findings == d.findings.size()) d.findings.emplace_back();
+    if (n_findings == d.findings.size()) TakeSpare(d.findings, s.eval_spare_findings);
     Finding& f = d.findings[n_findings++];
     f.rule = static_cast<int>(r);
     f.applies = effect[r];
@@ -1557,13 +1660,18 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       d.overridden.push_back({f.rule, f.governed_by, f.reason});
     }
     if (f.status == Status::Satisfied) {
-      m.Eval(prog.rule_satisfied[r]);  // re-run to learn which element satisfied it
-      m.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
+      if (!tree && prog.rule_satisfied_fixed[r]) {  // the same whatever the case
+        f.satisfied_by.assign(prog.rule_satisfied_text[r]);
+      } else {  // run again to learn which element satisfied it
+        if (tree) replay.Eval(prog.rule_satisfied[r]);
+        else replay.Run(prog.rule_satisfied_code[r]);
+        replay.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
+      }
     }
-    DueDates(prog, c, m, r, f);
+    DueDates(prog, c, replay, tree, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
   }
-  d.findings.resize(n_findings);
+  KeepSpares(d.findings, n_findings, s.eval_spare_findings);
 
   // 6. Missing facts: those that decide whether a finding applies, and those that decide an
   // obligation's status. Nothing is asked once a prohibition is certain. Sorted by fact.
@@ -1572,21 +1680,27 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
     // A condition's missing facts depend only on the case: each condition is collected once per case
     // (a ruleset's applicability is asked about for every finding of the ruleset), as root slots or
     // element paths (Scratch::Fact), and turned into text only when it becomes an entry.
-    m.RememberValues(s);
+    bool remembering = false;  // the node-value cache, for the tree walk only (a fresh Scratch allocates it)
     s.eval_collected.clear();
     s.eval_facts.clear();
     s.eval_pool_used = 0;
     s.eval_missing_fact.clear();
-    auto collected = [&](int32_t node) -> const Scratch::Collected& {
+    auto collected = [&](int32_t node, int32_t steps) -> const Scratch::Collected& {
       for (const auto& got : s.eval_collected)
         if (got.node == node) return got;
       const auto begin = static_cast<uint32_t>(s.eval_facts.size());
       FactSink sink{s, begin};
-      m.Collect(node, sink);
+      if (steps >= 0 && !tree) {
+        CollectSteps(prog, c, m, static_cast<uint32_t>(steps), sink);
+      } else {
+        if (!remembering) m.RememberValues(s);
+        remembering = true;
+        m.Collect(node, sink);
+      }
       return s.eval_collected.emplace_back(Scratch::Collected{node, begin, static_cast<uint32_t>(s.eval_facts.size())});
     };
-    auto add = [&](int32_t node, int rule, bool decides) {
-      const Scratch::Collected& got = collected(node);
+    auto add = [&](int32_t node, int32_t steps, int rule, bool decides) {
+      const Scratch::Collected& got = collected(node, steps);
       for (uint32_t i = got.begin; i < got.end; ++i) {
         const Scratch::Fact fact = s.eval_facts[i];
         size_t k = 0;
@@ -1598,7 +1712,7 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
             break;
         }
         if (k == n_missing) {
-          if (n_missing == d.missing.size()) d.missing.emplace_back();
+          if (n_missing == d.missing.size()) TakeSpare(d.missing, s.eval_spare_missing);
           Missing& fresh = d.missing[n_missing++];
           fresh.fact.assign(fact.slot >= 0 ? prog.root.slots[fact.slot].path : s.eval_pool[fact.text]);
           fresh.asked_by.clear();
@@ -1620,20 +1734,45 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       if (f.applies == Tri::Unknown && f.status != Status::Satisfied) {
         bool decides = binding && d.verdict == Verdict::Indeterminate;
         int32_t rs_node = prog.ruleset_applies[ruleset];
-        if (rs_node >= 0 && rs_applies[ruleset] == Tri::Unknown) add(rs_node, f.rule, decides);
-        if (prog.rule_when[f.rule] >= 0 && cond[f.rule] == Tri::Unknown) add(prog.rule_when[f.rule], f.rule, decides);
+        if (rs_node >= 0 && rs_applies[ruleset] == Tri::Unknown)
+          add(rs_node, prog.ruleset_applies_collect[ruleset], f.rule, decides);
+        if (prog.rule_when[f.rule] >= 0 && cond[f.rule] == Tri::Unknown)
+          add(prog.rule_when[f.rule], prog.rule_when_collect[f.rule], f.rule, decides);
         for (uint32_t k = prog.rule_exceptions_begin[f.rule]; k < prog.rule_exceptions_begin[f.rule + 1]; ++k) {
           const int x = prog.rule_exceptions[k];
-          if (effect[x] == Tri::Unknown && prog.rule_when[x] >= 0) add(prog.rule_when[x], f.rule, decides);
+          if (effect[x] == Tri::Unknown && prog.rule_when[x] >= 0)
+            add(prog.rule_when[x], prog.rule_when_collect[x], f.rule, decides);
         }
       }
-      if (f.status == Status::Unknown && prog.rule_satisfied[f.rule] >= 0) add(prog.rule_satisfied[f.rule], f.rule, false);
+      if (f.status == Status::Unknown && prog.rule_satisfied[f.rule] >= 0)
+        add(prog.rule_satisfied[f.rule], prog.rule_satisfied_collect[f.rule], f.rule, false);
     }
-    // By fact, as a std::map kept them (swaps move the strings' buffers, no copies).
-    std::sort(d.missing.begin(), d.missing.begin() + static_cast<std::ptrdiff_t>(n_missing),
-              [](const Missing& a, const Missing& b) { return a.fact < b.fact; });
+    // By fact, as a std::map kept them.
+    SortMissing(prog, s, d, n_missing, /*by_text=*/tree);
   }
-  d.missing.resize(n_missing);
+  KeepSpares(d.missing, n_missing, s.eval_spare_missing);
+}
+
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of) {
+  Scratch s(prog);
+  return CollectFacts(prog, c, node, steps, as_of, s);
+}
+
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of,
+                                      Scratch& s) {
+  std::vector<std::string> out;
+  if (node < 0) return out;
+  s.eval_facts.clear();
+  s.eval_pool_used = 0;
+  Machine m(prog, c, as_of, s.match_of_list);
+  m.RememberValues(s);
+  FactSink sink{s, 0};
+  if (steps >= 0) CollectSteps(prog, c, m, static_cast<uint32_t>(steps), sink);
+  else m.Collect(node, sink);
+  for (const Scratch::Fact& f : s.eval_facts)
+    out.push_back(f.slot >= 0 ? prog.root.slots[static_cast<size_t>(f.slot)].path : s.eval_pool[f.text]);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 const char* ReasonName(Reason r) {

@@ -9,8 +9,10 @@
 // flat code ir::Lower compiles for every root condition (ir::FInstr: a decision DAG of fused leaves,
 // each with a successor per result, so and/or/not cost no instruction and no Val is returned through
 // memory per node); explanations,
-// tracing, missing-fact collection and `satisfied_by` walk the node tree, which stays the reference (a
-// unit test compares the two on every shipped condition). The core sorts nothing per case: each
+// tracing walk the node tree, which stays the reference (a
+// unit test compares the two on every shipped condition). Evaluate collects missing facts on compiled
+// steps per condition (ir/collect.h) and learns which element a `some` matched by running the flat code
+// again; conditions with a `some` are collected on the tree (evaluate_paths_test compares both ways). The core sorts nothing per case: each
 // ruleset's rules (or each component of rulesets linked by cross-ruleset exceptions) come in exception
 // order from ir::Lower, only the rulesets a case tested are reset, and precedence between rulesets runs
 // only when two live rulesets share a legal order.
@@ -188,6 +190,13 @@ struct Scratch {
   static constexpr uint32_t kNodeValues = 256;
   std::vector<NodeValue> eval_values;
   uint32_t eval_values_epoch = 0;
+  // Findings and missing-fact entries a Decision no longer holds (an earlier case had more), kept with
+  // their strings' and vectors' capacity for the next case instead of being freed.
+  std::vector<Finding> eval_spare_findings;
+  std::vector<Missing> eval_spare_missing;
+  // Tests only: Evaluate takes the reference paths on the node tree (matched elements, missing facts)
+  // instead of their compiled forms; the decision must be the same.
+  bool eval_reference = false;
 };
 
 struct Outcome {
@@ -205,6 +214,15 @@ Tri EvalCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t 
 // The same value through the flat code (ir::FInstr) starting at `entry` (Program::rule_when_code etc.),
 // as Decide and Evaluate run it; a test compares it with EvalCondition on every shipped condition.
 Tri EvalCompiled(const ir::Program& prog, const Case& c, int32_t entry, int32_t as_of);
+
+// The facts whose being unknown decides root condition `node`, as Evaluate lists them (a root fact's
+// path or an element's, e.g. safeguards[1].status; sorted): from the condition's compiled collect steps
+// `steps` (Program::rule_when_collect etc.), or with steps -1 by the tree walk, the reference; a test
+// compares the two on every shipped condition.
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of);
+// The same with a Scratch reused from call to call.
+std::vector<std::string> CollectFacts(const ir::Program& prog, const Case& c, int32_t node, int32_t steps, int32_t as_of,
+                                      Scratch& scratch);
 
 // Observes an evaluation node by node (lexgate explain, eval/explain.h): Enter before a node is
 // evaluated, Leave with its value after. A node may be entered again inside itself (a logic node asked

@@ -785,6 +785,8 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     if (prog->ruleset_rules[k] < prog->ruleset_rules[k - 1]) prog->rulesets_in_rule_order = false;
   BuildDecidePlan(*prog);
   CompileDueDates(*prog);
+  CompileCollect(*prog);
+  CompileSatisfiedBy(*prog);
   return prog;
 }
 

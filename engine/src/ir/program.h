@@ -14,9 +14,9 @@
 // no Val returned through memory on the common path; any other sub-expression (list membership,
 // arithmetic beyond one addition, `some` over a nested list) is one `Tree` instruction that hands its node to the tree
 // interpreter. An and/or block that several conditions contain is compiled as a memo block (FOp::Memo),
-// computed once per case. The node tree stays the reference: explanations, tracing, missing-fact collection and
-// `satisfied_by` walk it, and a unit test checks that the code gives the tree's value on every
-// condition of the shipped rules.
+// computed once per case. The node tree stays the reference: explanations and tracing walk it (so does
+// missing-fact collection for a condition with a `some`; the others have collect steps, ir/collect.h),
+// and a unit test checks that the code gives the tree's value on every condition of the shipped rules.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "check/project.h"
+#include "ir/collect.h"
 #include "ir/workdays.h"
 
 namespace lexgate::ir {
@@ -217,6 +218,33 @@ struct Program {
   };
   std::vector<uint32_t> rule_timing_begin;
   std::vector<TimingInfo> rule_timings;
+  // Missing-fact collection (ir/collect.h): per root condition, the index of its first step in
+  // collect_steps, or -1 where it is collected on the tree (or there is no condition).
+  struct CollectStep {
+    int32_t node = 0;   // whose value decides whether the step is entered
+    uint32_t end = 0;   // the index after the step's own (its operands' steps are in between)
+    uint32_t slots_begin = 0, slots_end = 0;  // a test: its root slots, collect_slots[begin, end)
+    uint8_t test = 0;   // 1: a test (comparison, membership, fact); 0: and/or/not
+    uint8_t check = 0;  // 1: entered only when the node's value is unknown (every step but the root's)
+    // A test's value: kTree, the tree's value of `node`; else from root slots a (and b) and imm, as the
+    // tree computes it: kSlotConst slot a <cmp> imm (cmp as in Node; `interval` for numbers and dates),
+    // kAddConst slot a + slot b <cmp> imm (numbers), kBool slot a as a truth value.
+    enum Leaf : uint8_t { kTree, kSlotConst, kAddConst, kBool };
+    uint8_t leaf = kTree, cmp = 0, interval = 0;
+    int32_t a = 0, b = 0;
+    int64_t imm = 0;
+  };
+  std::vector<CollectStep> collect_steps;
+  std::vector<int32_t> collect_slots;  // slot * 2 + 1 when the slot is of an interval type, else slot * 2
+  // Per root slot, the rank of its path among the root slots' paths in string order, so that missing
+  // facts that are root slots sort without comparing strings.
+  std::vector<int32_t> root_path_rank;
+  std::vector<int32_t> rule_when_collect, rule_satisfied_collect, ruleset_applies_collect;
+  // `satisfied_by` of a met obligation where it does not depend on the case (a fact's path: `satisfied
+  // when pia_done`, `… in { granted, not_needed }`): per rule, 1 and the text; 0 where it names the
+  // element a `some` matched or an and/or's operand that holds (ir::CompileSatisfiedBy).
+  std::vector<uint8_t> rule_satisfied_fixed;
+  std::vector<std::string> rule_satisfied_text;
 
   // Decide's fast path (eval/evaluate.cc DecideFast, built by BuildDecidePlan at the end of Lower): an
   // applicable ruleset is settled at once, its rules' effects kept as two bitmasks (surely in effect,

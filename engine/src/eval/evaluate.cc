@@ -307,6 +307,7 @@ class Machine {
           bool unknown = false;
           t = F;
           const Val* saved_base = vbase_[var + 1];
+          ++bound_;  // as EvalNode's Some: a tree leaf in the body depends on the element, not remembered
           for (int64_t i = 0; i < list.hi; ++i) {
             base_[var] = static_cast<int>(list.lo + i * in.imm);
             vbase_[var + 1] = c_.items.data() + base_[var];
@@ -321,6 +322,7 @@ class Machine {
           }
           base_[var] = saved;
           vbase_[var + 1] = saved_base;
+          --bound_;
           if (t != T && unknown) t = U;
           break;
         }

@@ -96,8 +96,8 @@ struct FInstr {
 constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
 constexpr int kMaxPrefetchBytes = 1024;  // Program::prefetch_begin/end
 constexpr int kMaxCodeLength = 4096;  // instructions per condition; a larger DAG runs on the tree
-constexpr int kMaxCodeVars = 8;
-constexpr int64_t kMaxDenseIndexKey = 1 << 16;  // Program::ruleset_index_dense    // the evaluator's limit on nested `some` variables
+constexpr int kMaxCodeVars = 8;  // the evaluator's limit on nested `some` variables
+constexpr int64_t kMaxDenseIndexKey = 1 << 16;  // Program::ruleset_index_dense
 
 struct SlotInfo {
   std::string path;     // e.g. exporter.jurisdiction

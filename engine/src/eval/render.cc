@@ -102,9 +102,15 @@ std::string Question(const i18n::Localizer& loc, const std::string& fact) {
   return loc.Format("text/question", {{"fact", Str(fact)}});
 }
 
+// The per-thread caches below are keyed by the locale as requested (`lexgate serve` takes it from the
+// query string), so a thread keeps at most this many and starts afresh when a new one comes. A render
+// asks each cache for one locale only, so no reference it holds is cleared under it.
+constexpr size_t kMaxCachedLocales = 16;
+
 // Opening the bundles for a locale is costly: one Localizer per thread and locale is kept.
 const i18n::Localizer& LocalizerFor(const std::string& locale) {
   thread_local std::map<std::string, std::unique_ptr<i18n::Localizer>> cache;
+  if (cache.size() >= kMaxCachedLocales && !cache.count(locale)) cache.clear();
   auto& slot = cache[locale];
   if (!slot) slot = std::make_unique<i18n::Localizer>(locale);
   return *slot;
@@ -403,6 +409,7 @@ struct TextCache {
 
 TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
   thread_local std::map<std::string, TextCache> caches;
+  if (caches.size() >= kMaxCachedLocales && !caches.count(locale)) caches.clear();
   TextCache& c = caches[locale];
   const auto& p = prog.project;
   if (c.project.owner_before(p) || p.owner_before(c.project) || c.project.expired() || c.message.size() != p->rules.size()) {

@@ -36,6 +36,7 @@ class Builder {
   int32_t Fresh(int32_t node) {
     const size_t steps = p_.collect_steps.size(), slots = p_.collect_slots.size();
     begin_ = static_cast<uint32_t>(steps);
+    slots_begin_ = slots;
     ok_ = true;
     Step(node, false);
     if (!ok_) {  // nothing half-written
@@ -119,7 +120,7 @@ class Builder {
         ok_ = false;  // the tree walk would look at values below a test
         return;
       default:
-        if (p_.collect_slots.size() > 4 * kMaxCollectSteps) {
+        if (p_.collect_slots.size() - slots_begin_ > 4 * kMaxCollectSteps) {  // this condition's slots
           ok_ = false;
           return;
         }
@@ -131,6 +132,7 @@ class Builder {
   Program& p_;
   std::vector<int32_t> done_;  // per node: its steps' index, -1 (tree walk), -2 (not compiled yet)
   uint32_t begin_ = 0;
+  size_t slots_begin_ = 0;  // collect_slots.size() when this condition began
   bool ok_ = true;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "base/date.h"
@@ -884,6 +885,24 @@ void Precedence(const ir::Program& prog, Scratch& s) {
   }
 }
 
+using IndexEntry = std::vector<std::pair<int64_t, int32_t>>::const_iterator;
+
+// The rulesets keyed by `key` in the ruleset index, ascending: a slice of the dense table when there is
+// one (none for a key outside it), else found by binary search.
+inline std::pair<IndexEntry, IndexEntry> KeyedRulesets(const ir::Program& prog, int64_t key) {
+  IndexEntry it = prog.ruleset_index.begin(), end = it;
+  if (!prog.ruleset_index_dense.empty()) {
+    if (key >= 0 && key < static_cast<int64_t>(prog.ruleset_index_dense.size()) - 1) {
+      it += prog.ruleset_index_dense[static_cast<size_t>(key)];
+      end = prog.ruleset_index.begin() + prog.ruleset_index_dense[static_cast<size_t>(key) + 1];
+    }
+  } else {
+    it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
+    for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
+  }
+  return {it, end};
+}
+
 // Step 1 of Core and DecideCore: which rulesets apply (s.rs_applies, s.rs_order).
 void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s) {
   const check::Project& p = *prog.project;
@@ -903,17 +922,7 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
   const int32_t key_slot = prog.ruleset_index_slot;
   if (key_slot >= 0 && c.slots[key_slot].known && c.slots[key_slot].lo == c.slots[key_slot].hi) {
     for (int32_t i : prog.ruleset_unindexed) test(i, false);
-    const int64_t key = c.slots[key_slot].lo;
-    auto it = prog.ruleset_index.begin(), end = it;
-    if (!prog.ruleset_index_dense.empty()) {
-      if (key >= 0 && key < static_cast<int64_t>(prog.ruleset_index_dense.size()) - 1) {
-        it += prog.ruleset_index_dense[static_cast<size_t>(key)];
-        end = prog.ruleset_index.begin() + prog.ruleset_index_dense[static_cast<size_t>(key) + 1];
-      }
-    } else {
-      it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
-      for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
-    }
+    auto [it, end] = KeyedRulesets(prog, c.slots[key_slot].lo);
     if (prog.ruleset_unindexed.empty()) {  // no merge: the keyed rulesets ascend
       for (auto k = it; k != end; ++k) {
         test(k->second, true);
@@ -1291,16 +1300,7 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
   int32_t next_all = 0;
   const int32_t n_rulesets = indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
   if (indexed) {
-    const int64_t key = c.slots[prog.ruleset_index_slot].lo;
-    if (!prog.ruleset_index_dense.empty()) {
-      if (key >= 0 && key < static_cast<int64_t>(prog.ruleset_index_dense.size()) - 1) {
-        it += prog.ruleset_index_dense[static_cast<size_t>(key)];
-        end = prog.ruleset_index.begin() + prog.ruleset_index_dense[static_cast<size_t>(key) + 1];
-      }
-    } else {
-      it = std::lower_bound(prog.ruleset_index.begin(), prog.ruleset_index.end(), std::pair<int64_t, int32_t>(key, INT32_MIN));
-      for (end = it; end != prog.ruleset_index.end() && end->first == key;) ++end;
-    }
+    std::tie(it, end) = KeyedRulesets(prog, c.slots[prog.ruleset_index_slot].lo);
     u_end = prog.ruleset_unindexed.end();
   }
   if (!prog.decide_all_fast) {  // a ruleset in force that the fast path does not take: DecideCore

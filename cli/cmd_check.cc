@@ -16,7 +16,7 @@ namespace lexgate::cli {
 
 namespace {
 
-int Check(const Common& c, const std::string& case_path, const std::string& as_of, std::string format,
+int RunCheck(const Common& c, const std::string& case_path, const std::string& as_of, std::string format,
           const std::string& state_path = "", bool record = false, bool explain = false, bool questions = false) {
   int code = 0;
   std::optional<int32_t> as_of_day;
@@ -76,7 +76,7 @@ Runner AddCheckCommand(CLI::App& app, Common& common) {
   AddCommonOptions(sub, common);
   AddCacheOption(sub, common);
   return [sub, o, &common]() {
-    return sub->parsed() ? Check(common, o->case_path, o->as_of, o->format, o->state, o->record, o->explain, o->questions) : -1;
+    return sub->parsed() ? RunCheck(common, o->case_path, o->as_of, o->format, o->state, o->record, o->explain, o->questions) : -1;
   };
 }
 

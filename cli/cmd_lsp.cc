@@ -22,7 +22,7 @@ namespace lexgate::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
+using Json = nlohmann::json;
 
 // JSON-RPC and LSP error codes.
 constexpr int kParseError = -32700;
@@ -76,7 +76,7 @@ std::string PathToUri(const std::string& path) {
   return out;
 }
 
-json Range(std::string_view text, const Span& s) {
+Json Range(std::string_view text, const Span& s) {
   auto a = lsp::ToPosition(text, s.begin);
   auto b = lsp::ToPosition(text, std::max(s.begin, s.end));
   return {{"start", {{"line", a.line}, {"character", a.character}}},
@@ -98,7 +98,7 @@ class Server {
       int r = ReadMessage(body);
       if (r < 0) return shutdown_ ? 0 : 1;  // end of input without `exit`
       if (r == 0) continue;                   // framing error, already answered
-      json msg = json::parse(body, nullptr, false);
+      Json msg = Json::parse(body, nullptr, false);
       if (msg.is_discarded()) {
         Error(nullptr, kParseError, "the message is not valid JSON");
         continue;
@@ -108,19 +108,19 @@ class Server {
         continue;
       }
       if (!msg.is_object() || !msg.contains("method") || !msg["method"].is_string()) {
-        json id = msg.is_object() && msg.contains("id") ? msg["id"] : json(nullptr);
+        Json id = msg.is_object() && msg.contains("id") ? msg["id"] : Json(nullptr);
         if (msg.is_object() && (msg.contains("result") || msg.contains("error"))) continue;  // a response to us
         Error(id, kInvalidRequest, "a JSON-RPC request needs a string 'method'");
         continue;
       }
       std::string method = msg["method"];
       bool request = msg.contains("id");
-      json id = request ? msg["id"] : json(nullptr);
+      Json id = request ? msg["id"] : Json(nullptr);
       if (request && !(id.is_number_integer() || id.is_string())) {
         Error(nullptr, kInvalidRequest, "the id must be a number or a string");
         continue;
       }
-      json params = msg.contains("params") ? msg["params"] : json::object();
+      Json params = msg.contains("params") ? msg["params"] : Json::object();
       if (method == "exit") return shutdown_ ? 0 : 1;
       try {
         if (request) Request(id, method, params);
@@ -176,20 +176,20 @@ class Server {
     return 1;
   }
 
-  void Send(const json& msg) {
-    std::string s = msg.dump(-1, ' ', false, json::error_handler_t::replace);
+  void Send(const Json& msg) {
+    std::string s = msg.dump(-1, ' ', false, Json::error_handler_t::replace);
     std::cout << "Content-Length: " << s.size() << "\r\n\r\n" << s;
     std::cout.flush();
   }
-  void Reply(const json& id, const json& result) { Send({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}); }
-  void Error(const json& id, int code, const std::string& message) {
+  void Reply(const Json& id, const Json& result) { Send({{"jsonrpc", "2.0"}, {"id", id}, {"result", result}}); }
+  void Error(const Json& id, int code, const std::string& message) {
     Send({{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}});
   }
-  void Notify(const std::string& method, const json& params) {
+  void Notify(const std::string& method, const Json& params) {
     Send({{"jsonrpc", "2.0"}, {"method", method}, {"params", params}});
   }
 
-  void Request(const json& id, const std::string& method, const json& params) {
+  void Request(const Json& id, const std::string& method, const Json& params) {
     if (method == "initialize") {
       Initialize(params);
       initialized_ = true;
@@ -211,14 +211,14 @@ class Server {
     Error(id, kMethodNotFound, "unknown method '" + method + "'");
   }
 
-  void Notification(const std::string& method, const json& params) {
+  void Notification(const std::string& method, const Json& params) {
     if (!initialized_ || shutdown_) return;
     if (method == "textDocument/didOpen") {
-      const json& td = params.at("textDocument");
+      const Json& td = params.at("textDocument");
       Open(td.at("uri").get<std::string>(), td.at("text").get<std::string>());
     } else if (method == "textDocument/didChange") {
       std::string uri = params.at("textDocument").at("uri");
-      const json& changes = params.at("contentChanges");
+      const Json& changes = params.at("contentChanges");
       if (!changes.is_array() || changes.empty()) return;
       Open(uri, changes.back().at("text").get<std::string>());  // full sync: the last change is the text
     } else if (method == "textDocument/didClose") {
@@ -226,7 +226,7 @@ class Server {
       for (auto it = docs_.begin(); it != docs_.end(); ++it)
         if (it->second.uri == uri) {
           docs_.erase(it);
-          Notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", json::array()}});
+          Notify("textDocument/publishDiagnostics", {{"uri", uri}, {"diagnostics", Json::array()}});
           Analyze();
           break;
         }
@@ -234,7 +234,7 @@ class Server {
     // initialized, didSave, $/… and any other notification: nothing to do
   }
 
-  void Initialize(const json& params) {
+  void Initialize(const Json& params) {
     roots_.clear();
     if (params.contains("workspaceFolders") && params["workspaceFolders"].is_array()) {
       for (const auto& f : params["workspaceFolders"])
@@ -315,10 +315,10 @@ class Server {
   void Publish() {
     for (const auto& [path, doc] : docs_) {
       uint32_t file = ws_->FileId(path);
-      json list = json::array();
+      Json list = Json::array();
       for (const auto& d : ws_->diagnostics()) {
         if (d.span.file != file && d.span.file != 0) continue;
-        json item;
+        Json item;
         item["range"] = d.span.file == 0 ? Range("", Span{}) : Range(doc.text, d.span);
         item["severity"] = d.severity == diag::Severity::Error ? 1 : d.severity == diag::Severity::Warning ? 2 : 3;
         item["code"] = diag::CodeName(d.code);
@@ -326,7 +326,7 @@ class Server {
         std::string message = d.Message(loc_);
         if (!d.help.empty()) message += "\n" + d.help;
         item["message"] = message;
-        json related = json::array();
+        Json related = Json::array();
         for (const auto& n : d.notes) {
           if (!n.span.valid() || n.span.file == 0 || n.span.file >= ws_->sources().size()) continue;
           const auto& sf = ws_->sources().Get(n.span.file);
@@ -346,18 +346,18 @@ class Server {
   }
 
   // The name under the cursor of a textDocument/position request, or null.
-  const lsp::Occurrence* At(const json& params) {
+  const lsp::Occurrence* At(const Json& params) {
     if (!ws_) Analyze();
     auto path = UriToPath(params.at("textDocument").at("uri").get<std::string>());
     std::string key = path ? Canonical(*path) : params["textDocument"]["uri"].get<std::string>();
     uint32_t file = ws_->FileId(key);
     if (file == 0) return nullptr;
-    const json& pos = params.at("position");
+    const Json& pos = params.at("position");
     lsp::Position p{pos.at("line").get<uint32_t>(), pos.at("character").get<uint32_t>()};
     return ws_->At(file, lsp::ToByte(ws_->sources().Get(file).text, p));
   }
 
-  json Hover(const json& params) {
+  Json Hover(const Json& params) {
     const lsp::Occurrence* o = At(params);
     if (!o) return nullptr;
     const auto& sym = ws_->symbols()[o->symbol];
@@ -365,7 +365,7 @@ class Server {
             {"range", Range(ws_->sources().Get(o->span.file).text, o->span)}};
   }
 
-  json Definition(const json& params) {
+  Json Definition(const Json& params) {
     const lsp::Occurrence* o = At(params);
     if (!o) return nullptr;
     const auto& sym = ws_->symbols()[o->symbol];

@@ -5,9 +5,8 @@
 #include "common.h"
 #include "serve_options.h"
 
-using namespace lexgate::cli;
-
 int main(int argc, char** argv) {
+  using namespace lexgate::cli;
   // lexgate uses OpenSSL for SHA-256 only (source and cache-key hashes, the serve token; no TLS). Not
   // reading the system's openssl.cnf nor building the legacy cipher and digest name tables saves
   // ~0.7 ms of every cold `lexgate check` (issue 12). The engine library leaves this to its embedder.

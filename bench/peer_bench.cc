@@ -84,11 +84,12 @@ int main(int argc, char** argv) {
     rows.push_back({f[0], std::move(*c)});
   }
   // The parsed requests side by side in memory, as the peers keep theirs (one array of structs): each
-  // case's slot array was allocated amid the JSON reader's temporaries, so copy them out in order once.
+  // case's slot block was allocated amid the JSON reader's temporaries, so copy them out in order once,
+  // the slot blocks first (a Case's other vectors, which Decide does not read, would come between them).
   {
-    std::vector<Row> packed;
-    packed.reserve(rows.size());
-    for (const Row& r : rows) packed.push_back(r);
+    std::vector<Row> packed(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) packed[i].kase.AssignSlots(rows[i].kase);
+    for (size_t i = 0; i < rows.size(); ++i) packed[i] = rows[i];  // the rest (the slot block keeps its place)
     rows.swap(packed);
   }
   const size_t n = rows.size();

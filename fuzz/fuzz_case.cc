@@ -21,11 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     eval::CaseError slow_err;
     auto slow = eval::ReadCaseSlow(prog, text, slow_err);
     if (!slow || slow->strings != direct.strings || slow->id != direct.id || slow->date != direct.date ||
-        slow->slots.size() != direct.slots.size() || slow->items.size() != direct.items.size())
+        slow->SlotCount() != direct.SlotCount() || slow->items.size() != direct.items.size())
       __builtin_trap();
-    for (size_t i = 0; i < slow->slots.size(); ++i)
-      if (slow->slots[i].lo != direct.slots[i].lo || slow->slots[i].hi != direct.slots[i].hi || slow->slots[i].known != direct.slots[i].known)
-        __builtin_trap();
+    const std::vector<ir::Val> a = slow->SlotValues(), b = direct.SlotValues();
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].lo != b[i].lo || a[i].hi != b[i].hi || a[i].known != b[i].known) __builtin_trap();
     for (size_t i = 0; i < slow->items.size(); ++i)
       if (slow->items[i].lo != direct.items[i].lo || slow->items[i].hi != direct.items[i].hi || slow->items[i].known != direct.items[i].known)
         __builtin_trap();

@@ -280,22 +280,22 @@ TEST(StateRecord, LedgerFillsUnknownHistoryWithinTheWindow) {
   ASSERT_TRUE(s->FillHistory(Prog(), c, src).ok());
   int ys = Slot("history.since_year_start.personal"), tm = Slot("history.last_12_months.personal");
   ASSERT_GE(ys, 0);
-  EXPECT_TRUE(c.slots[ys].known);
-  EXPECT_EQ(c.slots[ys].lo, 60000);
+  EXPECT_TRUE(c.SlotKnown(ys));
+  EXPECT_EQ(c.Slot(ys).lo, 60000);
   EXPECT_EQ(src["history.since_year_start.personal"], "ledger");
-  EXPECT_EQ(c.slots[tm].lo, 65000);  // 2024-12-31 is within the 12 months before 2025-06-01
+  EXPECT_EQ(c.Slot(tm).lo, 65000);  // 2024-12-31 is within the 12 months before 2025-06-01
   // A case's own history wins; the case itself never counts.
   auto own = MakeCase("a", "2025-03-01", 60000, "X", R"(, "history": {"since_year_start": {"personal": 3}})");
   src.clear();
   ASSERT_TRUE(s->FillHistory(Prog(), own, src).ok());
-  EXPECT_EQ(own.slots[ys].lo, 3);
+  EXPECT_EQ(own.Slot(ys).lo, 3);
   EXPECT_EQ(src["history.since_year_start.personal"], "case");
-  EXPECT_EQ(own.slots[tm].lo, 5000);
+  EXPECT_EQ(own.Slot(tm).lo, 5000);
   // Year boundary: 2026 does not count 2025.
   auto next = MakeCase("n", "2026-01-10", 1, "X");
   ASSERT_TRUE(s->FillHistory(Prog(), next, src).ok());
-  EXPECT_EQ(next.slots[ys].lo, 0);
-  EXPECT_EQ(next.slots[tm].lo, 60000 + 9000);
+  EXPECT_EQ(next.Slot(ys).lo, 0);
+  EXPECT_EQ(next.Slot(tm).lo, 60000 + 9000);
 }
 
 namespace {
@@ -544,7 +544,7 @@ TEST(StateRecord, UsTwelveMonthsArePerExporterAndCounterparty) {
     auto st = s->Check(Prog(), c, {}, record, out);
     EXPECT_TRUE(st.ok()) << st.message;
     EXPECT_EQ(out.source["history.last_12_months.precise_geolocation"], "ledger");
-    return c.slots[geo].lo;
+    return c.Slot(geo).lo;
   };
   state::Checked out;
   check(UsCase("u1", "2025-05-01", 600, "Acme Data Inc", "Shenzhen Lab Co"), true, out);

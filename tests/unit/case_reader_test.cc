@@ -65,7 +65,7 @@ bool ExpectSame(std::string_view text) {
   EXPECT_EQ(fast.has_value(), slow.has_value()) << shown << "\nfast: " << fast_err.path << " " << fast_err.message
                                                 << "\nslow: " << slow_err.path << " " << slow_err.message;
   if (fast && slow) {
-    EXPECT_TRUE(SameVals(fast->slots, slow->slots)) << shown;
+    EXPECT_TRUE(SameVals(fast->SlotValues(), slow->SlotValues())) << shown;
     EXPECT_TRUE(SameVals(fast->items, slow->items)) << shown;
     EXPECT_EQ(fast->strings, slow->strings) << shown;
     EXPECT_EQ(fast->id, slow->id) << shown;
@@ -81,7 +81,7 @@ bool ExpectSame(std::string_view text) {
     EXPECT_TRUE(slow.has_value()) << "direct path read a line the slow path refuses: " << shown << "\nslow: " << slow_err.path << " "
                                   << slow_err.message;
     if (slow) {
-      EXPECT_TRUE(SameVals(direct.slots, slow->slots)) << "direct: " << shown;
+      EXPECT_TRUE(SameVals(direct.SlotValues(), slow->SlotValues())) << "direct: " << shown;
       EXPECT_TRUE(SameVals(direct.items, slow->items)) << "direct: " << shown;
       EXPECT_EQ(direct.strings, slow->strings) << "direct: " << shown;
       EXPECT_EQ(direct.id, slow->id) << "direct: " << shown;
@@ -112,7 +112,7 @@ TEST(CaseReader, InLanguageTestCasesReadTheSameOnBothPaths) {
     auto c = eval::ReadCaseValue(*Shipped().program, t.case_value, err);
     auto f = eval::ReadCase(*Shipped().program, t.case_value.dump(), err);
     ASSERT_TRUE(c && f) << t.name;
-    EXPECT_TRUE(SameVals(c->slots, f->slots) && SameVals(c->items, f->items) && c->strings == f->strings) << t.name;
+    EXPECT_TRUE(SameVals(c->SlotValues(), f->SlotValues()) && SameVals(c->items, f->items) && c->strings == f->strings) << t.name;
   }
 }
 
@@ -289,6 +289,52 @@ TEST(CaseReader, HostileLinesReadTheSameOnBothPaths) {
   for (const auto& l : lines) ExpectSame(l);
   EXPECT_TRUE(ExpectSame(ex));
   EXPECT_TRUE(ExpectSame("\xef\xbb\xbf" + ex));  // a BOM: read as the same case (through nlohmann)
+}
+
+// The compact slot storage (case.h): every kind of value a slot can hold comes back exactly, through
+// SetSlot, copies, AssignSlots and overwrites; a known single value takes one word and one byte.
+TEST(CaseSlots, EveryValueRoundTrips) {
+  const std::vector<ir::Val> values = {
+      {0, 0, true}, {1, 1, true}, {-1, -1, true}, {INT64_MIN, INT64_MIN, true}, {INT64_MAX, INT64_MAX, true},
+      {0, 0, false}, {0, INT64_MAX, false}, {INT64_MIN, INT64_MAX, false},  // a type's unknown value
+      {0, 1, false}, {1, 1, false}, {2, 2, false}, {3, 3, false},            // not one of the three codes
+      {5, INT64_MAX, false}, {INT64_MIN, 7, false}, {INT64_MAX, INT64_MAX, false},  // intervals
+      {0, 0, true} /* an empty list */, {12, 3, true}, {int64_t{5} << 32, 100000, true},  // lists: offset, count
+      {INT64_MIN, INT64_MAX, true}, {3, 9, true},  // known intervals (no reader makes them; kept exactly)
+  };
+  const size_t n = values.size();
+  eval::Case c;
+  c.ResetSlots(n);
+  ASSERT_EQ(c.SlotCount(), n);
+  for (size_t i = 0; i < n; ++i) EXPECT_TRUE(SameVal(c.Slot(static_cast<int32_t>(i)), ir::Val{})) << i;
+  for (size_t i = 0; i < n; ++i) c.SetSlot(static_cast<int32_t>(i), values[i]);
+  auto check = [&](const eval::Case& k, const char* what) {
+    ASSERT_EQ(k.SlotCount(), n) << what;
+    for (size_t i = 0; i < n; ++i) {
+      const ir::Val v = k.Slot(static_cast<int32_t>(i));
+      EXPECT_TRUE(SameVal(v, values[i])) << what << " slot " << i << ": " << v.lo << " " << v.hi << " " << v.known;
+      EXPECT_EQ(k.SlotKnown(static_cast<int32_t>(i)), values[i].known) << what << " slot " << i;
+    }
+    EXPECT_TRUE(SameVals(k.SlotValues(), values)) << what;
+  };
+  check(c, "set");
+  const eval::Case copy = c;
+  check(copy, "copied");
+  eval::Case assigned;
+  assigned.ResetSlots(3);
+  assigned.SetSlot(0, {4, 8, false});
+  assigned.AssignSlots(c);
+  check(assigned, "assigned");
+  // Known single values are a word and a byte each: n words, then n bytes rounded up to whole words.
+  EXPECT_EQ(c.SlotBytes(), n * 8 + (n + 7) / 8 * 8);
+  // Overwrites, in every direction: each slot takes every value in turn, and the others stay as they are.
+  eval::Case w = c;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t k = 0; k < n; ++k) {
+      w.SetSlot(static_cast<int32_t>(i), values[(i + k + 1) % n]);
+      EXPECT_TRUE(SameVal(w.Slot(static_cast<int32_t>(i)), values[(i + k + 1) % n])) << i << " " << k;
+    }
+  check(w, "overwritten");  // each slot went round the list back to its own value
 }
 
 }  // namespace

@@ -47,9 +47,9 @@ int CompareAll(const ir::Program& prog, const Input& in) {
   }
   // The keyed variant leaves out `key fact == constant`: it must agree whenever the case has that value.
   const int32_t key = prog.ruleset_index_slot;
-  if (key >= 0 && in.kase.slots[key].known)
+  if (key >= 0 && in.kase.SlotKnown(key))
     for (const auto& [value, rs] : prog.ruleset_index)
-      if (value == in.kase.slots[key].lo && prog.ruleset_applies_keyed_code[rs] >= 0)
+      if (value == in.kase.Slot(key).lo && prog.ruleset_applies_keyed_code[rs] >= 0)
         cmp("keyed ruleset", static_cast<size_t>(rs), prog.ruleset_applies[rs], prog.ruleset_applies_keyed_code[rs]);
   return n;
 }
@@ -132,22 +132,22 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
     DecideAgrees(prog, ex, fast, every);
     ++cases;
     for (size_t s = 0; s < prog.root.slots.size(); ++s) {
-      const ir::Val v = ex.kase.slots[s];
+      const ir::Val v = ex.kase.Slot(s);
       if (!v.known) continue;
       Input var{ex.name + " with " + prog.root.slots[s].path + " unknown", ex.kase, ex.as_of};
       const auto kind = prog.root.slots[s].type.kind;
       const bool interval = kind == check::TypeKind::Int || kind == check::TypeKind::Count ||
                             kind == check::TypeKind::Decimal || kind == check::TypeKind::Date ||
                             kind == check::TypeKind::Timestamp;
-      if (prog.root.slots[s].type.list) var.kase.slots[s] = {0, 0, false};
-      else if (kind == check::TypeKind::Count) var.kase.slots[s] = {0, INT64_MAX, false};
-      else if (interval) var.kase.slots[s] = {INT64_MIN, INT64_MAX, false};
-      else var.kase.slots[s] = {0, 0, false};
+      if (prog.root.slots[s].type.list) var.kase.SetSlot(s, {0, 0, false});
+      else if (kind == check::TypeKind::Count) var.kase.SetSlot(s, {0, INT64_MAX, false});
+      else if (interval) var.kase.SetSlot(s, {INT64_MIN, INT64_MAX, false});
+      else var.kase.SetSlot(s, {0, 0, false});
       compared += CompareAll(prog, var);
       DecideAgrees(prog, var, fast, every);
       if (kind == check::TypeKind::Count && !prog.root.slots[s].type.list) {
         var.name = ex.name + " with " + prog.root.slots[s].path + " at least " + std::to_string(v.lo);
-        var.kase.slots[s] = {v.lo, INT64_MAX, false};
+        var.kase.SetSlot(s, {v.lo, INT64_MAX, false});
         compared += CompareAll(prog, var);
         DecideAgrees(prog, var, fast, every);
       }

@@ -71,24 +71,24 @@ std::vector<Input> Inputs(const ir::Program& prog) {
   std::vector<Input> out = base;
   auto unknown = [&](eval::Case& c, size_t s) {
     const auto& info = prog.root.slots[s];
-    if (info.type.list) c.slots[s] = {0, 0, false};
-    else if (info.type.kind == check::TypeKind::Count) c.slots[s] = {0, INT64_MAX, false};
-    else if (IntervalKind(info.type.kind)) c.slots[s] = {INT64_MIN, INT64_MAX, false};
-    else c.slots[s] = {0, 0, false};
+    if (info.type.list) c.SetSlot(s, {0, 0, false});
+    else if (info.type.kind == check::TypeKind::Count) c.SetSlot(s, {0, INT64_MAX, false});
+    else if (IntervalKind(info.type.kind)) c.SetSlot(s, {INT64_MIN, INT64_MAX, false});
+    else c.SetSlot(s, {0, 0, false});
   };
   std::mt19937 rng(20261127);
   for (size_t e = 0; e < examples; ++e) {
     const Input& ex = base[e];
     std::vector<size_t> known;
     for (size_t s = 0; s < prog.root.slots.size(); ++s)
-      if (ex.kase.slots[s].known) known.push_back(s);
+      if (ex.kase.SlotKnown(s)) known.push_back(s);
     for (size_t s : known) {
       Input v{ex.name + " with " + prog.root.slots[s].path + " unknown", ex.kase, ex.as_of};
       unknown(v.kase, s);
       out.push_back(v);
       if (prog.root.slots[s].type.kind == check::TypeKind::Count && !prog.root.slots[s].type.list) {
         v.name = ex.name + " with " + prog.root.slots[s].path + " known from below";
-        v.kase.slots[s] = {ex.kase.slots[s].lo, INT64_MAX, false};
+        v.kase.SetSlot(s, {ex.kase.Slot(s).lo, INT64_MAX, false});
         out.push_back(std::move(v));
       }
     }
@@ -101,7 +101,7 @@ std::vector<Input> Inputs(const ir::Program& prog) {
       out.push_back(std::move(v));
     }
     for (size_t s = 0; s < prog.root.slots.size(); ++s) {  // a list's elements in reverse order
-      const ir::Val list = ex.kase.slots[s];
+      const ir::Val list = ex.kase.Slot(s);
       const int64_t stride = prog.root.slots[s].elem_stride;
       if (!prog.root.slots[s].type.list || !list.known || list.hi < 1 || stride <= 0) continue;
       if (list.hi >= 2) {
@@ -122,7 +122,7 @@ std::vector<Input> Inputs(const ir::Program& prog) {
           items.push_back(copy ? ex.kase.items[static_cast<size_t>(list.lo + (list.hi - 1) * stride + f)]
                                : ir::Val{INT64_MIN, INT64_MAX, false});
         for (int64_t i = 0; i < list.hi * stride; ++i) items.push_back(ex.kase.items[static_cast<size_t>(list.lo + i)]);
-        v.kase.slots[s] = {at, list.hi + 1, true};
+        v.kase.SetSlot(s, {at, list.hi + 1, true});
         out.push_back(std::move(v));
       }
     }

@@ -322,7 +322,8 @@ class FieldTable {
 struct SchemaInfo {
   std::weak_ptr<const check::Project> project;
   std::vector<FieldTable> fields;  // per record
-  std::vector<ir::Val> init;
+  std::vector<ir::Val> init;  // each root slot's value before reading: unknown, lists unknown
+  Case init_case;              // the same as a case's slots
   std::vector<std::vector<int>> offsets;
   std::vector<int> leaves;
   // Per record: the field indexes of `personal` and `sensitive_personal` (-1 when absent), checked together.
@@ -341,6 +342,8 @@ const SchemaInfo& SchemaFor(const ir::Program& prog) {
   s.init.clear();
   s.init.reserve(slots.size());
   for (const auto& slot : slots) s.init.push_back(slot.type.list ? ir::Val{0, 0, false} : Unknown(slot.type.kind));
+  s.init_case.ResetSlots(s.init.size());
+  for (size_t i = 0; i < s.init.size(); ++i) s.init_case.SetSlot(static_cast<int32_t>(i), s.init[i]);
   s.jurisdictions.Build(p->jurisdiction_index);
   s.leaves.assign(p->records.size(), 0);
   s.offsets.assign(p->records.size(), {});
@@ -362,6 +365,24 @@ const SchemaInfo& SchemaFor(const ir::Program& prog) {
   }
   return s;
 }
+
+// Where a record is read into: the case's root slots (stored compactly, see case.h) or the values of
+// its list elements (`items`, from element `base` on).
+class SlotSink {
+ public:
+  static SlotSink Root(Case& c) { return SlotSink(&c, nullptr); }
+  static SlotSink Items(std::vector<ir::Val>& items) { return SlotSink(nullptr, &items); }
+  void Set(int i, const ir::Val& v) const {
+    if (root_) root_->SetSlot(i, v);
+    else (*items_)[static_cast<size_t>(i)] = v;
+  }
+  ir::Val Get(int i) const { return root_ ? root_->Slot(i) : (*items_)[static_cast<size_t>(i)]; }
+
+ private:
+  SlotSink(Case* root, std::vector<ir::Val>* items) : root_(root), items_(items) {}
+  Case* root_;
+  std::vector<ir::Val>* items_;
+};
 
 // Reads a case from a parsed JSON value (either view) into slots. Messages and the order in which
 // problems are found are the same for both views.
@@ -410,7 +431,7 @@ class Reader {
   }
 
   // Reads one object into the slots starting at `base` of `slots` (root or a list element).
-  bool Record(V obj, int record, std::vector<ir::Val>& slots, int base, const Path& path, int depth) {
+  bool Record(V obj, int record, SlotSink slots, int base, const Path& path, int depth) {
     if (!obj.IsObject()) return Fail(path, std::string("expected an object, found ") + obj.Kind());
     if (depth > kMaxDepth) return Fail(path, "nested too deeply");
     const check::Record& rec = p_.records[record];
@@ -454,7 +475,7 @@ class Reader {
           Path ipath = fpath.Index(i);
           if (elem.kind == TypeKind::Record) {
             if (el.IsNull()) return true;
-            return Record(el, elem.id, c_.items, static_cast<int>(offset) + static_cast<int>(i) * stride, ipath, depth + 1);
+            return Record(el, elem.id, SlotSink::Items(c_.items), static_cast<int>(offset) + static_cast<int>(i) * stride, ipath, depth + 1);
           }
           ir::Val v;
           if (el.IsNull()) return Fail(ipath, "a list may not contain null");
@@ -463,20 +484,20 @@ class Reader {
           return true;
         });
         if (!elems_ok) return false;
-        slots[slot] = ir::Val{offset, static_cast<int64_t>(n), true};
+        slots.Set(slot, ir::Val{offset, static_cast<int64_t>(n), true});
         return true;
       }
       ir::Val v = Unknown(fd.type.kind);
       if (!it.IsNull() && !Scalar(it, fd.type, v, fpath)) return false;
-      slots[slot] = v;
+      slots.Set(slot, v);
       return true;
     });
     if (!ok) return false;
     // sensitive_personal counts people among `personal` (cases.md): more of them is a contradiction.
     auto [pi, si] = schema_.personal[record];
     if (pi >= 0 && si >= 0) {
-      const ir::Val& pv = slots[base + FieldSlot(record, pi)];
-      const ir::Val& sv = slots[base + FieldSlot(record, si)];
+      const ir::Val pv = slots.Get(base + FieldSlot(record, pi));
+      const ir::Val sv = slots.Get(base + FieldSlot(record, si));
       if (pv.known && sv.known && sv.lo > pv.lo)
         return Fail(path.Key("sensitive_personal"), "sensitive_personal (" + std::to_string(sv.lo) +
                                                       ") is larger than personal (" + std::to_string(pv.lo) +
@@ -822,7 +843,7 @@ bool ParseFlat(std::string_view text, FlatDoc& d) {
 // Reads into `c`, reusing its vectors' capacity; `c` is complete only when this returns true.
 // A case's values before reading: every slot unknown, no items or strings.
 void StartCase(const SchemaInfo& schema, Case& c) {
-  c.slots.assign(schema.init.begin(), schema.init.end());
+  c.AssignSlots(schema.init_case);
   c.items.clear();
   c.strings.clear();
   c.id.clear();
@@ -831,11 +852,11 @@ void StartCase(const SchemaInfo& schema, Case& c) {
 
 // The case's id and date, from their slots once read.
 void FinishCase(const ir::Program& prog, Case& c) {
-  if (prog.id_slot >= 0 && c.slots[prog.id_slot].known) {
-    int64_t i = c.slots[prog.id_slot].lo;
+  if (prog.id_slot >= 0 && c.SlotKnown(prog.id_slot)) {
+    int64_t i = c.Slot(prog.id_slot).lo;
     c.id.assign(i < static_cast<int64_t>(prog.strings.size()) ? prog.strings[i] : c.strings[i - prog.strings.size()]);
   }
-  if (prog.date_slot >= 0 && c.slots[prog.date_slot].known) c.date = static_cast<int32_t>(c.slots[prog.date_slot].lo);
+  if (prog.date_slot >= 0 && c.SlotKnown(prog.date_slot)) c.date = static_cast<int32_t>(c.Slot(prog.date_slot).lo);
 }
 
 template <class V>
@@ -847,7 +868,7 @@ bool ReadRootInto(const ir::Program& prog, V value, Case& c, CaseError& err) {
     return false;
   }
   Reader<V> r(prog, schema, c, err);
-  if (!r.Record(value, prog.project->root, c.slots, 0, Path{}, 0)) return false;
+  if (!r.Record(value, prog.project->root, SlotSink::Root(c), 0, Path{}, 0)) return false;
   FinishCase(prog, c);
   return true;
 }
@@ -926,7 +947,7 @@ class DirectReader {
 
   bool Root() {
     Ws();
-    if (!Record(p_.root, c_.slots, 0, 0)) return false;
+    if (!Record(p_.root, SlotSink::Root(c_), 0, 0)) return false;
     Ws();
     return s_ == e_;
   }
@@ -1058,7 +1079,7 @@ class DirectReader {
     return n;
   }
 
-  bool Record(int record, std::vector<ir::Val>& slots, int base, int depth) {
+  bool Record(int record, SlotSink slots, int base, int depth) {
     if (depth > kMaxDepth || !Eat('{')) return false;
     const check::Record& rec = p_.records[record];
     if (rec.fields.size() > 64 * kSeenWords) return false;
@@ -1093,14 +1114,14 @@ class DirectReader {
     }
     auto [pi, si] = schema_.personal[record];
     if (pi >= 0 && si >= 0) {
-      const ir::Val& pv = slots[base + schema_.offsets[record][pi]];
-      const ir::Val& sv = slots[base + schema_.offsets[record][si]];
+      const ir::Val pv = slots.Get(base + schema_.offsets[record][pi]);
+      const ir::Val sv = slots.Get(base + schema_.offsets[record][si]);
       if (pv.known && sv.known && sv.lo > pv.lo) return false;
     }
     return true;
   }
 
-  bool Field(const check::Field& fd, std::vector<ir::Val>& slots, int slot, int depth) {
+  bool Field(const check::Field& fd, SlotSink slots, int slot, int depth) {
     if (fd.type.kind == TypeKind::Record && !fd.type.list) {
       if (IsNull()) return true;
       return Record(fd.type.id, slots, slot, depth + 1);
@@ -1128,7 +1149,7 @@ class DirectReader {
         for (;; ++i) {
           if (i >= n) return false;
           if (elem.kind == TypeKind::Record) {
-            if (!IsNull() && !Record(elem.id, c_.items, static_cast<int>(offset) + static_cast<int>(i) * stride, depth + 1)) return false;
+            if (!IsNull() && !Record(elem.id, SlotSink::Items(c_.items), static_cast<int>(offset) + static_cast<int>(i) * stride, depth + 1)) return false;
           } else {
             ir::Val v;
             if (IsNull() || !Scalar(elem, v)) return false;
@@ -1145,12 +1166,12 @@ class DirectReader {
         ++i;
       }
       if (i != n) return false;
-      slots[slot] = ir::Val{offset, static_cast<int64_t>(n), true};
+      slots.Set(slot, ir::Val{offset, static_cast<int64_t>(n), true});
       return true;
     }
     ir::Val v = Unknown(fd.type.kind);
     if (!IsNull() && !Scalar(fd.type, v)) return false;
-    slots[slot] = v;
+    slots.Set(slot, v);
     return true;
   }
 

@@ -183,8 +183,8 @@ class Machine {
   // one entry per root slot is skipped.
   Machine(const ir::Program& prog, const Case& c, int32_t as_of, std::vector<int>& match_of_list,
           bool reset_matches = true)
-      : prog_(prog), c_(c), as_of_(as_of), match_of_list_(match_of_list) {
-    vbase_[0] = c.slots.data();
+      : prog_(prog), c_(c), cw_(c.Words()), ck_(c.KnownFlags()), cwide_(c.Wide()), as_of_(as_of),
+        match_of_list_(match_of_list) {
     if (reset_matches) std::fill(match_of_list_.begin(), match_of_list_.end(), -1);
   }
 
@@ -194,88 +194,131 @@ class Machine {
   // Run's loop, for a caller that runs it in its own loop (DecideFast): no call per condition.
   [[gnu::always_inline]] Tri RunInline(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
-    // A slot of the case (var -1) or of the element `some` variable var is at: no branch.
-    auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
     constexpr uint8_t F = 0, T = 1, U = 2;
     for (;;) {
       const ir::FInstr& in = code[pc];
       uint8_t t;
       switch (in.op) {
         case ir::FOp::Const: t = static_cast<uint8_t>(in.imm); break;
+        // Each leaf first takes the common case, a known value of the case (one byte and one word, no
+        // ir::Val built); then the general one (an unknown or wide slot of the case, an element's).
         case ir::FOp::SlotTri: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = !v.known ? U : (v.lo ? T : F);
           break;
         }
         case ir::FOp::IEq: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w == in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = v.known ? (v.lo == in.imm ? T : F) : (v.hi < in.imm || in.imm < v.lo) ? F : U;
           break;
         }
         case ir::FOp::INe: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w != in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = v.known ? (v.lo != in.imm ? T : F) : (v.hi < in.imm || in.imm < v.lo) ? T : U;
           break;
         }
         case ir::FOp::ILt: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w < in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = v.hi < in.imm ? T : v.lo >= in.imm ? F : U;
           break;
         }
         case ir::FOp::ILe: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w <= in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = v.hi <= in.imm ? T : v.lo > in.imm ? F : U;
           break;
         }
         case ir::FOp::IGt: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w > in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = v.lo > in.imm ? T : v.hi <= in.imm ? F : U;
           break;
         }
         case ir::FOp::IGe: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w >= in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = v.lo >= in.imm ? T : v.hi < in.imm ? F : U;
           break;
         }
         case ir::FOp::KEq: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w == in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = !v.known ? U : (v.lo == in.imm ? T : F);
           break;
         }
         case ir::FOp::KNe: {
-          const Val& v = V(in.var, in.a);
+          int64_t w;
+          if (RootWord(in.var, in.a, w)) { t = w != in.imm ? T : F; break; }
+          const Val v = Slot(in.var, in.a);
           t = !v.known ? U : (v.lo != in.imm ? T : F);
           break;
         }
         case ir::FOp::CmpAdd: {
-          const Val& a = V(in.var, in.a);
-          const Val& b = V(in.var2, in.b);
+          int64_t x, y;
+          if (RootWord(in.var, in.a, x) && RootWord(in.var2, in.b, y)) {
+            const int64_t sum = SatAdd(x, y);
+            t = CompareConst(in.cmp, sum, sum, true, in.imm);
+            break;
+          }
+          const Val a = Slot(in.var, in.a);
+          const Val b = Slot(in.var2, in.b);
           t = CompareConst(in.cmp, SatAdd(a.lo, b.lo), SatAdd(a.hi, b.hi), a.known && b.known, in.imm);
           break;
         }
         case ir::FOp::KEqSlots: {
-          const Val& a = V(in.var, in.a);
-          const Val& b = V(in.var2, in.b);
+          int64_t x, y;
+          if (RootWord(in.var, in.a, x) && RootWord(in.var2, in.b, y)) { t = x == y ? T : F; break; }
+          const Val a = Slot(in.var, in.a);
+          const Val b = Slot(in.var2, in.b);
           t = !(a.known && b.known) ? U : a.lo == b.lo ? T : F;
           break;
         }
         case ir::FOp::KNeSlots: {
-          const Val& a = V(in.var, in.a);
-          const Val& b = V(in.var2, in.b);
+          int64_t x, y;
+          if (RootWord(in.var, in.a, x) && RootWord(in.var2, in.b, y)) { t = x != y ? T : F; break; }
+          const Val a = Slot(in.var, in.a);
+          const Val b = Slot(in.var2, in.b);
           t = !(a.known && b.known) ? U : a.lo != b.lo ? T : F;
           break;
         }
         case ir::FOp::InBits: {
-          const Val& v = V(in.var, in.a);
-          if (!v.known) t = U;
-          else if (v.lo < 0 || v.lo >= in.imm) t = F;
-          else t = (prog_.code_bits[static_cast<size_t>(in.b + v.lo / 64)] >> (v.lo % 64)) & 1 ? T : F;
+          int64_t w;
+          if (!RootWord(in.var, in.a, w)) {
+            const Val v = Slot(in.var, in.a);
+            if (!v.known) {
+              t = U;
+              break;
+            }
+            w = v.lo;
+          }
+          if (w < 0 || w >= in.imm) t = F;
+          else t = (prog_.code_bits[static_cast<size_t>(in.b + w / 64)] >> (w % 64)) & 1 ? T : F;
           break;
         }
-        case ir::FOp::KnownSlot: t = V(in.var, in.a).known ? T : F; break;
+        case ir::FOp::KnownSlot: t = Slot(in.var, in.a).known ? T : F; break;
         case ir::FOp::InGroup: {
-          const Val& v = V(in.var, in.a);
-          t = !v.known ? U : InGroup(static_cast<int>(in.imm), static_cast<int32_t>(v.lo)) ? T : F;
+          int64_t w;
+          if (!RootWord(in.var, in.a, w)) {
+            const Val v = Slot(in.var, in.a);
+            if (!v.known) {
+              t = U;
+              break;
+            }
+            w = v.lo;
+          }
+          t = InGroup(static_cast<int>(in.imm), static_cast<int32_t>(w)) ? T : F;
           break;
         }
         case ir::FOp::Memo:
@@ -302,17 +345,15 @@ class Machine {
   // The leaves Run leaves out of its loop (rare, or calling back into Run or the tree): out of line,
   // so that the loop keeps few registers and a short prologue.
   [[gnu::noinline]] uint8_t Slow(const ir::FInstr& in) {
-    const Val* slots = c_.slots.data();
-    auto V = [&](int8_t var, int32_t slot) -> const Val& { return vbase_[var + 1][slot]; };
     constexpr uint8_t F = 0, T = 1, U = 2;
     uint8_t t;
     switch (in.op) {
         case ir::FOp::Tree: t = static_cast<uint8_t>(EvalT(in.a)); break;
         case ir::FOp::CmpSlots:
-          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, V(in.var, in.a), V(in.var2, in.b))));
+          t = static_cast<uint8_t>(ToTriV(CompareV(in.interval != 0, in.cmp, Slot(in.var, in.a), Slot(in.var2, in.b))));
           break;
         case ir::FOp::InList: {
-          const Val& v = V(in.var, in.a);
+          const Val v = Slot(in.var, in.a);
           if (!v.known) { t = U; break; }
           t = F;
           for (int64_t i = 0; i < in.imm; ++i)
@@ -330,7 +371,7 @@ class Machine {
           t = U;
           break;
         case ir::FOp::Some: {  // as EvalNode's Some, with the body run as code
-          const Val& list = slots[in.a];
+          const Val list = CSlot(in.a);
           if (!list.known) {
             t = U;
             break;
@@ -469,19 +510,19 @@ class Machine {
         const ir::Node& b = prog_.nodes[k[1]];
         if (a.op == NOp::Slot && a.var < 0 && b.op == NOp::Const) {
           const Val c{b.imm, b.imm, true};
-          return ToTriV(Compare(n, c_.slots[a.slot], c));
+          return ToTriV(Compare(n, CSlot(a.slot), c));
         }
         return ToTriV(Compare(n, Eval(k[0]), Eval(k[1])));
       }
       case NOp::Slot: {
-        const Val& v = n.var < 0 ? c_.slots[n.slot] : c_.items[base_[n.var] + n.slot];
+        const Val v = n.var < 0 ? CSlot(n.slot) : c_.items[base_[n.var] + n.slot];
         return ToTriV(v);
       }
       case NOp::InJuris:
       case NOp::InGroup:
       case NOp::InSet: {
         const ir::Node& a = prog_.nodes[k[0]];
-        const Val v = (a.op == NOp::Slot && a.var < 0) ? c_.slots[a.slot] : Eval(k[0]);
+        const Val v = (a.op == NOp::Slot && a.var < 0) ? CSlot(a.slot) : Eval(k[0]);
         if (!v.known) return Tri::Unknown;
         if (n.op == NOp::InGroup) return InGroup(static_cast<int>(n.imm), static_cast<int32_t>(v.lo)) ? Tri::True : Tri::False;
         if (n.op == NOp::InJuris) {
@@ -505,7 +546,7 @@ class Machine {
     const uint32_t* k = prog_.kid_list.data() + n.kids;
     switch (n.op) {
       case NOp::Const: return {n.imm, n.imm, true};
-      case NOp::Slot: return n.var < 0 ? c_.slots[n.slot] : c_.items[base_[n.var] + n.slot];
+      case NOp::Slot: return n.var < 0 ? CSlot(n.slot) : c_.items[base_[n.var] + n.slot];
       case NOp::Not:
       case NOp::And:
       case NOp::Or: {  // Kleene logic lives in EvalT; a value is wanted here
@@ -674,6 +715,19 @@ class Machine {
 
  private:
   Val Compare(const ir::Node& n, const Val& a, const Val& b) { return CompareV(Interval(n.type), n.cmp, a, b); }
+  // Root slot i of the case.
+  [[gnu::always_inline]] Val CSlot(int32_t i) const { return Case::Decode(cw_[i], ck_[i], cwide_); }
+  // True, and its value in w, when slot `slot` of `var` is a known single value of the case (case.h:
+  // known byte 1), the common case the flat code's leaves take first.
+  [[gnu::always_inline]] bool RootWord(int8_t var, int32_t slot, int64_t& w) const {
+    if (var >= 0 || !ck_[slot]) return false;
+    w = static_cast<int64_t>(cw_[slot]);
+    return true;
+  }
+  // A slot of the case (var -1, stored compactly: case.h) or of the element of `some` variable var.
+  [[gnu::always_inline]] Val Slot(int8_t var, int32_t slot) const {
+    return var < 0 ? CSlot(slot) : vbase_[var + 1][slot];
+  }
 
   bool InGroup(int g, int32_t j) const {
     const uint32_t* begin = prog_.group_span_begin.data() + static_cast<size_t>(g) * (prog_.ancestors.size() + 1) + j;
@@ -699,9 +753,12 @@ class Machine {
 
   const ir::Program& prog_;
   const Case& c_;
+  const uint64_t* cw_;  // the case's slots: Case::Words, KnownFlags, Wide
+  const uint8_t* ck_;
+  const Val* cwide_;
   int32_t as_of_;
   int base_[kMaxVars] = {};
-  const Val* vbase_[kMaxVars + 1] = {};  // Run: the case's slots, then per `some` variable its element's
+  const Val* vbase_[kMaxVars + 1] = {};  // Run: per `some` variable (from 1) its element's values
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
@@ -920,9 +977,10 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
                                                             : m.Run(code);
   };
   const int32_t key_slot = prog.ruleset_index_slot;
-  if (key_slot >= 0 && c.slots[key_slot].known && c.slots[key_slot].lo == c.slots[key_slot].hi) {
+  const Val key = key_slot >= 0 ? c.Slot(key_slot) : Val{};
+  if (key_slot >= 0 && key.known && key.lo == key.hi) {
     for (int32_t i : prog.ruleset_unindexed) test(i, false);
-    auto [it, end] = KeyedRulesets(prog, c.slots[key_slot].lo);
+    auto [it, end] = KeyedRulesets(prog, key.lo);
     if (prog.ruleset_unindexed.empty()) {  // no merge: the keyed rulesets ascend
       for (auto k = it; k != end; ++k) {
         test(k->second, true);
@@ -1137,19 +1195,25 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
 
 // A case's slots usually come from memory the cache has not seen (a batch reads each case once), and
 // the conditions read them one after another, each read waiting on the branch before it: ask for every
-// cache line the flat code reads (Program::prefetch_begin/end) at once, so the misses overlap.
+// cache line the flat code reads (Program::prefetch_slot_begin/end) at once, so the misses overlap.
 // (always_inline: GCC finds a function that only prefetches free of side effects and drops its calls.)
 [[gnu::always_inline]] inline void PrefetchCase(const ir::Program& prog, const Case& c) {
-  const char* p = reinterpret_cast<const char*>(c.slots.data());
-  const size_t end = std::min(static_cast<size_t>(prog.prefetch_end), c.slots.size() * sizeof(Val));
-  if (end == 0) return;
-  size_t off = static_cast<size_t>(prog.prefetch_begin);
+  // The words of slots [prefetch_slot_begin, prefetch_slot_end), then their known bytes (case.h).
+  const size_t end_slot = std::min(static_cast<size_t>(prog.prefetch_slot_end), c.SlotCount());
+  const size_t begin_slot = static_cast<size_t>(prog.prefetch_slot_begin);
+  if (end_slot <= begin_slot) return;
+  const char* p = reinterpret_cast<const char*>(c.Words());
+  const size_t end = end_slot * sizeof(uint64_t);
+  size_t off = begin_slot * sizeof(uint64_t);
   for (; off + 64 < end; off += 128) {  // two lines a step: half the loop's branches
     __builtin_prefetch(p + off);
     __builtin_prefetch(p + off + 64);
   }
   __builtin_prefetch(p + off);
   __builtin_prefetch(p + end - 1);
+  const char* known = reinterpret_cast<const char*>(c.KnownFlags());
+  __builtin_prefetch(known + begin_slot);
+  __builtin_prefetch(known + end_slot - 1);
 }
 
 // Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
@@ -1293,19 +1357,19 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
   // The rulesets to test, ascending: with the ruleset index, those keyed by the case's value of the
   // index fact merged with the unkeyed ones (as TestRulesets lists them); else every ruleset.
-  const bool indexed = prog.ruleset_index_slot >= 0 && c.slots[prog.ruleset_index_slot].known &&
-                       c.slots[prog.ruleset_index_slot].lo == c.slots[prog.ruleset_index_slot].hi;
+  const Val index_key = prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
+  const bool indexed = prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
   auto it = prog.ruleset_index.begin(), end = it;
   auto u = prog.ruleset_unindexed.begin(), u_end = u;
   int32_t next_all = 0;
   const int32_t n_rulesets = indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
   if (indexed) {
-    std::tie(it, end) = KeyedRulesets(prog, c.slots[prog.ruleset_index_slot].lo);
+    std::tie(it, end) = KeyedRulesets(prog, index_key.lo);
     u_end = prog.ruleset_unindexed.end();
   }
   if (!prog.decide_all_fast) {  // a ruleset in force that the fast path does not take: DecideCore
     if (indexed && !prog.ruleset_index_dense.empty()) {  // one flag per key
-      const int64_t key = c.slots[prog.ruleset_index_slot].lo;
+      const int64_t key = index_key.lo;
       const bool in_range = key >= 0 && key < static_cast<int64_t>(prog.ruleset_index_dense.size()) - 1;
       if (!(in_range ? prog.ruleset_index_dense_fast[static_cast<size_t>(key)] : prog.ruleset_unindexed_fast)) return false;
     }
@@ -1466,7 +1530,7 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
     std::optional<Due>& due = f.due[k - begin];
     int32_t anchor = 0;
     if (an.root_slot >= 0) {
-      const Val& v = c.slots[an.root_slot];
+      const Val v = c.Slot(an.root_slot);
       if (!v.known) {
         due.reset();
         continue;
@@ -1488,7 +1552,7 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
         when_evaluated = true;
       }
       const int idx = m.MatchOfList(an.list_slot);
-      const Val& list = c.slots[an.list_slot];
+      const Val list = c.Slot(an.list_slot);
       if (idx < 0 || !list.known || idx >= list.hi) {
         due.reset();
         continue;
@@ -1530,19 +1594,19 @@ inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& 
   using Step = ir::Program::CollectStep;
   switch (st.leaf) {
     case Step::kSlotConst: {
-      const Val& x = c.slots[static_cast<size_t>(st.a)];
+      const Val x = c.Slot(st.a);
       if (st.interval) return static_cast<Tri>(CompareConst(st.cmp, x.lo, x.hi, x.known, st.imm));
       if (!x.known) return Tri::Unknown;
       return (st.cmp == 0 ? x.lo == st.imm : x.lo != st.imm) ? Tri::True : Tri::False;
     }
     case Step::kAddConst: {
-      const Val& x = c.slots[static_cast<size_t>(st.a)];
-      const Val& y = c.slots[static_cast<size_t>(st.b)];
+      const Val x = c.Slot(st.a);
+      const Val y = c.Slot(st.b);
       return static_cast<Tri>(
           CompareConst(st.cmp, SatAdd(x.lo, y.lo), SatAdd(x.hi, y.hi), x.known && y.known, st.imm));
     }
     case Step::kBool: {
-      const Val& x = c.slots[static_cast<size_t>(st.a)];
+      const Val x = c.Slot(st.a);
       return !x.known ? Tri::Unknown : x.lo ? Tri::True : Tri::False;
     }
     default:
@@ -1590,7 +1654,7 @@ void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t b
     }
     for (uint32_t k = st.slots_begin; k < st.slots_end; ++k) {
       const int32_t slot = slots[k] >> 1;
-      const Val& x = c.slots[static_cast<size_t>(slot)];
+      const Val x = c.Slot(slot);
       if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
       out.Root(slot);
     }

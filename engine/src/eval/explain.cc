@@ -182,7 +182,7 @@ class Printer {
   }
 
   ir::Val FactValue(const ir::Node& n) const {
-    if (n.var < 0) return c_.slots[n.slot];
+    if (n.var < 0) return c_.Slot(n.slot);
     if (n.var >= static_cast<int>(bind_.size())) return {};
     return c_.items[bind_[n.var].base + n.slot];
   }
@@ -306,7 +306,7 @@ class Printer {
     }
     if (n.op == NOp::Some) {
       const ir::Node& list = prog_.nodes[k[0]];
-      ir::Val lv = list.var < 0 ? c_.slots[list.slot] : ir::Val{};
+      ir::Val lv = list.var < 0 ? c_.Slot(list.slot) : ir::Val{};
       out += pad + mark + loc_.Format("explain/some", {{"list", Str(Expr(k[0]))}, {"known", Str(lv.known ? "yes" : "no")},
                                                         {"count", icu::Formattable(static_cast<int64_t>(lv.hi))}}) + "\n";
       if (!t) return;
@@ -351,7 +351,7 @@ class Printer {
     }
     if (n.op == NOp::Some) {
       const ir::Node& list = prog_.nodes[k[0]];
-      ir::Val lv = list.var < 0 ? c_.slots[list.slot] : ir::Val{};
+      ir::Val lv = list.var < 0 ? c_.Slot(list.slot) : ir::Val{};
       j["list"] = Expr(k[0]);
       j["elements"] = lv.known ? json(lv.hi) : json(nullptr);
       json kids = json::array();

@@ -54,7 +54,7 @@ class Scan {
           for (int i = 0; i < 2; ++i) {
             const ir::Node& t = prog_.nodes[ak[i]];
             if (t.op != NOp::Slot || t.var >= 0) continue;
-            const ir::Val& ov = Value(ak[1 - i]);
+            const ir::Val ov = Value(ak[1 - i]);
             Threshold(t.slot, *other);
             if (ov.lo > INT64_MIN && ov.lo < INT64_MAX) Threshold(t.slot, *other - ov.lo);
           }
@@ -75,16 +75,16 @@ class Scan {
   std::set<int64_t>& values(int32_t slot) { return values_[slot]; }
 
  private:
-  const ir::Val& Value(int32_t id) {
+  ir::Val Value(int32_t id) {
     static const ir::Val kNone{INT64_MIN, INT64_MIN, false};
     const ir::Node& n = prog_.nodes[id];
-    if (n.op == NOp::Slot && n.var < 0) return c_.slots[n.slot];
+    if (n.op == NOp::Slot && n.var < 0) return c_.Slot(n.slot);
     return kNone;
   }
   std::optional<int64_t> Known(int32_t id) {
     const ir::Node& n = prog_.nodes[id];
     if (n.op == NOp::Const) return n.imm;
-    if (n.op == NOp::Slot && n.var < 0 && c_.slots[n.slot].known) return c_.slots[n.slot].lo;
+    if (n.op == NOp::Slot && n.var < 0 && c_.SlotKnown(n.slot)) return c_.Slot(n.slot).lo;
     return std::nullopt;
   }
   void Threshold(int32_t slot, int64_t t) {
@@ -167,7 +167,7 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
   std::vector<Question> others;  // facts that change some rule but neither the verdict nor the obligations
   for (int32_t slot : scan.slots()) {
     const ir::SlotInfo& info = prog.root.slots[slot];
-    if (c.slots[slot].known || !Askable(info.type) || slot == prog.kind_slot || slot == prog.id_slot ||
+    if (c.SlotKnown(slot) || !Askable(info.type) || slot == prog.kind_slot || slot == prog.id_slot ||
         dont_know.count(info.path))
       continue;
     Question qu;
@@ -178,7 +178,7 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
     bool obligations = false;
     std::vector<bool> asked(p.rules.size(), false);
     for (int64_t v : qu.values) {
-      work.slots[slot] = info.type.list ? ir::Val{0, 0, true} : ir::Val{v, v, true};  // a list: empty
+      work.SetSlot(slot, info.type.list ? ir::Val{0, 0, true} : ir::Val{v, v, true});  // a list: empty
       Outcome w = Decide(prog, work, fixed, s);
       if (w.verdict != o.verdict) qu.decides_verdict = true;
       if (Sorted(w.actions) != base_actions) obligations = true;
@@ -189,7 +189,7 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
           asked[r] = true;
       }
     }
-    work.slots[slot] = c.slots[slot];
+    work.SetSlot(slot, c.Slot(slot));
     for (size_t r = 0; r < p.rules.size(); ++r)
       if (asked[r] && p.rules[r].modality != check::Modality::Exempt) qu.asked_by.push_back(static_cast<int>(r));
     if (qu.asked_by.empty())  // an exception alone changed: name the rules it lifts

@@ -727,8 +727,8 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
       }
     }
     if (lo >= 0) {
-      prog->prefetch_begin = lo * static_cast<int32_t>(sizeof(Val));
-      prog->prefetch_end = std::min((hi + 1) * static_cast<int32_t>(sizeof(Val)), prog->prefetch_begin + kMaxPrefetchBytes);
+      prog->prefetch_slot_begin = lo;
+      prog->prefetch_slot_end = std::min(hi + 1, lo + kMaxPrefetchBytes / 8);
     }
   }
   // Orders the core would otherwise sort per case.

@@ -94,7 +94,7 @@ struct FInstr {
 };
 
 constexpr int kMaxCodeDepth = 32;  // deeper and/or nests are left to the tree interpreter
-constexpr int kMaxPrefetchBytes = 1024;  // Program::prefetch_begin/end
+constexpr int kMaxPrefetchBytes = 1024;  // Program::prefetch_slot_begin/end, as 8-byte words
 constexpr int kMaxCodeLength = 4096;  // instructions per condition; a larger DAG runs on the tree
 constexpr int kMaxCodeVars = 8;  // the evaluator's limit on nested `some` variables
 constexpr int64_t kMaxDenseIndexKey = 1 << 16;  // Program::ruleset_index_dense
@@ -167,9 +167,10 @@ struct Program {
   std::vector<uint64_t> code_bits;  // InBits bitsets
   std::vector<int32_t> rule_when_code, rule_satisfied_code, ruleset_applies_code;
   int32_t memo_count = 0;  // memo slots of FOp::Memo
-  // Bytes [prefetch_begin, prefetch_end) of a case's slot array hold every root slot the flat code (and
-  // the ruleset index) reads, at most kMaxPrefetchBytes from the first: Decide prefetches them.
-  int32_t prefetch_begin = 0, prefetch_end = 0;
+  // Root slots [prefetch_slot_begin, prefetch_slot_end) hold every root slot the flat code (and the
+  // ruleset index) reads, at most kMaxPrefetchBytes / 8 from the first: Decide prefetches their words
+  // and known bytes (eval/case.h).
+  int32_t prefetch_slot_begin = 0, prefetch_slot_end = 0;
   // For a ruleset found through the index (its key conjunct is then true): its applicability without
   // that conjunct; -1 when not keyed.
   std::vector<int32_t> ruleset_applies_keyed_code;

@@ -90,14 +90,14 @@ int SlotIndex(const ir::Program& prog, const std::string& path) {
 
 std::optional<std::string> SlotString(const ir::Program& prog, const eval::Case& c, const std::string& path) {
   int i = SlotIndex(prog, path);
-  if (i < 0 || !c.slots[i].known) return std::nullopt;
-  return eval::SlotText(prog, c, prog.root.slots[i], c.slots[i]);
+  if (i < 0 || !c.SlotKnown(i)) return std::nullopt;
+  return eval::SlotText(prog, c, prog.root.slots[i], c.Slot(i));
 }
 
 std::optional<std::string> SlotDate(const ir::Program& prog, const eval::Case& c, const std::string& path) {
   int i = SlotIndex(prog, path);
-  if (i < 0 || !c.slots[i].known) return std::nullopt;
-  return FormatDate(static_cast<Days>(c.slots[i].lo));
+  if (i < 0 || !c.SlotKnown(i)) return std::nullopt;
+  return FormatDate(static_cast<Days>(c.Slot(i).lo));
 }
 
 std::string Canonical(const std::string& json_text) {
@@ -330,7 +330,7 @@ Status Store::FillHistory(const ir::Program& prog, eval::Case& c, HistorySource&
   for (size_t i = 0; i < prog.root.slots.size(); ++i) {
     const std::string& path = prog.root.slots[i].path;
     if (path.rfind("history.", 0) != 0 || prog.root.slots[i].type.kind != check::TypeKind::Count) continue;
-    if (c.slots[i].known) {
+    if (c.SlotKnown(i)) {
       source[path] = "case";
       continue;
     }
@@ -355,7 +355,7 @@ Status Store::FillHistory(const ir::Program& prog, eval::Case& c, HistorySource&
     if (!s.ok())
       return Status{s.code, "cannot read the ledger: " + s.message};
     int64_t sum = rows.empty() ? 0 : Int(rows[0].at(0));
-    c.slots[i] = ir::Val{sum, sum, true};
+    c.SetSlot(i, ir::Val{sum, sum, true});
     source[path] = "ledger";
   }
   return Status::Ok();
@@ -420,9 +420,9 @@ Status Store::RecordIn(const ir::Program& prog, const eval::Case& c, const eval:
     auto exporter_name = SlotString(prog, c, "exporter.name");
     for (size_t i = 0; i < prog.root.slots.size(); ++i) {
       const std::string& path = prog.root.slots[i].path;
-      if (path.rfind("data.subjects.", 0) != 0 || !c.slots[i].known || c.slots[i].lo <= 0) continue;
+      if (path.rfind("data.subjects.", 0) != 0 || !c.SlotKnown(i) || c.Slot(i).lo <= 0) continue;
       if (Status s = db.Run("INSERT INTO ledger(case_id, exporter, exporter_name, category, count, date, recipient) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                            {c.id, exporter, detail::Opt(exporter_name), path.substr(14), c.slots[i].lo, date, detail::Opt(recipient)});
+                            {c.id, exporter, detail::Opt(exporter_name), path.substr(14), c.Slot(i).lo, date, detail::Opt(recipient)});
           !s.ok())
         return Status{s.code, "cannot record the ledger: " + s.message};
     }

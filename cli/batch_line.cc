@@ -1,5 +1,6 @@
 #include "batch_line.h"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -45,52 +46,63 @@ bool ReadBoundedLine(std::istream& in, std::string& line, size_t max, bool& too_
   }
 }
 
-LineReader::LineReader(std::istream& in, size_t max, size_t block) : in_(in), max_(max), buf_(block) {}
+ChunkReader::ChunkReader(ReadFn read, size_t max, size_t block) : read_(std::move(read)), max_(max), block_(std::max<size_t>(block, 1)) {}
 
-bool LineReader::Fill() {
-  pos_ = end_ = 0;
-  if (!in_) return false;
-  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-  end_ = static_cast<size_t>(in_.gcount());
-  return end_ > 0;
+void ChunkReader::Emit(std::vector<BatchLine>& lines, const std::string& buf, size_t off, size_t len, bool too_long) {
+  ++line_no_;
+  if (too_long) {
+    lines.push_back(BatchLine{line_no_, 0, 0, true});
+    return;
+  }
+  const char* p = buf.data() + off;
+  for (size_t i = 0; i < len; ++i)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') {
+      lines.push_back(BatchLine{line_no_, off, len, false});
+      return;
+    }
+  // a blank line: counted, not kept
 }
 
-bool LineReader::Next(std::string_view& line, bool& too_long) {
+bool ChunkReader::Next(std::string& buf, std::vector<BatchLine>& lines) {
+  const size_t first = lines.size();
+  // The carried start of a line (never a '\n' in it) opens the block.
+  size_t len = carry_.size(), start = 0;  // buf[0, len) read; the current line starts at `start`
+  if (buf.size() < len + block_) buf.resize(len + block_);
+  std::memcpy(buf.data(), carry_.data(), carry_.size());
   carry_.clear();
-  too_long = false;
-  bool any = false, in_carry = false;
-  for (;;) {
-    if (pos_ == end_ && !Fill()) {
-      if (!any) return false;
-      line = too_long ? std::string_view() : std::string_view(carry_);
-      return true;
+  while (!eof_) {
+    if (buf.size() < len + block_) buf.resize(len + block_);  // a long line: room for one more block
+    long n = read_(buf.data() + len, block_);
+    if (n <= 0) {
+      eof_ = true;
+      failed_ = n < 0;
+      break;
     }
-    any = true;
-    const char* s = buf_.data() + pos_;
-    const size_t avail = end_ - pos_;
-    const char* nl = static_cast<const char*>(std::memchr(s, '\n', avail));
-    const size_t n = nl ? static_cast<size_t>(nl - s) : avail;
-    pos_ += n + (nl ? 1 : 0);
-    consumed_ += n + (nl ? 1 : 0);
-    if (!too_long) {
-      if (!in_carry && nl && n <= max_) {
-        line = std::string_view(s, n);
-        return true;
-      }
-      if (carry_.size() + n > max_) {
-        too_long = true;
-        carry_.clear();
-        carry_.shrink_to_fit();
-      } else {
-        carry_.append(s, n);
-        in_carry = true;
-      }
+    consumed_ += static_cast<size_t>(n);
+    size_t p = len;
+    len += static_cast<size_t>(n);
+    while (p < len) {
+      const char* nl = static_cast<const char*>(std::memchr(buf.data() + p, '\n', len - p));
+      if (!nl) break;
+      const size_t end = static_cast<size_t>(nl - buf.data());
+      Emit(lines, buf, start, end - start, skipping_ || end - start > max_);
+      skipping_ = false;
+      start = p = end + 1;
     }
-    if (nl) {
-      line = too_long ? std::string_view() : std::string_view(carry_);
-      return true;
+    // The unfinished line: dropped past the limit (the next bytes are read over it).
+    if (skipping_ || len - start > max_) {
+      skipping_ = true;
+      len = start;
     }
+    if (lines.size() > first) break;
   }
+  if (eof_ && (skipping_ || len > start)) {  // the last line, without a '\n'
+    Emit(lines, buf, start, len - start, skipping_);
+    skipping_ = false;
+    start = len;
+  }
+  carry_.assign(buf.data() + start, len - start);
+  return lines.size() > first;
 }
 
 std::string TooLongLine(size_t line_no, size_t max) {

@@ -2,6 +2,7 @@
 // tests share: reading one bounded line from a stream, and deciding one line.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -23,23 +24,38 @@ inline constexpr size_t kDefaultMaxLine = size_t{1} << 20;
 // `bytes` counts every byte consumed. Returns false at the end of the input.
 bool ReadBoundedLine(std::istream& in, std::string& line, size_t max, bool& too_long, size_t& bytes);
 
-// The same splitting as ReadBoundedLine, read in blocks: `lexgate batch` reads its input with this.
-// Next() gives the next line without its '\n' as a view into the reader's buffer (valid until the next
-// call); a line longer than `max` bytes is consumed but not kept (`line` empty, `too_long` set), so
-// memory stays bounded (one block plus one line) whatever the input.
-class LineReader {
+// One line of a block ChunkReader read: its number in the input (1-based, blank lines counted) and its
+// bytes in the block; a line longer than the limit is not kept (`too_long`, no bytes).
+struct BatchLine {
+  size_t no = 0;
+  size_t off = 0, len = 0;
+  bool too_long = false;
+};
+
+// The same splitting as ReadBoundedLine, in blocks read straight into the caller's buffer (no copy of the
+// text; `lexgate batch` reads its input with this, each worker into its own chunk). Next() reads the next
+// block into `buf` (which keeps its size from call to call: it only grows) and appends the block's lines
+// to `lines`: only complete lines (a line cut by the block's end is carried over to the next call) and no
+// blank ones (only spaces, tabs or CRs; their numbers are counted). A line longer than `max` bytes is
+// consumed but not kept (a BatchLine with `too_long`), so memory stays bounded (a block plus one line)
+// whatever the input. `read` reads up to n bytes into p, returning how many, 0 at the end, < 0 on an
+// error (which ends the input: failed() says so). Next() returns false when the input is used up.
+class ChunkReader {
  public:
-  explicit LineReader(std::istream& in, size_t max, size_t block = size_t{1} << 20);
-  bool Next(std::string_view& line, bool& too_long);
-  size_t consumed() const { return consumed_; }  // every byte consumed so far
+  using ReadFn = std::function<long(char* p, size_t n)>;
+  ChunkReader(ReadFn read, size_t max, size_t block = size_t{1} << 18);
+  bool Next(std::string& buf, std::vector<BatchLine>& lines);
+  size_t consumed() const { return consumed_; }  // every byte read so far
+  bool failed() const { return failed_; }
 
  private:
-  bool Fill();
-  std::istream& in_;
-  size_t max_;
-  std::vector<char> buf_;
-  size_t pos_ = 0, end_ = 0, consumed_ = 0;
-  std::string carry_;  // a line that spans blocks
+  void Emit(std::vector<BatchLine>& lines, const std::string& buf, size_t off, size_t len, bool too_long);
+  ReadFn read_;
+  size_t max_, block_;
+  size_t consumed_ = 0, line_no_ = 0;
+  bool eof_ = false, failed_ = false;
+  bool skipping_ = false;  // inside a line longer than max_: its bytes are dropped up to its '\n'
+  std::string carry_;      // the start of a line cut by the end of the previous block
 };
 
 // The two output formats of `lexgate batch`: the full decision JSON (as `check --format json`, on one

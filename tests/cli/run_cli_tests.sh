@@ -191,6 +191,14 @@ timeout 20 "$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --out "$TMP/fifo" 2>/
 wait $catpid
 [ -p "$TMP/fifo" ] && [ ! -e "$TMP/fifo.partial" ] && cmp -s "$TMP/fifo.out" "$TMP/b1" \
   && ok "batch --out a FIFO writes into it, which stays a FIFO" || fail "batch --out FIFO" "$(ls -l "$TMP/fifo"*)"
+# A write that fails (a full disk) is reported, not left as a short file that looks complete.
+if [ -w /dev/full ]; then
+  "$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --out /dev/full 2>"$TMP/full.err"; rc=$?
+  [ "$rc" = 70 ] && grep -q "cannot write '/dev/full'" "$TMP/full.err" && ok "batch --out /dev/full: the failed write is reported (exit 70)" \
+    || fail "batch --out /dev/full" "exit $rc: $(cat "$TMP/full.err")"
+fi
+"$LEXGATE" batch "$TMP" --out "$TMP/dir.out" 2>/dev/null; rc=$?
+[ "$rc" = 66 ] && [ ! -e "$TMP/dir.out" ] && ok "batch on a directory → 66" || fail "batch on a directory" "exit $rc"
 "$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --format compact --out "$TMP/bc" 2>/dev/null; rcc=$?
 [ "$rcc" = 65 ] && python3 - "$TMP/b1" "$TMP/bc" <<'PY' && ok "batch --format compact: each record agrees with the full decision; error records identical" || fail "batch compact" "exit $rcc"
 import json, sys

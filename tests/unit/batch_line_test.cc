@@ -1,8 +1,10 @@
-// `lexgate batch`'s per-line pieces (issue 12): the block LineReader splits input exactly as the
-// byte-at-a-time ReadBoundedLine does (lines across block boundaries, lines over the limit, no final
-// newline, CR, blank lines), and the compact record's outstanding actions are Decide()'s.
+// `lexgate batch`'s per-line pieces (issue 12): the block ChunkReader splits input exactly as the
+// byte-at-a-time ReadBoundedLine does (lines across block boundaries, short reads, lines over the limit,
+// no final newline, CR, blank lines left out but counted), and the compact record's outstanding actions are Decide()'s.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -37,41 +39,98 @@ Split ByBytes(const std::string& input, size_t max) {
   return s;
 }
 
-Split ByBlocks(const std::string& input, size_t max, size_t block) {
-  Split s;
-  std::istringstream in(input);
-  cli::LineReader r(in, max, block);
-  std::string_view line;
-  bool too_long = false;
-  while (r.Next(line, too_long)) {
-    s.lines.emplace_back(line);
-    s.too_long.push_back(too_long);
-    s.consumed.push_back(r.consumed());
+// The oracle's lines without the blank ones, numbered, as ChunkReader gives them.
+struct Numbered {
+  std::vector<size_t> no;
+  std::vector<std::string> lines;
+  std::vector<bool> too_long;
+};
+
+Numbered NonBlank(const Split& s) {
+  Numbered n;
+  for (size_t i = 0; i < s.lines.size(); ++i) {
+    if (!s.too_long[i] && s.lines[i].find_first_not_of(" \t\r") == std::string::npos) continue;
+    n.no.push_back(i + 1);
+    n.lines.push_back(s.lines[i]);
+    n.too_long.push_back(s.too_long[i]);
   }
+  return n;
+}
+
+// ChunkReader over `input`, whose reads return at most `per_read` bytes (short reads, as from a pipe).
+Numbered ByChunks(const std::string& input, size_t max, size_t block, size_t per_read, size_t& consumed) {
+  size_t pos = 0;
+  cli::ChunkReader r(
+      [&](char* p, size_t n) -> long {
+        n = std::min({n, per_read, input.size() - pos});
+        std::memcpy(p, input.data() + pos, n);
+        pos += n;
+        return static_cast<long>(n);
+      },
+      max, block);
+  Numbered s;
+  std::string buf;
+  std::vector<cli::BatchLine> lines;
+  while (r.Next(buf, lines)) {
+    for (const auto& l : lines) {
+      s.no.push_back(l.no);
+      s.lines.emplace_back(buf.data() + l.off, l.len);
+      s.too_long.push_back(l.too_long);
+    }
+    lines.clear();
+  }
+  EXPECT_FALSE(r.Next(buf, lines));
+  EXPECT_FALSE(r.failed());
+  consumed = r.consumed();
   return s;
 }
 
-TEST(LineReader, SplitsAsReadBoundedLine) {
+TEST(ChunkReader, SplitsAsReadBoundedLine) {
   std::vector<std::string> inputs = {"", "\n", "a", "a\n", "a\nb", "a\n\nb\n", "\r\n \n", "12345\n123456\n1234567",
-                                     "123456789012\n1\n", std::string(100, 'x') + "\nshort\n" + std::string(7, 'y')};
+                                     "123456789012\n1\n", std::string(100, 'x') + "\nshort\n" + std::string(7, 'y'),
+                                     " \t\r\n  x \n\r"};
   std::mt19937 rng(12);
-  for (int i = 0; i < 200; ++i) {  // random mixes of short, limit-sized and long lines
+  for (int i = 0; i < 200; ++i) {  // random mixes of short, limit-sized, long and blank lines
     std::string s;
     int n = static_cast<int>(rng() % 12);
     for (int k = 0; k < n; ++k) {
-      s += std::string(rng() % 14, static_cast<char>('a' + k));
+      s += rng() % 6 ? std::string(rng() % 14, static_cast<char>('a' + k)) : std::string(rng() % 3, ' ');
       if (rng() % 5) s += '\n';
     }
     inputs.push_back(s);
   }
   for (const auto& in : inputs)
     for (size_t max : {1, 5, 6, 10, 1000})
-      for (size_t block : {1, 2, 3, 5, 7, 16, 4096}) {
-        Split a = ByBytes(in, max), b = ByBlocks(in, max, block);
-        ASSERT_EQ(a.lines, b.lines) << "max " << max << " block " << block << " input '" << in << "'";
-        ASSERT_EQ(a.too_long, b.too_long) << "max " << max << " block " << block;
-        ASSERT_EQ(a.consumed, b.consumed) << "max " << max << " block " << block;
-      }
+      for (size_t block : {1, 2, 3, 5, 7, 16, 4096})
+        for (size_t per_read : {size_t{1}, size_t{3}, size_t{1} << 20}) {
+          Numbered a = NonBlank(ByBytes(in, max));
+          size_t consumed = 0;
+          Numbered b = ByChunks(in, max, block, per_read, consumed);
+          ASSERT_EQ(a.lines, b.lines) << "max " << max << " block " << block << " per read " << per_read << " input '" << in << "'";
+          ASSERT_EQ(a.too_long, b.too_long) << "max " << max << " block " << block;
+          ASSERT_EQ(a.no, b.no) << "max " << max << " block " << block;
+          ASSERT_EQ(consumed, in.size());
+        }
+}
+
+// A read error ends the input, and is reported.
+TEST(ChunkReader, AReadErrorEndsTheInput) {
+  int calls = 0;
+  cli::ChunkReader r(
+      [&](char* p, size_t n) -> long {
+        if (++calls > 1) return -1;
+        const char text[] = "a\nb";
+        n = std::min(n, sizeof text - 1);
+        std::memcpy(p, text, n);
+        return static_cast<long>(n);
+      },
+      100, 64);
+  std::string buf;
+  std::vector<cli::BatchLine> lines;
+  EXPECT_TRUE(r.Next(buf, lines));
+  while (r.Next(buf, lines)) {
+  }
+  EXPECT_TRUE(r.failed());
 }
 
 const LoadResult& Shipped() {

@@ -335,6 +335,31 @@ TEST(CaseSlots, EveryValueRoundTrips) {
       EXPECT_TRUE(SameVal(w.Slot(static_cast<int32_t>(i)), values[(i + k + 1) % n])) << i << " " << k;
     }
   check(w, "overwritten");  // each slot went round the list back to its own value
+
+// A list's element slots are not sized from a count of the commas ahead before the elements are read: a
+// 100 KB line of commas in a list of records reserved slots for 99,991 elements (a ~41 MB peak) before it
+// was rejected. Lists at the item limit still read as on the other path (checked on the first list).
+TEST(CaseReader, AListOfCommasReservesNoSlots) {
+  const ir::Program& prog = *Shipped().program;
+  const check::Project& p = *prog.project;
+  size_t lists = 0;
+  for (const auto& f : p.records[p.root].fields) {
+    if (!f.type.list || f.type.kind != check::TypeKind::Record) continue;
+    ++lists;
+    const std::string head = "{\"id\":\"x\",\"kind\":\"transfer\",\"" + f.name + "\":[";
+    eval::Case c;
+    eval::CaseError err;
+    EXPECT_FALSE(eval::ReadCaseInto(prog, head + std::string(99990, ',') + "]}", c, err)) << f.name;
+    EXPECT_EQ(err.path, "$") << f.name;
+    EXPECT_LT(c.items.capacity(), size_t{1000}) << f.name;
+    if (lists > 1) continue;
+    // 100,000 elements are allowed, one more is not (on both paths).
+    std::string many = head;
+    for (int i = 0; i < 100000; ++i) many += i ? ",{}" : "{}";
+    EXPECT_TRUE(ExpectSame(many + "]}")) << f.name;
+    EXPECT_FALSE(ExpectSame(many + ",{}]}")) << f.name;
+  }
+  EXPECT_GE(lists, 2u);
 }
 
 }  // namespace

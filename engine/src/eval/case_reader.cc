@@ -1055,30 +1055,6 @@ class DirectReader {
     return true;
   }
 
-  // The number of elements of the list whose '[' is at s_ (a scan that skips strings and nested
-  // containers); the elements are then read, and must be as many.
-  size_t CountElements() const {
-    const char* q = s_ + 1;
-    while (q < e_ && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) ++q;
-    if (q < e_ && *q == ']') return 0;
-    size_t n = 1;
-    int depth = 0;
-    for (; q < e_; ++q) {
-      const char ch = *q;
-      if (ch == '"') {
-        for (++q; q < e_ && *q != '"'; ++q)
-          if (*q == '\\') ++q;
-      } else if (ch == '{' || ch == '[') {
-        ++depth;
-      } else if (ch == '}' || ch == ']') {
-        if (depth-- == 0) break;
-      } else if (ch == ',' && depth == 0) {
-        ++n;
-      }
-    }
-    return n;
-  }
-
   bool Record(int record, SlotSink slots, int base, int depth) {
     if (depth > kMaxDepth || !Eat('{')) return false;
     const check::Record& rec = p_.records[record];
@@ -1128,32 +1104,31 @@ class DirectReader {
     }
     if (fd.type.list) {
       if (IsNull()) return true;
-      if (s_ == e_ || *s_ != '[') return false;
-      const size_t n = CountElements();
-      if (n > kMaxListItems) return false;
-      ++s_;
+      if (!Eat('[')) return false;
       check::Type elem = fd.type;
       elem.list = false;
-      const int stride = elem.kind == TypeKind::Record ? schema_.leaves[elem.id] : 1;
-      const int64_t offset = static_cast<int64_t>(c_.items.size());
-      c_.items.resize(c_.items.size() + n * static_cast<size_t>(stride));
-      if (elem.kind == TypeKind::Record) {
-        const auto& layout = prog_.elements.at(elem.id);
-        for (size_t i = 0; i < n; ++i)
-          for (int s = 0; s < stride; ++s)
-            c_.items[static_cast<size_t>(offset) + i * stride + s] = Unknown(layout.slots[s].type.kind);
-      }
+      const bool record = elem.kind == TypeKind::Record;
+      const ir::Layout* layout = record ? &prog_.elements.at(elem.id) : nullptr;
+      // The elements' slots grow as the elements are read (sizing them from a count of the commas ahead
+      // let a line of commas reserve ~40 MB before it was rejected). They stay one block because an
+      // element holds no list of its own: a record that does is left to the document readers.
+      if (record)
+        for (const auto& s : layout->slots)
+          if (s.type.list) return false;
+      const size_t stride = record ? static_cast<size_t>(schema_.leaves[elem.id]) : 1;
+      const size_t offset = c_.items.size();
+      size_t n = 0;
       Ws();
-      size_t i = 0;
       if (!Eat(']')) {
-        for (;; ++i) {
-          if (i >= n) return false;
-          if (elem.kind == TypeKind::Record) {
-            if (!IsNull() && !Record(elem.id, SlotSink::Items(c_.items), static_cast<int>(offset) + static_cast<int>(i) * stride, depth + 1)) return false;
+        for (;; ++n) {
+          if (n >= kMaxListItems) return false;
+          if (record) {
+            for (size_t s = 0; s < stride; ++s) c_.items.push_back(Unknown(layout->slots[s].type.kind));
+            if (!IsNull() && !Record(elem.id, SlotSink::Items(c_.items), static_cast<int>(offset + n * stride), depth + 1)) return false;
           } else {
             ir::Val v;
             if (IsNull() || !Scalar(elem, v)) return false;
-            c_.items[static_cast<size_t>(offset) + i] = v;
+            c_.items.push_back(v);
           }
           Ws();
           if (Eat(',')) {
@@ -1163,10 +1138,9 @@ class DirectReader {
           if (Eat(']')) break;
           return false;
         }
-        ++i;
+        ++n;
       }
-      if (i != n) return false;
-      slots.Set(slot, ir::Val{offset, static_cast<int64_t>(n), true});
+      slots.Set(slot, ir::Val{static_cast<int64_t>(offset), static_cast<int64_t>(n), true});
       return true;
     }
     ir::Val v = Unknown(fd.type.kind);

@@ -150,8 +150,36 @@ bool NeedsEscape(uint64_t w) {
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
+  // Most strings need no escape: they are copied with their quotes in one append (a short one) or three.
+  size_t i = 0;
+  while (i + 8 <= s.size()) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (NeedsEscape(w)) break;
+    i += 8;
+  }
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+    ++i;
+  }
+  if (i == s.size()) {
+    constexpr size_t kShort = 62;
+    if (s.size() <= kShort) {
+      char buf[kShort + 2];
+      buf[0] = '"';
+      std::memcpy(buf + 1, s.data(), s.size());
+      buf[s.size() + 1] = '"';
+      out.append(buf, s.size() + 2);
+    } else {
+      out += '"';
+      out.append(s);
+      out += '"';
+    }
+    return;
+  }
   out += '"';
-  size_t run = 0, i = 0;
+  size_t run = 0;  // the plain bytes before i are copied with the first escape
   for (;;) {
     while (i + 8 <= s.size()) {  // eight plain bytes at a time
       uint64_t w;
@@ -217,12 +245,49 @@ class DirectWriter {
     out_.append(buf, r.ptr);
     return true;
   }
-  // A key that needs no escaping (a literal of this file: ASCII letters and '_').
+  // A key that needs no escaping (a literal of this file: ASCII letters and '_'), with the separator
+  // before it and the ':' after it, in one append; the value written next then writes no separator.
   void PlainKey(std::string_view k) {
-    Prefix();
-    out_ += '"';
-    out_ += k;
-    out_ += '"';
+    char buf[kMaxPlain + 4];
+    if (k.size() > kMaxPlain || depth_ == 0) {
+      Prefix();
+      out_ += '"';
+      out_ += k;
+      out_ += '"';
+      return;
+    }
+    Level& l = levels_[depth_ - 1];
+    size_t n = 0;
+    if (l.count > 0) buf[n++] = ',';
+    buf[n++] = '"';
+    std::memcpy(buf + n, k.data(), k.size());
+    n += k.size();
+    buf[n++] = '"';
+    buf[n++] = ':';
+    out_.append(buf, n);
+    l.count += 2;  // the key and its value
+    after_key_ = true;
+  }
+  // A string value that needs no escaping (a name from a fixed table: verdict, status, reason …).
+  void PlainString(std::string_view v) {
+    char buf[kMaxPlain + 3];
+    if (v.size() > kMaxPlain) {
+      String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+      return;
+    }
+    size_t n = 0;
+    if (after_key_) {
+      after_key_ = false;
+    } else if (depth_ > 0) {
+      Level& l = levels_[depth_ - 1];
+      if (l.count > 0) buf[n++] = l.array ? ',' : (l.count % 2 == 0 ? ',' : ':');
+      ++l.count;
+    }
+    buf[n++] = '"';
+    std::memcpy(buf + n, v.data(), v.size());
+    n += v.size();
+    buf[n++] = '"';
+    out_.append(buf, n);
   }
   // A string value already quoted and escaped (AppendJsonString's bytes), or any value already written
   // as JSON by a DirectWriter.
@@ -249,6 +314,10 @@ class DirectWriter {
   };
   // As rapidjson::Writer::Prefix: ',' between array values and members, ':' between a key and its value.
   void Prefix() {
+    if (after_key_) {  // PlainKey wrote the ':' and counted this value
+      after_key_ = false;
+      return;
+    }
     if (depth_ == 0) return;
     Level& l = levels_[depth_ - 1];
     if (l.count > 0) out_ += l.array ? ',' : (l.count % 2 == 0 ? ',' : ':');
@@ -269,9 +338,11 @@ class DirectWriter {
   void Escaped(std::string_view s) { AppendJsonString(out_, s); }
 
   static constexpr int kMaxDepth = 32;
+  static constexpr size_t kMaxPlain = 60;
   std::string& out_;
   Level levels_[kMaxDepth];
   int depth_ = 0;
+  bool after_key_ = false;  // PlainKey wrote a key, its ':' and counted the value to come
 };
 
 template <class Writer>
@@ -286,6 +357,13 @@ class JsonOut {
     else w_.Key(k, static_cast<rapidjson::SizeType>(N - 1));
   }
   void Str(std::string_view v) { w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+  // A value from a fixed table of names (ASCII letters and '_'): DirectWriter copies it without a scan.
+  template <size_t N>
+  void Name(const char (&k)[N], std::string_view v) {
+    Key(k);
+    if constexpr (std::is_same_v<Writer, DirectWriter>) w_.PlainString(v);
+    else Str(v);
+  }
   void Str(std::string_view k, std::string_view v) { Key(k); Str(v); }
   template <size_t N>
   void Str(const char (&k)[N], std::string_view v) { Key(k); Str(v); }
@@ -398,6 +476,7 @@ static_assert(static_cast<size_t>(RulesetState::Unknown) + 1 == std::size(kRules
 struct TextCache {
   std::weak_ptr<const check::Project> project;
   std::vector<std::string> rule_head, rule_tail;  // one-line JSON members (DirectWriter)
+  std::vector<std::string> rule_id_json;  // per rule: its id, quoted and escaped
   // Per ruleset and state: its whole entry in the per-ruleset list, {"id":…,"version":…,"sha256":…,"state":…}.
   std::vector<std::string> ruleset_entry;
   std::vector<std::string> message;  // per rule, when has_message
@@ -421,6 +500,8 @@ TextCache& TextCacheFor(const ir::Program& prog, const std::string& locale) {
     for (const auto& r : p->rules) {
       c.rule_head.push_back(Members([&](auto& out) { WriteRuleHead(out, *p, r); }));
       c.rule_tail.push_back(Members([&](auto& out) { WriteRuleTail(out, *p, r); }));
+      c.rule_id_json.emplace_back();
+      AppendJsonString(c.rule_id_json.back(), r.id);
     }
     for (const auto& rs : p->rulesets) {
       for (RulesetState st : kRulesetStates)
@@ -483,7 +564,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
   JsonOut<Writer> out(w);
   out.StartObject();
   out.Str("case", d.case_id);
-  out.Str("verdict", VerdictName(d.verdict));
+  out.Name("verdict", VerdictName(d.verdict));
   out.Str("as_of", FormatDate(d.as_of));
   if (!o.history_source.empty()) {
     out.Object("history_source");
@@ -528,16 +609,27 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
           for (int y : tf.unpublished) out.Int(y);
           out.EndArray();
         }
-        if (i < tf.size) out.Str(tf.text[i].first, tf.text[i].second);
+        if (i >= tf.size) continue;
+        if constexpr (std::is_same_v<Writer, DirectWriter>) {
+          w.PlainKey(tf.text[i].first);  // the keys are literals of this file (TimingFields::Set's callers)
+          out.Str(tf.text[i].second);
+        } else {
+          out.Str(tf.text[i].first, tf.text[i].second);
+        }
       }
       out.EndObject();
     }
-    out.Str("applies", f.applies == Tri::True ? "yes" : "unknown");
-    if (r.modality == check::Modality::Must) out.Str("status", StatusName(f.status));
+    out.Name("applies", f.applies == Tri::True ? "yes" : "unknown");
+    if (r.modality == check::Modality::Must) out.Name("status", StatusName(f.status));
     if (!f.satisfied_by.empty()) out.Str("satisfied_by", f.satisfied_by);
     if (f.governed_by >= 0) {
-      out.Str("governed_by", p.rules[f.governed_by].id);
-      out.Str("precedence", ReasonName(f.reason));
+      if constexpr (std::is_same_v<Writer, DirectWriter>) {
+        out.Key("governed_by");
+        w.RawString(texts.rule_id_json[f.governed_by]);
+      } else {
+        out.Str("governed_by", p.rules[f.governed_by].id);
+      }
+      out.Name("precedence", ReasonName(f.reason));
     }
     if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawMembers(texts.rule_tail[f.rule], kRuleTailMembers);
     else WriteRuleTail(out, p, r);
@@ -565,7 +657,7 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     out.StartObject();
     out.Str("rule", p.rules[e.rule].id);
     out.Str("by", p.rules[e.by].id);
-    out.Str("reason", ReasonName(e.reason));
+    out.Name("reason", ReasonName(e.reason));
     out.EndObject();
   }
   out.EndArray();
@@ -574,9 +666,12 @@ void WriteDecision(Writer& w, const ir::Program& prog, const Decision& d, const 
     out.StartObject();
     out.Str("fact", m.fact);
     out.Array("asked_by");
-    for (int r : m.asked_by) out.Str(p.rules[r].id);
+    for (int r : m.asked_by) {
+      if constexpr (std::is_same_v<Writer, DirectWriter>) w.RawString(texts.rule_id_json[r]);
+      else out.Str(p.rules[r].id);
+    }
     out.EndArray();
-    out.Str("decides", m.decides_verdict ? "verdict" : "obligations");
+    out.Name("decides", m.decides_verdict ? "verdict" : "obligations");
     if constexpr (std::is_same_v<Writer, DirectWriter>) {
       out.Key("question");
       w.RawString(CachedQuestionJson(texts, loc, m.fact));

@@ -17,15 +17,17 @@ namespace {
 
 // "YYYY-MM-DD", as FormatDate writes it (years 0–9999; others through FormatDate). A record holds the
 // as-of date and the findings' due dates, which repeat from case to case: the quoted text of recent
-// dates is kept per thread in a small direct-mapped table (CivilFromDays was ~2 % of a batch).
+// dates is kept per thread in a direct-mapped table (CivilFromDays was ~2 % of a batch; with 64 slots
+// a year of case dates and their due dates still missed often).
 void Date(std::string& out, int32_t days) {
   struct Slot {
     int32_t days = 0;
     bool used = false;
     char text[12];
   };
-  thread_local Slot table[64];
-  Slot& slot = table[static_cast<uint32_t>(days) & 63];
+  constexpr uint32_t kSlots = 1024;  // 20 KiB per thread
+  thread_local Slot table[kSlots];
+  Slot& slot = table[static_cast<uint32_t>(days) & (kSlots - 1)];
   if (slot.used && slot.days == days) {
     out.append(slot.text, 12);
     return;
@@ -65,6 +67,9 @@ struct Fragments {
   std::vector<std::string> cite;     // per rule: ,"cite":"<short citation>"}
   std::vector<std::string> rule;     // per rule: "<id>"
   std::vector<std::string> action;   // per action: "<name>"
+  // Per rule: whether it can make actions outstanding (a `must` of a binding ruleset), so that the
+  // findings are sorted out without reading their rules (OutstandingActions' test, in that order).
+  std::vector<uint8_t> may_act;
 };
 
 std::string CiteShort(const check::Rule& r);
@@ -101,6 +106,7 @@ const Fragments& FragmentsFor(const ir::Program& prog) {
     std::string q;
     AppendJsonString(q, r.id);
     f.rule.push_back(std::move(q));
+    f.may_act.push_back(r.modality == check::Modality::Must && p->rulesets[r.ruleset].binding);
   }
   for (const auto& a : p->actions) {
     std::string q;
@@ -152,8 +158,15 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
   out += "\",\"as_of\":";
   Date(out, d.as_of);
   out += ",\"actions\":[";
+  // OutstandingActions(prog, d, actions), with the rules' part of its test read from the fragments.
   thread_local std::vector<int> actions;
-  OutstandingActions(prog, d, actions);
+  actions.clear();
+  if (d.verdict != Verdict::Prohibited)
+    for (const auto& f : d.findings) {
+      if (!frag.may_act[f.rule] || f.governed_by >= 0 || f.applies != Tri::True || f.status == Status::Satisfied) continue;
+      for (int a : prog.project->rules[f.rule].actions)
+        if (std::find(actions.begin(), actions.end(), a) == actions.end()) actions.push_back(a);
+    }
   for (size_t i = 0; i < actions.size(); ++i) {
     if (i) out += ',';
     out += frag.action[actions[i]];

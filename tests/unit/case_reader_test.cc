@@ -335,6 +335,7 @@ TEST(CaseSlots, EveryValueRoundTrips) {
       EXPECT_TRUE(SameVal(w.Slot(static_cast<int32_t>(i)), values[(i + k + 1) % n])) << i << " " << k;
     }
   check(w, "overwritten");  // each slot went round the list back to its own value
+}
 
 // A list's element slots are not sized from a count of the commas ahead before the elements are read: a
 // 100 KB line of commas in a list of records reserved slots for 99,991 elements (a ~41 MB peak) before it

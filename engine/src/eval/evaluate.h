@@ -30,8 +30,13 @@
 // their conditions run, and a rule one of whose exceptions surely applies has effect False whatever its
 // own condition, so its `when` is not run at all (Scratch::every_condition turns that off for explain,
 // which reads every cond); the verdict and the outstanding actions come from one pass over the live rules
-// (actions de-duplicated through a per-action flag, not a search). Evaluate keeps Core, which runs every
-// condition because the decision explains each rule.
+// (actions de-duplicated through a per-action flag, not a search).
+//
+// Both take a fast path first (FastCore, ir::Program::decide_rules): rulesets linked by `exception to`
+// or by precedence form a unit of at most 64 rules, settled at once in exception order with bitmasks
+// (surely in effect, maybe), precedence inside the unit from each rule's mask of possible governors; a
+// case that meets a ruleset of a larger unit goes to DecideCore / Core. Evaluate runs it with every
+// condition (the decision explains each rule) and keeps Core as the reference (Scratch::eval_reference).
 #pragma once
 #include <optional>
 #include <set>
@@ -149,6 +154,11 @@ struct Scratch {
   // (explain reads cond to tell "excepted" from "condition false").
   bool every_condition = false;
   std::vector<int> match_of_list;
+  // The fast path's units of several rulesets (ir::Program::ruleset_unit) settled in this case: unit u's
+  // masks are unit_surely[u], unit_maybe[u] when unit_stamp[u] == unit_epoch (moved on per case).
+  std::vector<uint32_t> unit_stamp;
+  std::vector<uint64_t> unit_surely, unit_maybe;
+  uint32_t unit_epoch = 0;
   // Shared blocks of flat code (ir::FOp::Memo): slot k holds a value for this case when
   // memo_stamp[k] == memo_epoch; the epoch moves on with every case, so nothing is cleared per case.
   std::vector<uint32_t> memo_stamp;
@@ -194,8 +204,8 @@ struct Scratch {
   // their strings' and vectors' capacity for the next case instead of being freed.
   std::vector<Finding> eval_spare_findings;
   std::vector<Missing> eval_spare_missing;
-  // Tests only: Evaluate takes the reference paths on the node tree (matched elements, missing facts)
-  // instead of their compiled forms; the decision must be the same.
+  // Tests only: Evaluate takes the reference paths (Core instead of the fast path; matched elements and
+  // missing facts on the node tree instead of their compiled forms); the decision must be the same.
   bool eval_reference = false;
 };
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "base/date.h"
@@ -777,26 +778,48 @@ Val TraceCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t
 
 Scratch::Scratch(const ir::Program& prog) {
   const auto& p = *prog.project;
-  rs_applies.resize(p.rulesets.size());
-  cond.resize(p.rules.size());
-  effect.resize(p.rules.size());
-  status.resize(p.rules.size());
-  governed_by.resize(p.rules.size());
-  reason.resize(p.rules.size());
-  rs_order.reserve(p.rulesets.size());
-  component_seen.resize(prog.component_rules_begin.empty() ? 0 : prog.component_rules_begin.size() - 1);
-  components.reserve(component_seen.size());
-  live.reserve(p.rules.size());
-  touched.reserve(p.rules.size());
-  actions.reserve(p.actions.size());
-  action_seen.resize(p.actions.size());
-  match_of_list.resize(prog.root.slots.size());
+  const size_t n_rules = p.rules.size(), n_rulesets = p.rulesets.size(), n_actions = p.actions.size();
+  const size_t n_components = prog.component_rules_begin.empty() ? 0 : prog.component_rules_begin.size() - 1;
   const size_t n_units = prog.unit_rules_begin.empty() ? 0 : prog.unit_rules_begin.size() - 1;
-  unit_stamp.resize(n_units);
-  unit_surely.resize(n_units);
-  unit_maybe.resize(n_units);
-  memo_stamp.resize(static_cast<size_t>(prog.memo_count));
-  memo_value.resize(static_cast<size_t>(prog.memo_count));
+  const size_t n_memo = static_cast<size_t>(prog.memo_count);
+  // Two passes over the arrays: the first sizes the block (each array 8-byte aligned), the second
+  // points them into it.
+  size_t used = 0;
+  std::byte* base = nullptr;
+  auto place = [&](auto& a, size_t n) {
+    using T = std::remove_reference_t<decltype(a[0])>;
+    if (base) {
+      a.p = reinterpret_cast<T*>(base + used);
+      a.n = n;
+    }
+    used += (n * sizeof(T) + 7) / 8 * 8;
+  };
+  auto all = [&] {
+    used = 0;
+    place(unit_surely, n_units);  // 8-byte elements first
+    place(unit_maybe, n_units);
+    place(governed_by, n_rules);
+    place(unit_stamp, n_units);
+    place(memo_stamp, n_memo);
+    place(rs_applies, n_rulesets);
+    place(cond, n_rules);
+    place(effect, n_rules);
+    place(status, n_rules);
+    place(reason, n_rules);
+    place(component_seen, n_components);
+    place(action_seen, n_actions);
+    place(memo_value, n_memo);
+  };
+  all();
+  block.reset(new std::byte[used == 0 ? 1 : used]());  // zeroed: False, None, 0
+  base = block.get();
+  all();
+  rs_order.reserve(n_rulesets);
+  components.reserve(n_components);
+  live.reserve(n_rules);
+  touched.reserve(n_rules);
+  actions.reserve(n_actions);
+  match_of_list.resize(prog.root.slots.size());
 }
 
 namespace {

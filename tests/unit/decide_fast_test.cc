@@ -1,10 +1,10 @@
-// Decide's fast path (eval DecideFast, ir::Program::decide_rules) against the reference paths: Decide
+// Decide's fast path (eval FastCore, ir::Program::decide_rules) against the reference paths: Decide
 // with every condition run (which takes DecideCore) and Evaluate, the full decision. Rulesets with
 // exceptions declared after the rules they lift (settled in exception order, listed in rule order),
 // prohibitions, obligations with `satisfied when`, exemptions, guidance, precedence between two
-// rulesets of one legal order (the fast path hands those cases to DecideCore) and rulesets linked by a
-// cross-ruleset `exception to` (never taken by the fast path), over every combination of true / false /
-// unknown facts, with each Scratch reused across the cases as a batch reuses it.
+// rulesets of one legal order and rulesets linked by a cross-ruleset `exception to` (both settled as one
+// unit, ir::Program::ruleset_unit), over every combination of true / false / unknown facts, with each
+// Scratch reused across the cases as a batch reuses it; Evaluate's fast path against Core (eval_reference).
 #include <gtest/gtest.h>
 
 #include <set>
@@ -99,6 +99,34 @@ Loaded Load(const std::string& rules) {
   return l;
 }
 
+// Everything a decision holds that the core decides, as text (rule and ruleset numbers, not names).
+std::string Render(const eval::Decision& d) {
+  std::string out = "verdict " + std::to_string(static_cast<int>(d.verdict)) + "\n";
+  for (const auto& f : d.findings)
+    out += "finding " + std::to_string(f.rule) + " applies " + std::to_string(static_cast<int>(f.applies)) + " status " +
+           std::to_string(static_cast<int>(f.status)) + " by " + f.satisfied_by + " governed " + std::to_string(f.governed_by) +
+           " reason " + eval::ReasonName(f.reason) + " due " + std::to_string(f.due.size()) + "\n";
+  for (const auto& e : d.exempted) out += "exempted " + std::to_string(e.rule) + " by " + std::to_string(e.by) + "\n";
+  for (const auto& o : d.overridden)
+    out += "overridden " + std::to_string(o.rule) + " by " + std::to_string(o.by) + " " + eval::ReasonName(o.reason) + "\n";
+  for (const auto& m : d.missing) {
+    out += "missing " + m.fact + (m.decides_verdict ? " decides" : "") + " asked by";
+    for (int r : m.asked_by) out += " " + std::to_string(r);
+    out += "\n";
+  }
+  for (const auto& r : d.rulesets)
+    out += "ruleset " + std::to_string(r.ruleset) + " " + eval::RulesetStateName(r.state) + "\n";
+  return out;
+}
+
+// The unit of the ruleset with this id (-1: no such ruleset).
+int UnitOf(const ir::Program& prog, const std::string& id) {
+  for (size_t i = 0; i < prog.project->rulesets.size(); ++i)
+    if (prog.project->rulesets[i].id == id) return prog.ruleset_unit[i];
+  ADD_FAILURE() << "no ruleset " << id;
+  return -1;
+}
+
 struct Counts {
   int cases = 0, governed = 0, prohibited = 0, conditional = 0, indeterminate = 0, lifted = 0;
 };
@@ -106,8 +134,10 @@ struct Counts {
 // Every combination of facts, each decided three ways; returns what the cases covered.
 Counts CompareAll(const ir::Program& prog) {
   Counts n;
-  eval::Scratch fast(prog), every(prog);
+  eval::Scratch fast(prog), every(prog), full(prog), reference(prog);
   every.every_condition = true;
+  reference.eval_reference = true;
+  eval::Decision got, want_d;
   const char* bools[] = {"true", "false", "null"};
   const char* counts[] = {"0", "60", "100", "null"};
   const char* hist[] = {"0", "10", "null"};
@@ -125,6 +155,12 @@ Counts CompareAll(const ir::Program& prog) {
           eval::EvalOptions o;
           o.as_of = ParseDate("2025-06-01");
           const eval::Decision d = eval::Evaluate(prog, *c, o);
+          // Evaluate's fast path (FastCore with every condition) against Core and the tree (eval_reference),
+          // each with its Scratch reused from case to case.
+          eval::Evaluate(prog, *c, o, full, got);
+          eval::Evaluate(prog, *c, o, reference, want_d);
+          EXPECT_EQ(Render(got), Render(want_d)) << json;
+          EXPECT_EQ(Render(d), Render(want_d)) << json;
           const eval::Outcome a = eval::Decide(prog, *c, o, fast);
           const eval::Outcome b = eval::Decide(prog, *c, o, every);
           EXPECT_EQ(a.verdict, d.verdict) << json;
@@ -175,18 +211,36 @@ TEST(DecideFast, ExceptionOrderUnknownsAndGuidanceMatchTheReference) {
   EXPECT_GT(n.lifted, 0);
 }
 
-TEST(DecideFast, PrecedenceAndCrossLinkedRulesetsGoToDecideCore) {
-  // t.bj's rule is governed by t.cn's where both apply: the fast path must hand the case over.
+TEST(DecideFast, PrecedenceAndCrossLinkedRulesetsAreSettledAsOneUnit) {
+  // t.bj's rule is governed by t.cn's where both apply: one unit (precedence), settled together.
   auto l = Load(kCnLaw + kBeijing + kUsGuidance);
   ASSERT_TRUE(l.r.program);
+  {
+    const ir::Program& prog = l.prog();
+    EXPECT_TRUE(prog.decide_all_fast);
+    const int cn = UnitOf(prog, "t.cn"), bj = UnitOf(prog, "t.bj"), us = UnitOf(prog, "t.us");
+    EXPECT_EQ(cn, bj);
+    EXPECT_NE(cn, us);  // guidance of another legal order: a unit of its own
+    EXPECT_FALSE(prog.unit_single[cn]);
+    EXPECT_TRUE(prog.unit_single[us]);
+  }
   const Counts n = CompareAll(l.prog());
   EXPECT_GT(n.governed, 0);
-  // A rule of t.x lifted by one of t.y: linked rulesets are settled together, by DecideCore only.
-  auto linked = Load(kCnLaw + Ruleset("t.x", "US", "law") + R"(
+  // A rule of t.x lifted by one of t.y (linked), t.x's obligation governed by t.z's (a later ruleset of
+  // the same legal order, force law over t.x's departmental rule) and t.z's lifted by t.x's own
+  // exemption, declared after it: three rulesets in one unit, settled in exception order across them,
+  // with precedence inside the unit.
+  auto linked = Load(kCnLaw + Ruleset("t.x", "US", "departmental_rule") + R"(
 rule x_assess {
   cite art 1
   when count >= 60
   then must assess
+}
+rule x_contract {
+  cite art 2
+  when history.personal >= 5
+  then must contract
+  satisfied when small
 }
 )" + Ruleset("t.y", "US", "departmental_rule") + R"(
 rule y_lift exception to t.x/x_assess {
@@ -194,11 +248,56 @@ rule y_lift exception to t.x/x_assess {
   when small
   then exempt
 }
+)" + Ruleset("t.z", "US", "law") + R"(
+rule z_contract {
+  cite art 1
+  when count >= 100 or important
+  then must contract
+}
+rule z_banned {
+  cite art 2
+  when important and small
+  then must_not transfer
+}
+)" + Ruleset("t.w", "US", "regulation") + R"(
+rule w_lifts_z exception to t.z/z_contract {
+  cite art 1
+  when count == 0
+  then exempt
+}
 )");
   ASSERT_TRUE(linked.r.program);
-  EXPECT_FALSE(linked.prog().decide_all_fast);
-  const Counts m = CompareAll(linked.prog());
+  const ir::Program& prog = linked.prog();
+  EXPECT_TRUE(prog.decide_all_fast);
+  EXPECT_EQ(UnitOf(prog, "t.x"), UnitOf(prog, "t.y"));  // exception
+  EXPECT_EQ(UnitOf(prog, "t.x"), UnitOf(prog, "t.z"));  // t.z governs t.x
+  EXPECT_EQ(UnitOf(prog, "t.z"), UnitOf(prog, "t.w"));  // t.w lifts t.z
+  EXPECT_NE(UnitOf(prog, "t.x"), UnitOf(prog, "t.cn"));
+  const Counts m = CompareAll(prog);
   EXPECT_GT(m.conditional, 0);
+  EXPECT_GT(m.governed, 0);
+  EXPECT_GT(m.prohibited, 0);
+  EXPECT_GT(m.indeterminate, 0);
+  EXPECT_GT(m.lifted, 0);
+}
+
+TEST(DecideFast, UnitsOfMoreThan64RulesGoToDecideCore) {
+  // 65 rules in two linked rulesets: too many for the masks, so DecideCore (and Core) decide them.
+  std::string a = Ruleset("t.a", "US", "law"), b = Ruleset("t.b", "US", "law");
+  for (int i = 0; i < 64; ++i)
+    a += "rule a" + std::to_string(i) + " {\n  cite art 1\n  when count >= " + std::to_string(i * 2) +
+         "\n  then must assess\n}\n";
+  b += "rule b_lift exception to t.a/a3 {\n  cite art 1\n  when small\n  then exempt\n}\n";
+  auto l = Load(kCnLaw + a + b);
+  ASSERT_TRUE(l.r.program);
+  EXPECT_FALSE(l.prog().decide_all_fast);
+  const ir::Program& prog = l.prog();
+  EXPECT_EQ(UnitOf(prog, "t.a"), UnitOf(prog, "t.b"));
+  EXPECT_NE(UnitOf(prog, "t.a"), UnitOf(prog, "t.cn"));
+  for (size_t i = 0; i < prog.project->rulesets.size(); ++i)  // only the big unit is left to DecideCore
+    EXPECT_EQ(prog.ruleset_decide_fast[i], prog.project->rulesets[i].id == "t.cn" ? 1 : 0) << prog.project->rulesets[i].id;
+  const Counts n = CompareAll(l.prog());
+  EXPECT_GT(n.conditional, 0);
 }
 
 }  // namespace

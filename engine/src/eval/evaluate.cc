@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "base/date.h"
@@ -191,7 +192,7 @@ class Machine {
   // The flat code of one root condition (ir::FInstr, a decision DAG) from `pc` to its end: the same
   // value as EvalT on the condition's node, with the same sub-expressions evaluated in the same order.
   Tri Run(int32_t pc) { return RunInline(pc); }
-  // Run's loop, for a caller that runs it in its own loop (DecideFast): no call per condition.
+  // Run's loop, for a caller that runs it in its own loop (FastCore): no call per condition.
   [[gnu::always_inline]] Tri RunInline(int32_t pc) {
     const ir::FInstr* code = prog_.code.data();
     constexpr uint8_t F = 0, T = 1, U = 2;
@@ -834,22 +835,48 @@ Val TraceCondition(const ir::Program& prog, const Case& c, int32_t node, int32_t
 
 Scratch::Scratch(const ir::Program& prog) {
   const auto& p = *prog.project;
-  rs_applies.resize(p.rulesets.size());
-  cond.resize(p.rules.size());
-  effect.resize(p.rules.size());
-  status.resize(p.rules.size());
-  governed_by.resize(p.rules.size());
-  reason.resize(p.rules.size());
-  rs_order.reserve(p.rulesets.size());
-  component_seen.resize(prog.component_rules_begin.empty() ? 0 : prog.component_rules_begin.size() - 1);
-  components.reserve(component_seen.size());
-  live.reserve(p.rules.size());
-  touched.reserve(p.rules.size());
-  actions.reserve(p.actions.size());
-  action_seen.resize(p.actions.size());
+  const size_t n_rules = p.rules.size(), n_rulesets = p.rulesets.size(), n_actions = p.actions.size();
+  const size_t n_components = prog.component_rules_begin.empty() ? 0 : prog.component_rules_begin.size() - 1;
+  const size_t n_units = prog.unit_rules_begin.empty() ? 0 : prog.unit_rules_begin.size() - 1;
+  const size_t n_memo = static_cast<size_t>(prog.memo_count);
+  // Two passes over the arrays: the first sizes the block (each array 8-byte aligned), the second
+  // points them into it.
+  size_t used = 0;
+  std::byte* base = nullptr;
+  auto place = [&](auto& a, size_t n) {
+    using T = std::remove_reference_t<decltype(a[0])>;
+    if (base) {
+      a.p = reinterpret_cast<T*>(base + used);
+      a.n = n;
+    }
+    used += (n * sizeof(T) + 7) / 8 * 8;
+  };
+  auto all = [&] {
+    used = 0;
+    place(unit_surely, n_units);  // 8-byte elements first
+    place(unit_maybe, n_units);
+    place(governed_by, n_rules);
+    place(unit_stamp, n_units);
+    place(memo_stamp, n_memo);
+    place(rs_applies, n_rulesets);
+    place(cond, n_rules);
+    place(effect, n_rules);
+    place(status, n_rules);
+    place(reason, n_rules);
+    place(component_seen, n_components);
+    place(action_seen, n_actions);
+    place(memo_value, n_memo);
+  };
+  all();
+  block.reset(new std::byte[used == 0 ? 1 : used]());  // zeroed: False, None, 0
+  base = block.get();
+  all();
+  rs_order.reserve(n_rulesets);
+  components.reserve(n_components);
+  live.reserve(n_rules);
+  touched.reserve(n_rules);
+  actions.reserve(n_actions);
   match_of_list.resize(prog.root.slots.size());
-  memo_stamp.resize(static_cast<size_t>(prog.memo_count));
-  memo_value.resize(static_cast<size_t>(prog.memo_count));
 }
 
 namespace {
@@ -857,13 +884,7 @@ namespace {
 int32_t AsOf(const Case& c, const EvalOptions& opts) { return opts.as_of ? *opts.as_of : (c.date ? *c.date : Today()); }
 
 // Why ruleset rsh's rule governs ruleset rsl's in one legal order: 1 force, 2 specificity, 3 later; 0 not.
-inline uint8_t Outranks(const ir::Program& prog, int32_t rsh, int32_t rsl) {
-  const int32_t fh = prog.ruleset_force_rank[rsh], fl = prog.ruleset_force_rank[rsl];
-  if (fh != fl) return fh > fl ? 1 : 0;
-  const int32_t dh = prog.ruleset_depth[rsh], dl = prog.ruleset_depth[rsl];
-  if (dh != dl) return dh > dl ? 2 : 0;
-  return prog.ruleset_effective[rsh] > prog.ruleset_effective[rsl] ? 3 : 0;
-}
+inline uint8_t Outranks(const ir::Program& prog, int32_t rsh, int32_t rsl) { return ir::RulesetOutranks(prog, rsh, rsl); }
 
 // Above this many live rules, Precedence indexes the candidates instead of scanning them per rule.
 constexpr size_t kPrecedenceScan = 64;
@@ -1344,17 +1365,23 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   return Verdict::Permitted;
 }
 
-// Decide's fast path (ir::Program::decide_rules): the rulesets the ruleset index gives for the case, in
-// ascending order as TestRulesets lists them, each tested and, when it applies, settled at once: its
-// rules in exception order, each rule's effect from its condition and two bitmasks of the rules already
-// settled (surely in effect, maybe), then the rules in effect in rule order, each live binding rule
-// adding to the verdict and the actions in the order DecideCore's last pass visits it.
-// Leaves s.cond, s.effect, s.live, s.status and s.governed_by as DecideCore does (nothing is governed:
-// see below), with s.touched listing the rules whose cond is not False (the ones the next case must
-// reset); not s.rs_applies: explain, which reads it, sets every_condition and so takes DecideCore. Returns false,
-// and the caller runs DecideCore, for a case that applies a ruleset the plan does not take, or whose live
-// rules come from two rulesets of one legal order (precedence may govern one of them).
-bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
+// The fast path of Decide and Evaluate (ir::Program::decide_rules): the rulesets the ruleset index
+// gives for the case, in ascending order as TestRulesets lists them, are tested first (s.rs_applies,
+// s.rs_order: the applicable ones). Then each applicable ruleset is settled with its unit (the rulesets
+// linked to it by `exception to` or by precedence, ir::Program::ruleset_unit; most rulesets are a unit
+// of their own), at once: the unit's rules in exception order, each rule's effect from its condition
+// and two bitmasks of the unit's rules already settled (surely in effect, maybe). Then the ruleset's
+// rules in effect in rule order, as DecideCore lists them: findings with their status, governed by the
+// first rule of the unit surely in effect among their governors (ir::Program::DecideRule::governors,
+// which is what SettlePrecedence finds: precedence never crosses units), each live binding rule that
+// is not governed adding to the verdict and the actions in the order DecideCore's last pass visits it.
+// Leaves s.rs_applies, s.cond, s.effect, s.live, s.status, s.governed_by and s.reason as DecideCore
+// does, with s.touched listing the rules whose cond is not False (the ones the next case must reset).
+// kFull (Evaluate): every rule's `when` is run, as Core runs it (a rule one of whose exceptions surely
+// applies is otherwise skipped), and s.eval_lifted gets Core's (rule, exception) pairs. Returns false,
+// and the caller runs DecideCore (Core), for a case that applies a ruleset the plan does not take.
+template <bool kFull>
+bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
   // The rulesets to test, ascending: with the ruleset index, those keyed by the case's value of the
   // index fact merged with the unkeyed ones (as TestRulesets lists them); else every ruleset.
   const Val index_key = prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
@@ -1386,17 +1413,13 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
   m.UseMemo(s);
   for (int r : s.touched) s.cond[r] = s.effect[r] = Tri::False;
   s.touched.clear();
+  for (int32_t i : s.rs_order) s.rs_applies[i] = Tri::False;
+  s.rs_order.clear();
   s.live.clear();
   s.actions.clear();
-  uint64_t seen = 0;  // actions 0..63 already listed (others: s.action_seen)
-  bool wide_actions = false, done = true;
-  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
-  constexpr int kMaxOrders = 8;
-  int32_t orders[kMaxOrders];  // the legal orders of the rulesets with a live rule so far
-  int n_orders = 0;
-  const ir::Program::DecideRule* rules = prog.decide_rules.data();
-  const int32_t* rule_actions = prog.rule_actions.data();
-  const int32_t* by_rank = prog.ruleset_rules_by_rank.data();
+  if constexpr (kFull) s.eval_lifted.clear();
+  // 1. The applicable rulesets.
+  bool units = false;  // one of them shares a unit with others
   for (;;) {
     int32_t i;
     bool keyed = false;
@@ -1418,39 +1441,87 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
                                                                  : prog.ruleset_applies_code[i]);
       if (a == Tri::False) continue;
     }
-    if (!prog.ruleset_decide_fast[i]) {
-      done = false;
-      break;
+    if (!prog.ruleset_decide_fast[i]) return false;  // s is as after a case with no applicable rule
+    s.rs_applies[i] = a;
+    s.rs_order.push_back(i);
+    units |= !prog.unit_single[prog.ruleset_unit[i]];
+  }
+  if (units && ++s.unit_epoch == 0) {  // wrapped: no stamp may match a new case by accident
+    std::fill(s.unit_stamp.begin(), s.unit_stamp.end(), 0);
+    s.unit_epoch = 1;
+  }
+  uint64_t seen = 0;  // actions 0..63 already listed (others: s.action_seen)
+  bool wide_actions = false;
+  bool prohibited = false, unknown_prohibition = false, conditional = false, unknown_obligation = false;
+  const ir::Program::DecideRule* rules = prog.decide_rules.data();
+  const int32_t* rule_actions = prog.rule_actions.data();
+  const int32_t* by_rank = prog.unit_rules_by_rank.data();
+  const int32_t* exc = prog.rule_exceptions.data();
+  const uint32_t* exc_begin = prog.rule_exceptions_begin.data();
+  // 2. Each applicable ruleset, settled with its unit, then listed.
+  for (int32_t i : s.rs_order) {
+    const int32_t unit = prog.ruleset_unit[i];
+    const bool single = prog.unit_single[unit];
+    uint64_t surely = 0, maybe = 0;  // bit k: the unit's k-th rule is in effect (surely / maybe)
+    if (single || s.unit_stamp[unit] != s.unit_epoch) {
+      // The unit's rules in exception order (rule_rank): each rule's effect from its condition and its
+      // exceptions, settled before it; a rule of a ruleset that does not apply stays False.
+      const Tri a_single = s.rs_applies[i];
+      for (uint32_t k = prog.unit_rules_begin[unit]; k < prog.unit_rules_begin[unit + 1]; ++k) {
+        const int32_t r = by_rank[k];
+        const Tri a = single ? a_single : s.rs_applies[prog.rule_ruleset[r]];
+        if (a == Tri::False) continue;
+        const ir::Program::DecideRule& d = rules[r];
+        if (d.exceptions & surely) {  // lifted whatever its condition: effect False
+          if constexpr (kFull) {  // Core runs its `when` all the same (the decision explains it)
+            const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
+            if (cond == Tri::False) continue;
+            s.touched.push_back(r);
+            s.cond[r] = cond;
+            if (cond == Tri::True)  // Core's pairs: each exception surely in effect, in its order
+              for (uint32_t e = exc_begin[r]; e < exc_begin[r + 1]; ++e)
+                if (s.effect[exc[e]] == Tri::True) s.eval_lifted.emplace_back(r, exc[e]);
+          }
+          continue;  // Decide: its `when` is not run
+        }
+        const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
+        if (cond == Tri::False) continue;  // cond and effect stay False
+        s.touched.push_back(r);  // reset by the next case
+        s.cond[r] = cond;
+        const Tri e = (d.exceptions & maybe) ? Tri::Unknown : cond;
+        (e == Tri::True ? surely : maybe) |= uint64_t{1} << d.bit;
+        s.effect[r] = e;
+      }
+      if (!single) {
+        s.unit_stamp[unit] = s.unit_epoch;
+        s.unit_surely[unit] = surely;
+        s.unit_maybe[unit] = maybe;
+      }
+    } else {
+      surely = s.unit_surely[unit];
+      maybe = s.unit_maybe[unit];
     }
-    const uint32_t begin = prog.ruleset_rule_begin[i], stop = prog.ruleset_rule_begin[i + 1];
-    uint64_t surely = 0, maybe = 0;  // bit k: the ruleset's k-th rule is in effect (surely / maybe)
-    // Its rules in exception order (rule_rank): each rule's effect from its condition and its exceptions,
-    // settled before it.
-    for (uint32_t k = begin; k < stop; ++k) {
-      const int32_t r = by_rank[k];  // ruleset_rules is the identity (decide_fast): r is in [begin, stop)
-      const ir::Program::DecideRule& d = rules[r];
-      if (d.exceptions & surely) continue;  // lifted whatever its condition: effect False, `when` not run
-      const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
-      if (cond == Tri::False) continue;  // cond and effect stay False
-      s.touched.push_back(r);  // reset by the next case
-      s.cond[r] = cond;
-      const Tri e = (d.exceptions & maybe) ? Tri::Unknown : cond;
-      (e == Tri::True ? surely : maybe) |= uint64_t{1} << (r - begin);
-      s.effect[r] = e;
-    }
-    // Then the rules in effect in rule order, as DecideCore lists them: findings with their status, the
-    // verdict and the actions still to do.
-    bool live = false;
-    for (uint64_t in_effect = surely | maybe; in_effect; in_effect &= in_effect - 1) {
+    // Then the ruleset's rules in effect in rule order, as DecideCore lists them: findings with their
+    // status, precedence, the verdict and the actions still to do.
+    const uint32_t begin = prog.ruleset_rule_begin[i], n = prog.ruleset_rule_begin[i + 1] - begin;
+    const uint32_t offset = prog.ruleset_unit_offset[i];
+    const uint64_t range = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+    for (uint64_t in_effect = ((surely | maybe) >> offset) & range; in_effect; in_effect &= in_effect - 1) {
       const int32_t r = static_cast<int32_t>(begin) + __builtin_ctzll(in_effect);
       const ir::Program::DecideRule& d = rules[r];
-      const Tri e = (surely >> (r - begin)) & 1 ? Tri::True : Tri::Unknown;
+      const Tri e = (surely >> d.bit) & 1 ? Tri::True : Tri::Unknown;
       const auto modality = static_cast<check::Modality>(d.modality);
       if (modality == check::Modality::Exempt) continue;
-      live = true;  // a finding: listed with its status, as LiveAndStatus does
-      s.live.push_back(r);
-      s.governed_by[r] = -1;
-      s.reason[r] = 0;
+      s.live.push_back(r);  // a finding: listed with its status, as LiveAndStatus does
+      const uint64_t governing = d.governors & surely;
+      if (governing) {
+        const int32_t g = prog.unit_rules[prog.unit_rules_begin[unit] + static_cast<uint32_t>(__builtin_ctzll(governing))];
+        s.governed_by[r] = g;
+        s.reason[r] = Outranks(prog, prog.rule_ruleset[g], i);
+      } else {
+        s.governed_by[r] = -1;
+        s.reason[r] = 0;
+      }
       Status status = Status::None;
       if (modality == check::Modality::Must) {
         if (d.satisfied_code < 0) {
@@ -1461,7 +1532,7 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
         }
       }
       s.status[r] = status;
-      if (!d.binding) continue;
+      if (!d.binding || governing) continue;
       if (modality == check::Modality::MustNot) {
         (e == Tri::True ? prohibited : unknown_prohibition) = true;
         continue;
@@ -1485,20 +1556,9 @@ bool DecideFast(const ir::Program& prog, const Case& c, int32_t as_of, Machine& 
         s.actions.push_back(act);
       }
     }
-    if (live) {  // precedence may govern a rule when two rulesets of one legal order have live rules
-      const int32_t order = prog.ruleset_legal_order[i];
-      bool shared = n_orders == kMaxOrders;
-      for (int j = 0; j < n_orders && !shared; ++j) shared = orders[j] == order;
-      if (shared) {
-        done = false;
-        break;
-      }
-      orders[n_orders++] = order;
-    }
   }
   if (wide_actions)
     for (int act : s.actions) s.action_seen[act] = 0;
-  if (!done) return false;
   if (prohibited) {
     s.actions.clear();
     verdict = Verdict::Prohibited;
@@ -1692,7 +1752,7 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
   const int32_t as_of = AsOf(c, opts);
   Machine m(prog, c, as_of, s.match_of_list, /*reset_matches=*/false);
   Verdict v;
-  if (!prog.decide_fast || s.every_condition || !DecideFast(prog, c, as_of, m, s, v)) v = DecideCore(prog, c, as_of, m, s);
+  if (!prog.decide_fast || s.every_condition || !FastCore<false>(prog, c, as_of, m, s, v)) v = DecideCore(prog, c, as_of, m, s);
   return Outcome{v, s.actions};
 }
 
@@ -1710,7 +1770,9 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   d.exempted.clear();
   d.overridden.clear();
   Machine m(prog, c, d.as_of, s.match_of_list);
-  d.verdict = Core(prog, c, d.as_of, m, s);
+  // The fast path with every condition run; the reference (tests) and a case it does not take: Core.
+  if (!prog.decide_fast || s.eval_reference || !FastCore<true>(prog, c, d.as_of, m, s, d.verdict))
+    d.verdict = Core(prog, c, d.as_of, m, s);
   // Which element a `some` matched (`satisfied_by`, a due date's list anchor) is learnt by running the
   // condition's flat code again on a machine without the memo, so that every `some` in it runs as the
   // tree would run it (a shared block's value read from the memo would skip its `some`).

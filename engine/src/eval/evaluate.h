@@ -30,9 +30,16 @@
 // their conditions run, and a rule one of whose exceptions surely applies has effect False whatever its
 // own condition, so its `when` is not run at all (Scratch::every_condition turns that off for explain,
 // which reads every cond); the verdict and the outstanding actions come from one pass over the live rules
-// (actions de-duplicated through a per-action flag, not a search). Evaluate keeps Core, which runs every
-// condition because the decision explains each rule.
+// (actions de-duplicated through a per-action flag, not a search).
+//
+// Both take a fast path first (FastCore, ir::Program::decide_rules): rulesets linked by `exception to`
+// or by precedence form a unit of at most 64 rules, settled at once in exception order with bitmasks
+// (surely in effect, maybe), precedence inside the unit from each rule's mask of possible governors; a
+// case that meets a ruleset of a larger unit goes to DecideCore / Core. Evaluate runs it with every
+// condition (the decision explains each rule) and keeps Core as the reference (Scratch::eval_reference).
 #pragma once
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -127,32 +134,56 @@ Decision Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opt
 // held before (a unit test renders both on every example, in varying orders).
 void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& scratch, Decision& out);
 
+// A fixed-size array of a Scratch, in the one block Scratch's constructor allocates for all of them
+// (a fresh Scratch costs one allocation instead of one per array); zeroed at construction.
+template <class T>
+struct ScratchArray {
+  T* p = nullptr;
+  size_t n = 0;
+  T& operator[](size_t i) { return p[i]; }
+  const T& operator[](size_t i) const { return p[i]; }
+  size_t size() const { return n; }
+  bool empty() const { return n == 0; }
+  T* data() { return p; }
+  const T* data() const { return p; }
+  T* begin() { return p; }
+  T* end() { return p + n; }
+  const T* begin() const { return p; }
+  const T* end() const { return p + n; }
+};
+
 // Per-thread working memory for Decide, sized once for a program: after construction, Decide does not
-// allocate. One Scratch per thread; the Program is shared.
+// allocate. One Scratch per thread; the Program is shared. Movable, not copyable.
 struct Scratch {
   explicit Scratch(const ir::Program& prog);
-  std::vector<Tri> rs_applies, cond, effect;
+  std::unique_ptr<std::byte[]> block;  // every ScratchArray below
+  ScratchArray<Tri> rs_applies, cond, effect;
   std::vector<int32_t> rs_order;  // the rulesets this case tested, ascending (only they are reset next time)
-  std::vector<uint8_t> component_seen;  // per component of cross-linked rulesets (ir::Program), all 0 between cases
+  ScratchArray<uint8_t> component_seen;  // per component of cross-linked rulesets (ir::Program), all 0 between cases
   std::vector<int32_t> components;
-  std::vector<Status> status;
-  std::vector<int> governed_by;
-  std::vector<uint8_t> reason;  // 1 force, 2 specificity, 3 later
+  ScratchArray<Status> status;
+  ScratchArray<int> governed_by;
+  ScratchArray<uint8_t> reason;  // 1 force, 2 specificity, 3 later
   std::vector<int> live;        // rules with a finding
   // The rules of applicable rulesets, whose cond/effect this case set (ascending, and in exception
   // order); every other rule's cond and effect stay False, so a case costs what applies to it.
   std::vector<int> touched;
   std::vector<int> actions;
-  std::vector<uint8_t> action_seen;  // per action, all 0 between cases (Decide's de-duplication)
+  ScratchArray<uint8_t> action_seen;  // per action, all 0 between cases (Decide's de-duplication)
   // Decide skips the `when` of a rule one of whose exceptions surely applies (its effect is False
   // whatever the condition) and leaves its cond False; true: run every condition, as Evaluate does
   // (explain reads cond to tell "excepted" from "condition false").
   bool every_condition = false;
   std::vector<int> match_of_list;
+  // The fast path's units of several rulesets (ir::Program::ruleset_unit) settled in this case: unit u's
+  // masks are unit_surely[u], unit_maybe[u] when unit_stamp[u] == unit_epoch (moved on per case).
+  ScratchArray<uint32_t> unit_stamp;
+  ScratchArray<uint64_t> unit_surely, unit_maybe;
+  uint32_t unit_epoch = 0;
   // Shared blocks of flat code (ir::FOp::Memo): slot k holds a value for this case when
   // memo_stamp[k] == memo_epoch; the epoch moves on with every case, so nothing is cleared per case.
-  std::vector<uint32_t> memo_stamp;
-  std::vector<uint8_t> memo_value;
+  ScratchArray<uint32_t> memo_stamp;
+  ScratchArray<uint8_t> memo_value;
   uint32_t memo_epoch = 0;
   // Step 4 (precedence): for each (ruleset, action), the earliest live rule surely in effect; the
   // rulesets among them. Reused between cases, so the hot path stays allocation-free.
@@ -194,8 +225,8 @@ struct Scratch {
   // their strings' and vectors' capacity for the next case instead of being freed.
   std::vector<Finding> eval_spare_findings;
   std::vector<Missing> eval_spare_missing;
-  // Tests only: Evaluate takes the reference paths on the node tree (matched elements, missing facts)
-  // instead of their compiled forms; the decision must be the same.
+  // Tests only: Evaluate takes the reference paths (Core instead of the fast path; matched elements and
+  // missing facts on the node tree instead of their compiled forms); the decision must be the same.
   bool eval_reference = false;
 };
 

@@ -517,7 +517,7 @@ namespace {
 // Program::decide_rules and ruleset_decide_fast (see program.h), from the per-rule arrays Lower built.
 void BuildDecidePlan(Program& prog) {
   const check::Project& p = *prog.project;
-  const size_t n_rules = p.rules.size();
+  const size_t n_rules = p.rules.size(), n_rulesets = p.rulesets.size();
   prog.decide_rules.assign(n_rules, {});
   for (size_t r = 0; r < n_rules; ++r) {
     Program::DecideRule& d = prog.decide_rules[r];
@@ -528,22 +528,110 @@ void BuildDecidePlan(Program& prog) {
     d.modality = prog.rule_modality[r];
     d.binding = prog.rule_binding[r];
   }
-  prog.ruleset_decide_fast.assign(p.rulesets.size(), 0);
-  std::vector<int32_t> local(n_rules, -1);  // a rule's position in its ruleset
-  for (size_t i = 0; i < p.rulesets.size(); ++i) {
-    const uint32_t begin = prog.ruleset_rule_begin[i], end = prog.ruleset_rule_begin[i + 1];
-    if (prog.ruleset_cross_linked[i] || end - begin > 64) continue;
-    for (uint32_t k = begin; k < end; ++k) local[prog.ruleset_rules[k]] = static_cast<int32_t>(k - begin);
-    bool ok = true;
-    for (uint32_t k = begin; k < end; ++k) {
-      const int32_t r = prog.ruleset_rules[k];
-      for (uint32_t e = prog.rule_exceptions_begin[r]; e < prog.rule_exceptions_begin[r + 1]; ++e) {
-        const int32_t x = prog.rule_exceptions[e];  // of the same ruleset (not cross-linked)
-        if (p.rules[x].ruleset != static_cast<int>(i)) ok = false;
-        else prog.decide_rules[r].exceptions |= uint64_t{1} << local[x];
+  // Units (union-find over rulesets): linked by a cross-ruleset `exception to`, or by precedence: two
+  // rulesets of one legal order with rules sharing an action, one outranking the other. Rulesets are
+  // grouped by (legal order, action) first, so only those are compared pairwise; a group of more than
+  // 64 rulesets is one unit (over 64 rules: not taken), so this stays linear in the rules.
+  std::vector<int32_t> parent(n_rulesets);
+  for (size_t i = 0; i < n_rulesets; ++i) parent[i] = static_cast<int32_t>(i);
+  auto find = [&](int32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  auto unite = [&](int32_t a, int32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  };
+  for (const auto& r : p.rules)
+    for (int x : r.exceptions) unite(r.ruleset, p.rules[x].ruleset);
+  {
+    std::vector<std::tuple<int32_t, int32_t, int32_t>> by_action;  // (legal order, action, ruleset)
+    for (size_t r = 0; r < n_rules; ++r)
+      for (uint32_t k = prog.rule_actions_begin[r]; k < prog.rule_actions_begin[r + 1]; ++k) {
+        const int32_t rs = p.rules[r].ruleset;
+        by_action.emplace_back(prog.ruleset_legal_order[rs], prog.rule_actions[k], rs);
+      }
+    std::sort(by_action.begin(), by_action.end());
+    by_action.erase(std::unique(by_action.begin(), by_action.end()), by_action.end());
+    for (size_t b = 0; b < by_action.size();) {
+      size_t e = b + 1;
+      while (e < by_action.size() && std::get<0>(by_action[e]) == std::get<0>(by_action[b]) &&
+             std::get<1>(by_action[e]) == std::get<1>(by_action[b]))
+        ++e;
+      if (e - b > 64) {
+        for (size_t x = b + 1; x < e; ++x) unite(std::get<2>(by_action[b]), std::get<2>(by_action[x]));
+      } else {
+        for (size_t x = b; x < e; ++x)
+          for (size_t y = x + 1; y < e; ++y) {
+            const int32_t rx = std::get<2>(by_action[x]), ry = std::get<2>(by_action[y]);
+            if (RulesetOutranks(prog, rx, ry) || RulesetOutranks(prog, ry, rx)) unite(rx, ry);
+          }
+      }
+      b = e;
+    }
+  }
+  // Number the units in ruleset order; each unit's rules ruleset by ruleset.
+  prog.ruleset_unit.assign(n_rulesets, -1);
+  prog.ruleset_unit_offset.assign(n_rulesets, 0);
+  std::vector<int32_t> unit_of_root(n_rulesets, -1);
+  std::vector<std::vector<int32_t>> unit_rulesets;
+  for (size_t i = 0; i < n_rulesets; ++i) {
+    const int32_t root = find(static_cast<int32_t>(i));
+    if (unit_of_root[root] < 0) {
+      unit_of_root[root] = static_cast<int32_t>(unit_rulesets.size());
+      unit_rulesets.emplace_back();
+    }
+    prog.ruleset_unit[i] = unit_of_root[root];
+    unit_rulesets[unit_of_root[root]].push_back(static_cast<int32_t>(i));
+  }
+  prog.ruleset_decide_fast.assign(n_rulesets, 0);
+  prog.unit_rules_begin.assign(1, 0);
+  prog.unit_rules.clear();
+  prog.unit_rules_by_rank.clear();
+  prog.unit_single.clear();
+  for (const auto& members : unit_rulesets) {
+    const size_t first = prog.unit_rules.size();
+    for (int32_t i : members)
+      for (uint32_t k = prog.ruleset_rule_begin[i]; k < prog.ruleset_rule_begin[i + 1]; ++k)
+        prog.unit_rules.push_back(prog.ruleset_rules[k]);
+    const size_t n = prog.unit_rules.size() - first;
+    prog.unit_rules_by_rank.insert(prog.unit_rules_by_rank.end(), prog.unit_rules.begin() + static_cast<ptrdiff_t>(first),
+                                   prog.unit_rules.end());
+    std::sort(prog.unit_rules_by_rank.begin() + static_cast<ptrdiff_t>(first), prog.unit_rules_by_rank.end(),
+              [&](int32_t a, int32_t b) { return prog.rule_rank[a] < prog.rule_rank[b]; });
+    prog.unit_rules_begin.push_back(static_cast<uint32_t>(prog.unit_rules.size()));
+    prog.unit_single.push_back(members.size() == 1 ? 1 : 0);
+    if (n > 64) continue;  // not taken: DecideCore
+    {
+      uint32_t offset = 0;
+      for (int32_t i : members) {
+        prog.ruleset_unit_offset[i] = static_cast<uint8_t>(offset);
+        prog.ruleset_decide_fast[i] = 1;
+        offset += prog.ruleset_rule_begin[i + 1] - prog.ruleset_rule_begin[i];
       }
     }
-    prog.ruleset_decide_fast[i] = ok ? 1 : 0;
+    for (size_t k = 0; k < n; ++k) prog.decide_rules[prog.unit_rules[first + k]].bit = static_cast<uint8_t>(k);
+    for (size_t k = 0; k < n; ++k) {
+      const int32_t lo = prog.unit_rules[first + k];
+      Program::DecideRule& d = prog.decide_rules[lo];
+      for (uint32_t e = prog.rule_exceptions_begin[lo]; e < prog.rule_exceptions_begin[lo + 1]; ++e)
+        d.exceptions |= uint64_t{1} << prog.decide_rules[prog.rule_exceptions[e]].bit;  // in this unit
+      if (members.size() == 1) continue;
+      const int32_t rsl = prog.rule_ruleset[lo];
+      for (size_t j = 0; j < n; ++j) {
+        const int32_t hi = prog.unit_rules[first + j];
+        const int32_t rsh = prog.rule_ruleset[hi];
+        if (rsh == rsl || prog.ruleset_legal_order[rsh] != prog.ruleset_legal_order[rsl] ||
+            static_cast<check::Modality>(prog.rule_modality[hi]) == check::Modality::Exempt || !RulesetOutranks(prog, rsh, rsl))
+          continue;
+        bool shared = false;
+        for (uint32_t a = prog.rule_actions_begin[lo]; a < prog.rule_actions_begin[lo + 1] && !shared; ++a)
+          for (uint32_t b = prog.rule_actions_begin[hi]; b < prog.rule_actions_begin[hi + 1] && !shared; ++b)
+            shared = prog.rule_actions[a] == prog.rule_actions[b];
+        if (shared) d.governors |= uint64_t{1} << j;
+      }
+    }
   }
   prog.decide_fast = prog.rulesets_in_rule_order;
   prog.decide_all_fast =

@@ -247,21 +247,37 @@ struct Program {
   std::vector<uint8_t> rule_satisfied_fixed;
   std::vector<std::string> rule_satisfied_text;
 
-  // Decide's fast path (eval/evaluate.cc DecideFast, built by BuildDecidePlan at the end of Lower): an
+  // Decide's fast path (eval/evaluate.cc FastCore, built by BuildDecidePlan at the end of Lower): an
   // applicable ruleset is settled at once, its rules' effects kept as two bitmasks (surely in effect,
   // maybe), then its rules in effect add to the verdict and actions, with no per-case lists to merge.
-  // It takes a ruleset whose rules all fit: not linked to another ruleset by `exception to`, at most 64
-  // rules (ruleset_decide_fast); a case that meets another ruleset, or whose live rules may be governed
-  // by precedence (two rulesets of one legal order), goes to DecideCore.
+  // It takes a ruleset whose unit (below) has at most 64 rules (ruleset_decide_fast); a case that meets
+  // another ruleset goes to DecideCore. Evaluate takes the same path with every condition run.
   struct DecideRule {
-    uint64_t exceptions = 0;     // bit k: the k-th rule of its ruleset (in ruleset_rules) is an exception to it
+    uint64_t exceptions = 0;     // bit k: the k-th rule of its unit (below) is an exception to it
+    // bit k: the k-th rule of its unit may govern it by precedence (another ruleset of its legal order
+    // that outranks its own, not `exempt`, sharing one of its actions); the first such rule surely in
+    // effect does
+    uint64_t governors = 0;
     int32_t when_code = -1;      // rule_when_code (-1: always)
     int32_t satisfied_code = -1; // rule_satisfied_code (-1: none)
     uint32_t actions_begin = 0, actions_end = 0;  // its actions: rule_actions[begin, end)
     uint8_t modality = 0;        // check::Modality
     uint8_t binding = 0;
+    uint8_t bit = 0;             // its position in its unit
   };
   std::vector<DecideRule> decide_rules;       // per rule
+  // Units: the rulesets that must be settled together, connected by an `exception to` between their
+  // rules or by precedence (a rule of one may govern a rule of the other). A unit's rules are numbered
+  // (bits) in rule order, ruleset by ruleset, so each ruleset's rules are a contiguous range of bits
+  // from ruleset_unit_offset; unit u's rules are unit_rules[unit_rules_begin[u], …[u + 1]) in that
+  // order and unit_rules_by_rank in exception order (rule_rank). A unit of more than 64 rules is not
+  // taken (its rulesets are not ruleset_decide_fast). Precedence never crosses units, so the fast path
+  // settles it inside one. unit_single[u]: one ruleset (settled and listed at once).
+  std::vector<int32_t> ruleset_unit;
+  std::vector<uint8_t> ruleset_unit_offset;
+  std::vector<uint32_t> unit_rules_begin;
+  std::vector<int32_t> unit_rules, unit_rules_by_rank;
+  std::vector<uint8_t> unit_single;
   std::vector<uint8_t> ruleset_decide_fast;   // per ruleset
   bool decide_fast = false;                   // rulesets_in_rule_order (ruleset_rules is then the identity)
   bool decide_all_fast = false;               // every ruleset_decide_fast is 1
@@ -272,6 +288,16 @@ struct Program {
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };
+
+// Why ruleset h's rule governs ruleset l's of the same legal order: 1 force, 2 specificity (deeper
+// jurisdiction), 3 later effective date; 0 not.
+inline uint8_t RulesetOutranks(const Program& prog, int32_t h, int32_t l) {
+  const int32_t fh = prog.ruleset_force_rank[h], fl = prog.ruleset_force_rank[l];
+  if (fh != fl) return fh > fl ? 1 : 0;
+  const int32_t dh = prog.ruleset_depth[h], dl = prog.ruleset_depth[l];
+  if (dh != dl) return dh > dl ? 2 : 0;
+  return prog.ruleset_effective[h] > prog.ruleset_effective[l] ? 3 : 0;
+}
 
 // Number of slots a record takes when flattened.
 int LeafCount(const check::Project& p, int record);

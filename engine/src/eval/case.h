@@ -28,7 +28,7 @@ namespace lexgate::eval {
 //     `items`, element count, known}), or an interval an embedding program or a test sets (a count known
 //     only from below). Lists are read only by `some` and `in` over a list, off Decide's fused leaves.
 // So SetSlot(i, v) then Slot(i) gives v back exactly, for every Val, and a Case needs no Program to be
-// read. The alternative the lead suggested, a per-slot unknown table in the Program and lists packed as
+// read. The alternative, a per-slot unknown table in the Program and lists packed as
 // 32-bit offset and count, needs the Program for every read and bounds a case's items at 2^32; the three
 // unknown codes cover every unknown the readers write without either. List elements (`items`) stay
 // ir::Vals: `some` bodies read them in place, and no workload measured so far is bound by them.

@@ -95,8 +95,14 @@ bool ChunkReader::Next(std::string& buf, std::vector<BatchLine>& lines) {
       len = start;
     }
     if (lines.size() > first) break;
+    if (start > 0) {  // only blank lines so far: the unfinished line moves to the front, so that a long
+      std::memmove(buf.data(), buf.data() + start, len - start);  // run of them does not grow buf
+      len -= start;
+      start = 0;
+    }
   }
-  if (eof_ && (skipping_ || len > start)) {  // the last line, without a '\n'
+  // The last line, without a '\n' (not after a read error: it may be cut short, and the run fails).
+  if (eof_ && !failed_ && (skipping_ || len > start)) {
     Emit(lines, buf, start, len - start, skipping_);
     skipping_ = false;
     start = len;

@@ -84,8 +84,9 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
     in_fd = ::open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st{};
     if (in_fd < 0 || ::fstat(in_fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+      const bool dir = in_fd >= 0 && S_ISDIR(st.st_mode);
       if (in_fd >= 0) ::close(in_fd);
-      std::cerr << "lexgate: cannot read '" << in_path << "': no such file\n";
+      std::cerr << "lexgate: cannot read '" << in_path << "': " << (dir ? "a directory, not a file" : "no such file") << "\n";
       return ExitCode::kNotFound;
     }
     if (S_ISREG(st.st_mode)) total_bytes = static_cast<size_t>(st.st_size);

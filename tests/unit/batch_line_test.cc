@@ -133,6 +133,44 @@ TEST(ChunkReader, AReadErrorEndsTheInput) {
   EXPECT_TRUE(r.failed());
 }
 
+// A long run of blank lines (counted, never kept) does not grow the chunk: the buffer stays within a line
+// and a block or two, however many blocks of them are read. After a read error the unfinished line is
+// not given out (it may be cut short).
+TEST(ChunkReader, BlankLinesDoNotGrowTheBuffer) {
+  const size_t block = 64, blocks = 1000;
+  size_t pos = 0;
+  const std::string input = std::string(block * blocks, '\n') + "{\"x\":1}\n";
+  cli::ChunkReader r(
+      [&](char* p, size_t n) -> long {
+        n = std::min(n, input.size() - pos);
+        std::memcpy(p, input.data() + pos, n);
+        pos += n;
+        return static_cast<long>(n);
+      },
+      100, block);
+  std::string buf;
+  std::vector<cli::BatchLine> lines;
+  ASSERT_TRUE(r.Next(buf, lines));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].no, block * blocks + 1);
+  EXPECT_EQ(std::string(buf.data() + lines[0].off, lines[0].len), "{\"x\":1}");
+  EXPECT_LE(buf.size(), 100 + 2 * block);
+
+  int calls = 0;
+  cli::ChunkReader cut(
+      [&](char* p, size_t n) -> long {
+        if (++calls > 1) return -1;
+        n = std::min<size_t>(n, 3);
+        std::memcpy(p, "\n{\"", n);
+        return static_cast<long>(n);
+      },
+      100, block);
+  lines.clear();
+  EXPECT_FALSE(cut.Next(buf, lines));
+  EXPECT_TRUE(lines.empty());
+  EXPECT_TRUE(cut.failed());
+}
+
 const LoadResult& Shipped() {
   static LoadResult r = LoadRules({ShippedRoot() + "/jurisdictions", ShippedRoot() + "/rulesets/schema.gate", ShippedRoot() + "/rulesets"},
                                   LoadOptions{.tests = false});

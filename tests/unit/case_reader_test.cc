@@ -335,6 +335,11 @@ TEST(CaseSlots, EveryValueRoundTrips) {
       EXPECT_TRUE(SameVal(w.Slot(static_cast<int32_t>(i)), values[(i + k + 1) % n])) << i << " " << k;
     }
   check(w, "overwritten");  // each slot went round the list back to its own value
+  // A moved-from case has no slots left to read (its block went with the move).
+  eval::Case moved = std::move(w);
+  check(moved, "moved");
+  EXPECT_EQ(w.SlotCount(), 0u);  // NOLINT(bugprone-use-after-move): the state a move leaves
+  EXPECT_TRUE(w.SlotValues().empty());
 }
 
 // A list's element slots are not sized from a count of the commas ahead before the elements are read: a

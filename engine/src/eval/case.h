@@ -7,6 +7,7 @@
 #include <string>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,10 +34,23 @@ namespace lexgate::eval {
 // unknown codes cover every unknown the readers write without either. List elements (`items`) stay
 // ir::Vals: `some` bodies read them in place, and no workload measured so far is bound by them.
 class Case {
+  // The slot count. A moved-from Case has none: its block went with the move (the default move would
+  // keep the count and leave Slot() reading past an empty block).
+  struct Count {
+    uint32_t v = 0;
+    Count() = default;
+    Count(const Count&) = default;
+    Count& operator=(const Count&) = default;
+    Count(Count&& o) noexcept : v(std::exchange(o.v, 0)) {}
+    Count& operator=(Count&& o) noexcept {
+      v = std::exchange(o.v, 0);
+      return *this;
+    }
+  };
   // The members Decide reads come first, together (one cache line of the Case object): the slot block,
-  // the slot count, the date, the wide values.
+  // the slot count, the wide values, the date.
   std::vector<uint64_t> block_;  // words of slots 0..n-1, then their known bytes
-  uint32_t n_ = 0;
+  Count n_;
   std::vector<ir::Val> wide_;    // slot values that are neither known single values nor a type's unknown
 
  public:
@@ -44,17 +58,17 @@ class Case {
 
   // The slots: `n` of them, all unknown ({0, 0, false}); the readers then set every field's value.
   void ResetSlots(size_t n) {
-    n_ = static_cast<uint32_t>(n);
+    n_.v = static_cast<uint32_t>(n);
     block_.assign(WordsFor(n), 0);
     wide_.clear();
   }
   // This case's slots become a copy of `from`'s (reusing this one's capacity).
   void AssignSlots(const Case& from) {
-    n_ = from.n_;
+    n_.v = from.n_.v;
     block_.assign(from.block_.begin(), from.block_.end());
     wide_.assign(from.wide_.begin(), from.wide_.end());
   }
-  size_t SlotCount() const { return n_; }
+  size_t SlotCount() const { return n_.v; }
   // Whether slot i is known: a known single value, or a wide value that is known (a list).
   bool SlotKnown(int32_t i) const { return KnownFlags()[i] != 0 || Slot(i).known; }
   ir::Val Slot(int32_t i) const { return Decode(Words()[i], KnownFlags()[i], wide_.data()); }
@@ -82,8 +96,8 @@ class Case {
   }
   // Every slot's value, in order (tests and the fuzzer compare cases with it).
   std::vector<ir::Val> SlotValues() const {
-    std::vector<ir::Val> out(n_);
-    for (uint32_t i = 0; i < n_; ++i) out[i] = Slot(static_cast<int32_t>(i));
+    std::vector<ir::Val> out(n_.v);
+    for (uint32_t i = 0; i < n_.v; ++i) out[i] = Slot(static_cast<int32_t>(i));
     return out;
   }
 
@@ -91,7 +105,7 @@ class Case {
   static constexpr uint64_t kUnknownCodes = 3;
   static constexpr ir::Val kUnknownSlot[kUnknownCodes] = {{0, 0, false}, {0, INT64_MAX, false}, {INT64_MIN, INT64_MAX, false}};
   const uint64_t* Words() const { return block_.data(); }
-  const uint8_t* KnownFlags() const { return reinterpret_cast<const uint8_t*>(block_.data() + n_); }
+  const uint8_t* KnownFlags() const { return reinterpret_cast<const uint8_t*>(block_.data() + n_.v); }
   const ir::Val* Wide() const { return wide_.data(); }
   // The bytes of the slot block (words, then known flags), for prefetching.
   size_t SlotBytes() const { return block_.size() * sizeof(uint64_t); }
@@ -107,7 +121,7 @@ class Case {
  private:
   static size_t WordsFor(size_t n) { return n + (n + 7) / 8; }  // n words, then n bytes in whole words
   uint64_t* MutableWords() { return block_.data(); }
-  uint8_t* MutableKnownFlags() { return reinterpret_cast<uint8_t*>(block_.data() + n_); }
+  uint8_t* MutableKnownFlags() { return reinterpret_cast<uint8_t*>(block_.data() + n_.v); }
 };
 
 struct CaseError {

@@ -1024,15 +1024,6 @@ void TestRulesets(const ir::Program& prog, const Case& c, int32_t as_of, Machine
   }
 }
 
-inline bool ShareAction(const ir::Program& prog, int a, int b) {
-  const int32_t* act = prog.rule_actions.data();
-  const uint32_t* begin = prog.rule_actions_begin.data();
-  for (uint32_t k = begin[a]; k < begin[a + 1]; ++k)
-    for (uint32_t j = begin[b]; j < begin[b + 1]; ++j)
-      if (act[k] == act[j]) return true;
-  return false;
-}
-
 // Step 4 of Core and DecideCore: nothing is governed unless two live rules of different rulesets share a
 // legal order (the common case: one ruleset, or one per legal order). A case's few live rules (up to
 // kPrecedenceScan, of up to 8 rulesets) are settled here: each pair of their rulesets is ranked once,
@@ -1088,7 +1079,7 @@ void SettlePrecedence(const ir::Program& prog, Scratch& s) {
     for (size_t c = 0; c < n_cand; ++c) {
       const size_t j = cand[c];
       const uint8_t reason = why[at[j]][at[i]];
-      if (!reason || !ShareAction(prog, lo, s.live[j])) continue;
+      if (!reason || !ir::RulesShareAction(prog, lo, s.live[j])) continue;
       s.governed_by[lo] = s.live[j];
       s.reason[lo] = reason;
       break;
@@ -1375,8 +1366,8 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 // first rule of the unit surely in effect among their governors (ir::Program::DecideRule::governors,
 // which is what SettlePrecedence finds: precedence never crosses units), each live binding rule that
 // is not governed adding to the verdict and the actions in the order DecideCore's last pass visits it.
-// Leaves s.rs_applies, s.cond, s.effect, s.live, s.status, s.governed_by and s.reason as DecideCore
-// does, with s.touched listing the rules whose cond is not False (the ones the next case must reset).
+// Leaves s.cond, s.effect, s.live, s.status, s.governed_by and s.reason as DecideCore does, and
+// s.rs_applies for the applicable rulesets (s.rs_order lists only those, not every ruleset tested), with s.touched listing the rules whose cond is not False (the ones the next case must reset).
 // kFull (Evaluate): every rule's `when` is run, as Core runs it (a rule one of whose exceptions surely
 // applies is otherwise skipped), and s.eval_lifted gets Core's (rule, exception) pairs. Returns false,
 // and the caller runs DecideCore (Core), for a case that applies a ruleset the plan does not take.

@@ -158,7 +158,7 @@ struct Scratch {
   explicit Scratch(const ir::Program& prog);
   std::unique_ptr<std::byte[]> block;  // every ScratchArray below
   ScratchArray<Tri> rs_applies, cond, effect;
-  std::vector<int32_t> rs_order;  // the rulesets this case tested, ascending (only they are reset next time)
+  std::vector<int32_t> rs_order;  // ascending: the rulesets this case tested (DecideCore), or only the applicable ones (the fast path); only they are reset next time
   ScratchArray<uint8_t> component_seen;  // per component of cross-linked rulesets (ir::Program), all 0 between cases
   std::vector<int32_t> components;
   ScratchArray<Status> status;

@@ -625,11 +625,7 @@ void BuildDecidePlan(Program& prog) {
         if (rsh == rsl || prog.ruleset_legal_order[rsh] != prog.ruleset_legal_order[rsl] ||
             static_cast<check::Modality>(prog.rule_modality[hi]) == check::Modality::Exempt || !RulesetOutranks(prog, rsh, rsl))
           continue;
-        bool shared = false;
-        for (uint32_t a = prog.rule_actions_begin[lo]; a < prog.rule_actions_begin[lo + 1] && !shared; ++a)
-          for (uint32_t b = prog.rule_actions_begin[hi]; b < prog.rule_actions_begin[hi + 1] && !shared; ++b)
-            shared = prog.rule_actions[a] == prog.rule_actions[b];
-        if (shared) d.governors |= uint64_t{1} << j;
+        if (RulesShareAction(prog, lo, hi)) d.governors |= uint64_t{1} << j;
       }
     }
   }

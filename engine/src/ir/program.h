@@ -299,6 +299,16 @@ inline uint8_t RulesetOutranks(const Program& prog, int32_t h, int32_t l) {
   return prog.ruleset_effective[h] > prog.ruleset_effective[l] ? 3 : 0;
 }
 
+// Whether rules a and b name an action in common (precedence applies only then).
+inline bool RulesShareAction(const Program& prog, int32_t a, int32_t b) {
+  const int32_t* act = prog.rule_actions.data();
+  const uint32_t* begin = prog.rule_actions_begin.data();
+  for (uint32_t k = begin[a]; k < begin[a + 1]; ++k)
+    for (uint32_t j = begin[b]; j < begin[b + 1]; ++j)
+      if (act[k] == act[j]) return true;
+  return false;
+}
+
 // Number of slots a record takes when flattened.
 int LeafCount(const check::Project& p, int record);
 

@@ -296,13 +296,9 @@ class Machine {
         }
         case ir::FOp::InBits: {
           int64_t w;
-          if (!RootWord(in.var, in.a, w)) {
-            const Val v = Slot(in.var, in.a);
-            if (!v.known) {
-              t = U;
-              break;
-            }
-            w = v.lo;
+          if (!KnownWord(in.var, in.a, w)) {
+            t = U;
+            break;
           }
           if (w < 0 || w >= in.imm) t = F;
           else t = (prog_.code_bits[static_cast<size_t>(in.b + w / 64)] >> (w % 64)) & 1 ? T : F;
@@ -311,13 +307,9 @@ class Machine {
         case ir::FOp::KnownSlot: t = Slot(in.var, in.a).known ? T : F; break;
         case ir::FOp::InGroup: {
           int64_t w;
-          if (!RootWord(in.var, in.a, w)) {
-            const Val v = Slot(in.var, in.a);
-            if (!v.known) {
-              t = U;
-              break;
-            }
-            w = v.lo;
+          if (!KnownWord(in.var, in.a, w)) {
+            t = U;
+            break;
           }
           t = InGroup(static_cast<int>(in.imm), static_cast<int32_t>(w)) ? T : F;
           break;
@@ -724,6 +716,13 @@ class Machine {
     if (var >= 0 || !ck_[slot]) return false;
     w = static_cast<int64_t>(cw_[slot]);
     return true;
+  }
+  // A known slot's value (its lo, as the tree reads it): true and `w`, or false when it is not known.
+  [[gnu::always_inline]] bool KnownWord(int8_t var, int32_t slot, int64_t& w) const {
+    if (RootWord(var, slot, w)) return true;
+    const Val v = Slot(var, slot);
+    w = v.lo;
+    return v.known;
   }
   // A slot of the case (var -1, stored compactly: case.h) or of the element of `some` variable var.
   [[gnu::always_inline]] Val Slot(int8_t var, int32_t slot) const {

@@ -514,6 +514,32 @@ class CodeGen {
 
 namespace {
 
+// Disjoint sets over rulesets, for the components (Lower) and the units (BuildDecidePlan): Find with path
+// halving; Unite makes the smaller index the root. Callers number the sets in first-ruleset order.
+class RulesetSets {
+ public:
+  explicit RulesetSets(size_t n) : parent_(n) {
+    for (size_t i = 0; i < n; ++i) parent_[i] = static_cast<int32_t>(i);
+  }
+  int32_t Find(int32_t x) {
+    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+    return x;
+  }
+  void Unite(int32_t a, int32_t b) {
+    a = Find(a);
+    b = Find(b);
+    if (a != b) parent_[std::max(a, b)] = std::min(a, b);
+  }
+  // Unites the rulesets linked by a cross-ruleset `exception to`.
+  void UniteExceptions(const check::Project& p) {
+    for (const auto& r : p.rules)
+      for (int x : r.exceptions) Unite(r.ruleset, p.rules[x].ruleset);
+  }
+
+ private:
+  std::vector<int32_t> parent_;
+};
+
 // Program::decide_rules and ruleset_decide_fast (see program.h), from the per-rule arrays Lower built.
 void BuildDecidePlan(Program& prog) {
   const check::Project& p = *prog.project;
@@ -532,19 +558,8 @@ void BuildDecidePlan(Program& prog) {
   // rulesets of one legal order with rules sharing an action, one outranking the other. Rulesets are
   // grouped by (legal order, action) first, so only those are compared pairwise; a group of more than
   // 64 rulesets is one unit (over 64 rules: not taken), so this stays linear in the rules.
-  std::vector<int32_t> parent(n_rulesets);
-  for (size_t i = 0; i < n_rulesets; ++i) parent[i] = static_cast<int32_t>(i);
-  auto find = [&](int32_t x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  auto unite = [&](int32_t a, int32_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  };
-  for (const auto& r : p.rules)
-    for (int x : r.exceptions) unite(r.ruleset, p.rules[x].ruleset);
+  RulesetSets sets(n_rulesets);
+  sets.UniteExceptions(p);
   {
     std::vector<std::tuple<int32_t, int32_t, int32_t>> by_action;  // (legal order, action, ruleset)
     for (size_t r = 0; r < n_rules; ++r)
@@ -560,12 +575,12 @@ void BuildDecidePlan(Program& prog) {
              std::get<1>(by_action[e]) == std::get<1>(by_action[b]))
         ++e;
       if (e - b > 64) {
-        for (size_t x = b + 1; x < e; ++x) unite(std::get<2>(by_action[b]), std::get<2>(by_action[x]));
+        for (size_t x = b + 1; x < e; ++x) sets.Unite(std::get<2>(by_action[b]), std::get<2>(by_action[x]));
       } else {
         for (size_t x = b; x < e; ++x)
           for (size_t y = x + 1; y < e; ++y) {
             const int32_t rx = std::get<2>(by_action[x]), ry = std::get<2>(by_action[y]);
-            if (RulesetOutranks(prog, rx, ry) || RulesetOutranks(prog, ry, rx)) unite(rx, ry);
+            if (RulesetOutranks(prog, rx, ry) || RulesetOutranks(prog, ry, rx)) sets.Unite(rx, ry);
           }
       }
       b = e;
@@ -577,7 +592,7 @@ void BuildDecidePlan(Program& prog) {
   std::vector<int32_t> unit_of_root(n_rulesets, -1);
   std::vector<std::vector<int32_t>> unit_rulesets;
   for (size_t i = 0; i < n_rulesets; ++i) {
-    const int32_t root = find(static_cast<int32_t>(i));
+    const int32_t root = sets.Find(static_cast<int32_t>(i));
     if (unit_of_root[root] < 0) {
       unit_of_root[root] = static_cast<int32_t>(unit_rulesets.size());
       unit_rulesets.emplace_back();
@@ -830,16 +845,13 @@ std::shared_ptr<const Program> Lower(std::shared_ptr<const check::Project> proje
     for (int x : r.exceptions)
       if (p.rules[x].ruleset != r.ruleset) prog->ruleset_cross_linked[r.ruleset] = prog->ruleset_cross_linked[p.rules[x].ruleset] = 1;
   {  // components of cross-linked rulesets (union-find), each with its rules in rank order
-    std::vector<int32_t> parent(p.rulesets.size());
-    for (size_t i = 0; i < parent.size(); ++i) parent[i] = static_cast<int32_t>(i);
-    std::function<int32_t(int32_t)> find = [&](int32_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); };
-    for (const auto& r : p.rules)
-      for (int x : r.exceptions) parent[find(r.ruleset)] = find(p.rules[x].ruleset);
+    RulesetSets sets(p.rulesets.size());
+    sets.UniteExceptions(p);
     prog->ruleset_component.assign(p.rulesets.size(), -1);
     std::map<int32_t, int32_t> ids;
     for (size_t i = 0; i < p.rulesets.size(); ++i)
       if (prog->ruleset_cross_linked[i]) {
-        auto [it, fresh] = ids.emplace(find(static_cast<int32_t>(i)), static_cast<int32_t>(ids.size()));
+        auto [it, fresh] = ids.emplace(sets.Find(static_cast<int32_t>(i)), static_cast<int32_t>(ids.size()));
         prog->ruleset_component[i] = it->second;
       }
     for (size_t c = 0; c < ids.size(); ++c) {

@@ -68,11 +68,31 @@ struct Fragments {
   std::vector<std::string> rule;     // per rule: "<id>"
   std::vector<std::string> action;   // per action: "<name>"
   // Per rule: whether it can make actions outstanding (a `must` of a binding ruleset), so that the
-  // findings are sorted out without reading their rules (OutstandingActions' test, in that order).
+  // findings are sorted out without reading their rules (MayAct, read by CollectOutstanding).
   std::vector<uint8_t> may_act;
 };
 
 std::string CiteShort(const check::Rule& r);
+
+// Whether rule `r` can make actions outstanding: a `must` of a binding ruleset.
+bool MayAct(const check::Project& p, const check::Rule& r) {
+  return r.modality == check::Modality::Must && p.rulesets[r.ruleset].binding;
+}
+
+// The outstanding actions as Decide() computes them: binding, governing, surely applying, not satisfied;
+// none when prohibited. `may_act(rule)` is MayAct's answer for the rule (OutstandingActions asks the
+// project; RenderCompact reads the flag it keeps per rule), so both give the same actions.
+template <class MayActFn>
+[[gnu::always_inline]] inline void CollectOutstanding(const check::Project& p, const Decision& d, MayActFn may_act,
+                                                      std::vector<int>& actions) {
+  actions.clear();
+  if (d.verdict == Verdict::Prohibited) return;
+  for (const auto& f : d.findings) {
+    if (!may_act(f.rule) || f.governed_by >= 0 || f.applies != Tri::True || f.status == Status::Satisfied) continue;
+    for (int a : p.rules[f.rule].actions)
+      if (std::find(actions.begin(), actions.end(), a) == actions.end()) actions.push_back(a);
+  }
+}
 
 const Fragments& FragmentsFor(const ir::Program& prog) {
   thread_local Fragments f;
@@ -106,7 +126,7 @@ const Fragments& FragmentsFor(const ir::Program& prog) {
     std::string q;
     AppendJsonString(q, r.id);
     f.rule.push_back(std::move(q));
-    f.may_act.push_back(r.modality == check::Modality::Must && p->rulesets[r.ruleset].binding);
+    f.may_act.push_back(MayAct(*p, r));
   }
   for (const auto& a : p->actions) {
     std::string q;
@@ -135,18 +155,8 @@ std::vector<int> OutstandingActions(const ir::Program& prog, const Decision& d) 
 }
 
 void OutstandingActions(const ir::Program& prog, const Decision& d, std::vector<int>& actions) {
-  // As Decide() computes them: binding, governing, surely applying, not satisfied; none when prohibited.
-  actions.clear();
-  if (d.verdict == Verdict::Prohibited) return;
   const check::Project& p = *prog.project;
-  for (const auto& f : d.findings) {
-    const auto& rule = p.rules[f.rule];
-    if (rule.modality != check::Modality::Must || f.governed_by >= 0 || f.applies != Tri::True ||
-        f.status == Status::Satisfied || !p.rulesets[rule.ruleset].binding)
-      continue;
-    for (int a : rule.actions)
-      if (std::find(actions.begin(), actions.end(), a) == actions.end()) actions.push_back(a);
-  }
+  CollectOutstanding(p, d, [&](int r) { return MayAct(p, p.rules[r]); }, actions);
 }
 
 void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out) {
@@ -158,15 +168,9 @@ void RenderCompact(const ir::Program& prog, const Decision& d, std::string& out)
   out += "\",\"as_of\":";
   Date(out, d.as_of);
   out += ",\"actions\":[";
-  // OutstandingActions(prog, d, actions), with the rules' part of its test read from the fragments.
+  // OutstandingActions(prog, d, actions), with MayAct read from the fragments.
   thread_local std::vector<int> actions;
-  actions.clear();
-  if (d.verdict != Verdict::Prohibited)
-    for (const auto& f : d.findings) {
-      if (!frag.may_act[f.rule] || f.governed_by >= 0 || f.applies != Tri::True || f.status == Status::Satisfied) continue;
-      for (int a : prog.project->rules[f.rule].actions)
-        if (std::find(actions.begin(), actions.end(), a) == actions.end()) actions.push_back(a);
-    }
+  CollectOutstanding(*prog.project, d, [&](int r) { return frag.may_act[r] != 0; }, actions);
   for (size_t i = 0; i < actions.size(); ++i) {
     if (i) out += ',';
     out += frag.action[actions[i]];

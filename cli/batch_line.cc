@@ -1,6 +1,10 @@
 #include "batch_line.h"
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -19,7 +23,39 @@ std::string ErrorRecord(size_t line_no, const std::string& path, const std::stri
   return e.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
+// Waits until `fd` is ready for `events` (or has an error or hang-up, which the retried call then
+// reports); false (errno set) when poll() fails.
+bool WaitReady(int fd, short events) {
+  pollfd pfd{fd, events, 0};
+  for (;;) {
+    if (::poll(&pfd, 1, -1) > 0) return true;
+    if (errno != EINTR) return false;
+  }
+}
+
 }  // namespace
+
+long ReadFd(int fd, char* p, size_t n) {
+  for (;;) {
+    const ssize_t r = ::read(fd, p, n);
+    if (r >= 0) return static_cast<long>(r);
+    if (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && WaitReady(fd, POLLIN))) continue;
+    return -1;
+  }
+}
+
+bool WriteAllFd(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && WaitReady(fd, POLLOUT))) continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
 
 bool ReadBoundedLine(std::istream& in, std::string& line, size_t max, bool& too_long, size_t& bytes) {
   line.clear();

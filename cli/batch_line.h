@@ -58,6 +58,13 @@ class ChunkReader {
   std::string carry_;      // the start of a line cut by the end of the previous block
 };
 
+// read(2) and write(2) for `lexgate batch`'s input and output, which may be non-blocking (a pipe or
+// terminal another program set O_NONBLOCK on): EINTR is retried, and EAGAIN/EWOULDBLOCK waits for the
+// descriptor with poll() and tries again. ReadFd returns the bytes read, 0 at the end, < 0 on an error
+// (errno set); WriteAllFd writes all of `data`, false (errno set) on an error.
+long ReadFd(int fd, char* p, size_t n);
+bool WriteAllFd(int fd, const char* data, size_t size);
+
 // The two output formats of `lexgate batch`: the full decision JSON (as `check --format json`, on one
 // line) or the compact record (eval::RenderCompact). Error records are the same in both.
 enum class BatchFormat { kFull, kCompact };

@@ -51,20 +51,6 @@ struct Chunk {
   std::array<size_t, 5> counts{};  // permitted, conditional, prohibited, indeterminate, errors
 };
 
-// Writes all of `data` to `fd`; false (errno set) on an error.
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 int Batch(const Common& c, const std::string& in_path, const std::string& out_path, int threads,
           const std::string& as_of, bool progress_flag, size_t max_line, const std::string& format_name) {
   if (format_name != "json" && format_name != "compact") {
@@ -118,13 +104,7 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
   ro.locale = LocaleOf(c);
   ro.compact = true;
 
-  ChunkReader reader([in_fd](char* p, size_t n) -> long {
-    for (;;) {
-      const ssize_t r = ::read(in_fd, p, n);
-      if (r < 0 && errno == EINTR) continue;
-      return static_cast<long>(r);
-    }
-  }, max_line, kBlock);
+  ChunkReader reader([in_fd](char* p, size_t n) -> long { return ReadFd(in_fd, p, n); }, max_line, kBlock);
   std::mutex read_mu;  // the reader: one worker at a time reads a block and numbers its chunk
   size_t next_seq = 0;
   std::atomic<size_t> bytes_read{0};
@@ -148,7 +128,7 @@ int Batch(const Common& c, const std::string& in_path, const std::string& out_pa
       std::unique_ptr<Chunk> ch = std::move(done.begin()->second);
       done.erase(done.begin());
       lock.unlock();
-      if (write_errno == 0 && !WriteAll(out_fd, ch->out.data(), ch->out.size())) write_errno = errno;
+      if (write_errno == 0 && !WriteAllFd(out_fd, ch->out.data(), ch->out.size())) write_errno = errno;
       for (size_t k = 0; k < 5; ++k) totals[k] += ch->counts[k];
       if (progress) {
         size_t n = totals[0] + totals[1] + totals[2] + totals[3] + totals[4];

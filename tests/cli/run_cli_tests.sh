@@ -199,6 +199,41 @@ if [ -w /dev/full ]; then
 fi
 "$LEXGATE" batch "$TMP" --out "$TMP/dir.out" 2>/dev/null; rc=$?
 [ "$rc" = 66 ] && [ ! -e "$TMP/dir.out" ] && ok "batch on a directory → 66" || fail "batch on a directory" "exit $rc"
+# Standard input and output that another program made non-blocking (O_NONBLOCK): batch waits for them
+# (a read or write that would block used to end the run with 66 or 70). The input comes in pieces with
+# pauses, the output is read late, so both would block; the bytes and exit code are those of a file run.
+python3 - "$LEXGATE" "$TMP/batch.jsonl" "$TMP/nonblock" <<'PY' && ok "batch on non-blocking stdin/stdout waits for them" || fail "batch non-blocking" "$(cat "$TMP/nonblock.err")"
+import fcntl, os, subprocess, sys, threading, time
+lexgate, cases, tmp = sys.argv[1:]
+data = open(cases, "rb").read() * 8
+with open(tmp + ".jsonl", "wb") as f:
+    f.write(data)
+want = subprocess.run([lexgate, "batch", tmp + ".jsonl", "--threads", "2"], capture_output=True)
+r_in, w_in = os.pipe()
+r_out, w_out = os.pipe()
+for fd in (r_in, w_out):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+with open(tmp + ".err", "wb") as err:
+    p = subprocess.Popen([lexgate, "batch", "-", "--threads", "2"], stdin=r_in, stdout=w_out, stderr=err)
+os.close(r_in)
+os.close(w_out)
+def feed():
+    for i in range(0, len(data), 20000):
+        time.sleep(0.02)
+        view = memoryview(data)[i:i + 20000]  # blocking writes on our side
+        while view:
+            view = view[os.write(w_in, view):]
+    os.close(w_in)
+t = threading.Thread(target=feed)
+t.start()
+time.sleep(0.3)  # the output pipe fills meanwhile
+got = b""
+while chunk := os.read(r_out, 65536):
+    got += chunk
+t.join()
+rc = p.wait(timeout=60)
+sys.exit(0 if rc == want.returncode == 65 and got == want.stdout and len(got) > 65536 else 1)
+PY
 "$LEXGATE" batch "$TMP/batch.jsonl" --threads 2 --format compact --out "$TMP/bc" 2>/dev/null; rcc=$?
 [ "$rcc" = 65 ] && python3 - "$TMP/b1" "$TMP/bc" <<'PY' && ok "batch --format compact: each record agrees with the full decision; error records identical" || fail "batch compact" "exit $rcc"
 import json, sys

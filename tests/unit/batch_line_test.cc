@@ -1,9 +1,14 @@
 // `lexgate batch`'s per-line pieces (issue 12): the block ChunkReader splits input exactly as the
 // byte-at-a-time ReadBoundedLine does (lines across block boundaries, short reads, lines over the limit,
 // no final newline, CR, blank lines left out but counted), and the compact record's outstanding actions are Decide()'s.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -169,6 +174,53 @@ TEST(ChunkReader, BlankLinesDoNotGrowTheBuffer) {
   EXPECT_FALSE(cut.Next(buf, lines));
   EXPECT_TRUE(lines.empty());
   EXPECT_TRUE(cut.failed());
+}
+
+// batch's input and output may be non-blocking pipes (another program set O_NONBLOCK on them): a read or
+// write that would block (EAGAIN) waits for the pipe and goes on, where it used to end the run (exit 66
+// or 70). A writer that sends the lines in small pieces with pauses; a reader that starts late and reads
+// in small pieces, so that a 1 MiB write fills the pipe many times.
+TEST(BatchIo, NonBlockingPipesWaitInsteadOfFailing) {
+  std::string input;
+  for (int i = 0; i < 40; ++i) input += "{\"id\":\"c" + std::to_string(i) + "\"}\n";
+  int in[2];
+  ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::fcntl(in[0], F_SETFL, ::fcntl(in[0], F_GETFL) | O_NONBLOCK), 0);
+  std::thread writer([&] {
+    for (size_t pos = 0; pos < input.size(); pos += 37) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      const size_t n = std::min<size_t>(37, input.size() - pos);
+      EXPECT_EQ(::write(in[1], input.data() + pos, n), static_cast<ssize_t>(n));
+    }
+    ::close(in[1]);
+  });
+  cli::ChunkReader r([&](char* p, size_t n) { return cli::ReadFd(in[0], p, n); }, 100, 64);
+  std::string buf, got;
+  std::vector<cli::BatchLine> lines;
+  while (r.Next(buf, lines)) {
+    for (const auto& l : lines) got.append(buf.data() + l.off, l.len) += '\n';
+    lines.clear();
+  }
+  writer.join();
+  ::close(in[0]);
+  EXPECT_FALSE(r.failed());
+  EXPECT_EQ(got, input);
+
+  const std::string output(size_t{1} << 20, 'x');
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  ASSERT_EQ(::fcntl(out[1], F_SETFL, ::fcntl(out[1], F_GETFL) | O_NONBLOCK), 0);
+  std::string read_back;
+  std::thread reader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    char b[4096];
+    for (ssize_t n; (n = ::read(out[0], b, sizeof b)) > 0;) read_back.append(b, static_cast<size_t>(n));
+  });
+  EXPECT_TRUE(cli::WriteAllFd(out[1], output.data(), output.size())) << std::strerror(errno);
+  ::close(out[1]);
+  reader.join();
+  ::close(out[0]);
+  EXPECT_EQ(read_back.size(), output.size());
 }
 
 const LoadResult& Shipped() {

@@ -368,5 +368,37 @@ TEST(CaseReader, AListOfCommasReservesNoSlots) {
   EXPECT_GE(lists, 2u);
 }
 
+// A case's list values (Case::items) are indexed with ints: a case whose lists would hold more than
+// INT32_MAX values in all is refused with a clear error (on every path) before any of them is stored,
+// where the index used to overflow. With a list element of 2^15 leaves, 65,536 null elements are 2^31
+// values (a 330 KB line); two of them read as before.
+TEST(CaseReader, TooManyListValuesAreRefusedBeforeTheyOverflow) {
+  std::string vocabulary = "enum kind { transfer }\nrecord r0 { a: count, b: count }\n";
+  for (int i = 1; i < 15; ++i)
+    vocabulary += "record r" + std::to_string(i) + " { a: r" + std::to_string(i - 1) + ", b: r" + std::to_string(i - 1) + " }\n";
+  vocabulary += "schema {\n  id: string\n  kind: kind\n  xs: list of r14\n}\n";
+  const LoadResult r = LoadSources({{"vocabulary.gate", vocabulary}});
+  ASSERT_TRUE(r.program) << diag::RenderText(r.diagnostics.all(), *r.sources, false);
+  const ir::Program& prog = *r.program;
+  const std::string head = "{\"id\":\"x\",\"kind\":\"transfer\",\"xs\":[";
+
+  eval::Case c;
+  eval::CaseError err;
+  ASSERT_TRUE(eval::ReadCaseInto(prog, head + "null,null]}", c, err)) << err.path << " " << err.message;
+  EXPECT_EQ(c.items.size(), size_t{2} << 15);
+
+  std::string many = head;
+  for (int i = 0; i < 65536; ++i) many += i ? ",null" : "null";
+  many += "]}";
+  EXPECT_FALSE(eval::ReadCaseInto(prog, many, c, err));
+  EXPECT_EQ(err.path, "$.xs");
+  EXPECT_EQ(err.message, "the case's lists hold more than 2147483647 values in all");
+  eval::CaseError slow_err;
+  EXPECT_FALSE(eval::ReadCaseSlow(prog, many, slow_err));
+  EXPECT_EQ(slow_err.path, err.path);
+  EXPECT_EQ(slow_err.message, err.message);
+  EXPECT_FALSE(eval::ReadCaseDirect(prog, many, c));
+}
+
 }  // namespace
 }  // namespace lexgate

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -27,6 +28,13 @@ namespace {
 
 constexpr int kMaxDepth = 32;
 constexpr size_t kMaxListItems = 100000;
+// The most values a case's lists may hold in all (Case::items; a list of records takes one value per leaf
+// of each element): element indexes stay within int32 (the evaluator keeps them in ints). A case over it
+// is refused (kTooManyValues) before its elements are read, so nothing overflows and nothing is allocated
+// for it; it takes billions of list elements in the JSON (~48 GB of values), or a schema whose list
+// elements have thousands of leaves.
+constexpr size_t kMaxCaseItems = INT32_MAX;
+constexpr const char* kTooManyValues = "the case's lists hold more than 2147483647 values in all";
 
 ir::Val Unknown(TypeKind k) {
   switch (k) {
@@ -462,6 +470,7 @@ class Reader {
         check::Type elem = fd.type;
         elem.list = false;
         int stride = elem.kind == TypeKind::Record ? Leaves(elem.id) : 1;
+        if (n * static_cast<size_t>(stride) > kMaxCaseItems - c_.items.size()) return Fail(fpath, kTooManyValues);
         int64_t offset = static_cast<int64_t>(c_.items.size());
         c_.items.resize(c_.items.size() + n * static_cast<size_t>(stride));
         if (elem.kind == TypeKind::Record) {
@@ -1117,6 +1126,9 @@ class DirectReader {
           if (s.type.list) return false;
       const size_t stride = record ? static_cast<size_t>(schema_.leaves[elem.id]) : 1;
       const size_t offset = c_.items.size();
+      // A list that could take the case past kMaxCaseItems is left to the document readers, which know
+      // its length before reading its elements.
+      if (stride * kMaxListItems > kMaxCaseItems - offset) return false;
       size_t n = 0;
       Ws();
       if (!Eat(']')) {

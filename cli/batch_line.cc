@@ -57,6 +57,15 @@ bool WriteAllFd(int fd, const char* data, size_t size) {
   return true;
 }
 
+ChunkReader::ReadFn ReadsFrom(std::string_view text, size_t per_read) {
+  return [text, per_read, pos = size_t{0}](char* p, size_t n) mutable -> long {
+    n = std::min({n, per_read, text.size() - pos});
+    std::memcpy(p, text.data() + pos, n);
+    pos += n;
+    return static_cast<long>(n);
+  };
+}
+
 bool ReadBoundedLine(std::istream& in, std::string& line, size_t max, bool& too_long, size_t& bytes) {
   line.clear();
   too_long = false;

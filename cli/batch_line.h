@@ -2,6 +2,7 @@
 // tests share: reading one bounded line from a stream, and deciding one line.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <istream>
 #include <optional>
@@ -57,6 +58,10 @@ class ChunkReader {
   bool skipping_ = false;  // inside a line longer than max_: its bytes are dropped up to its '\n'
   std::string carry_;      // the start of a line cut by the end of the previous block
 };
+
+// A ChunkReader::ReadFn over `text` (which must outlive it): reads of at most `per_read` bytes, as from a
+// pipe, then 0 at its end (the fuzzer and the tests read strings with it).
+ChunkReader::ReadFn ReadsFrom(std::string_view text, size_t per_read = SIZE_MAX);
 
 // read(2) and write(2) for `lexgate batch`'s input and output, which may be non-blocking (a pipe or
 // terminal another program set O_NONBLOCK on): EINTR is retried, and EAGAIN/EWOULDBLOCK waits for the

@@ -26,15 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ro.compact = true;
   // A small limit and block, so that the fuzzer reaches the too-long and spanning paths with small inputs.
   const size_t max_line = 4096;
-  size_t pos = 0;
-  cli::ChunkReader reader(
-      [&](char* p, size_t n) -> long {
-        n = std::min({n, per_read, text.size() - pos});
-        std::memcpy(p, text.data() + pos, n);
-        pos += n;
-        return static_cast<long>(n);
-      },
-      max_line, 64);
+  cli::ChunkReader reader(cli::ReadsFrom(text, per_read), max_line, 64);
   std::string buf, oracle, out;
   std::vector<cli::BatchLine> lines;
   bool oracle_too_long = false;

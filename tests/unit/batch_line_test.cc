@@ -64,15 +64,7 @@ Numbered NonBlank(const Split& s) {
 
 // ChunkReader over `input`, whose reads return at most `per_read` bytes (short reads, as from a pipe).
 Numbered ByChunks(const std::string& input, size_t max, size_t block, size_t per_read, size_t& consumed) {
-  size_t pos = 0;
-  cli::ChunkReader r(
-      [&](char* p, size_t n) -> long {
-        n = std::min({n, per_read, input.size() - pos});
-        std::memcpy(p, input.data() + pos, n);
-        pos += n;
-        return static_cast<long>(n);
-      },
-      max, block);
+  cli::ChunkReader r(cli::ReadsFrom(input, per_read), max, block);
   Numbered s;
   std::string buf;
   std::vector<cli::BatchLine> lines;
@@ -143,16 +135,8 @@ TEST(ChunkReader, AReadErrorEndsTheInput) {
 // not given out (it may be cut short).
 TEST(ChunkReader, BlankLinesDoNotGrowTheBuffer) {
   const size_t block = 64, blocks = 1000;
-  size_t pos = 0;
   const std::string input = std::string(block * blocks, '\n') + "{\"x\":1}\n";
-  cli::ChunkReader r(
-      [&](char* p, size_t n) -> long {
-        n = std::min(n, input.size() - pos);
-        std::memcpy(p, input.data() + pos, n);
-        pos += n;
-        return static_cast<long>(n);
-      },
-      100, block);
+  cli::ChunkReader r(cli::ReadsFrom(input), 100, block);
   std::string buf;
   std::vector<cli::BatchLine> lines;
   ASSERT_TRUE(r.Next(buf, lines));

@@ -37,11 +37,6 @@ long long NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-struct Row {
-  std::string id;
-  eval::Case kase;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +60,8 @@ int main(int argc, char** argv) {
       if (prog.project->actions[a] == kActionNames[b]) bit[a] = 1 << b;
 
   std::ifstream in(argv[2]);
-  std::vector<Row> rows;
+  std::vector<std::string> ids;
+  std::vector<eval::Case> rows;  // the parsed requests; their ids apart, as the baseline keeps its requests
   std::string line;
   while (std::getline(in, line)) {
     std::vector<std::string> f;
@@ -81,14 +77,15 @@ int main(int argc, char** argv) {
     eval::CaseError err;
     auto c = eval::ReadCase(prog, json, err);
     if (!c) { std::fprintf(stderr, "bad request %s: %s %s\n", f[0].c_str(), err.path.c_str(), err.message.c_str()); return 65; }
-    rows.push_back({f[0], std::move(*c)});
+    ids.push_back(f[0]);
+    rows.push_back(std::move(*c));
   }
   // The parsed requests side by side in memory, as the peers keep theirs (one array of structs): each
   // case's slot block was allocated amid the JSON reader's temporaries, so copy them out in order once,
   // the slot blocks first (a Case's other vectors, which Decide does not read, would come between them).
   {
-    std::vector<Row> packed(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) packed[i].kase.AssignSlots(rows[i].kase);
+    std::vector<eval::Case> packed(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) packed[i].AssignSlots(rows[i]);
     for (size_t i = 0; i < rows.size(); ++i) packed[i] = rows[i];  // the rest (the slot block keeps its place)
     rows.swap(packed);
   }
@@ -97,7 +94,7 @@ int main(int argc, char** argv) {
   eval::EvalOptions opts;
   eval::Scratch scratch(prog);
   auto decide = [&](size_t i) {
-    eval::Outcome o = eval::Decide(prog, rows[i].kase, opts, scratch);
+    eval::Outcome o = eval::Decide(prog, rows[i], opts, scratch);
     int a = 0;
     for (int act : o.actions) a |= bit[act];
     verdict[i] = o.verdict == eval::Verdict::Prohibited ? 2 : (a ? 1 : 0);
@@ -124,7 +121,7 @@ int main(int argc, char** argv) {
   FILE* out = std::fopen(argv[3], "w");
   static const char* const kVerdicts[3] = {"permitted", "conditional", "prohibited"};
   for (size_t i = 0; i < n; ++i) {
-    std::fprintf(out, "%s,%s,", rows[i].id.c_str(), kVerdicts[verdict[i]]);
+    std::fprintf(out, "%s,%s,", ids[i].c_str(), kVerdicts[verdict[i]]);
     bool first = true;
     for (int b = 0; b < 7; ++b)
       if (actions[i] & (1 << b)) { std::fprintf(out, "%s%s", first ? "" : "+", kActionNames[b]); first = false; }

@@ -59,15 +59,19 @@ int CompareAll(const ir::Program& prog, const Input& in) {
 // the same verdict and actions, the same effect and status for every rule, the same live rules and
 // precedence; with every condition run, the same cond as well. Scratches are reused across cases, as a
 // batch reuses them, so a value left from an earlier case would show.
-void DecideAgrees(const ir::Program& prog, const Input& in, eval::Scratch& fast, eval::Scratch& every) {
+void DecideAgrees(const ir::Program& prog, const Input& in, eval::Scratch& fast, eval::Scratch& every, eval::Scratch& diagram) {
+  fast.rule_detail = true;  // its rules' effects are compared below
   every.every_condition = true;
   const eval::EvalOptions opts{in.as_of};
   const eval::Outcome a = eval::Decide(prog, in.kase, opts, fast);
   const eval::Outcome b = eval::Decide(prog, in.kase, opts, every);
+  const eval::Outcome by_diagram = eval::Decide(prog, in.kase, opts, diagram);  // where the program has them
   const eval::Decision d = eval::Evaluate(prog, in.kase, opts);
   EXPECT_EQ(a.verdict, d.verdict) << in.name;
   EXPECT_EQ(b.verdict, d.verdict) << in.name;
+  EXPECT_EQ(by_diagram.verdict, d.verdict) << in.name;
   EXPECT_EQ(a.actions, b.actions) << in.name;
+  EXPECT_EQ(by_diagram.actions, b.actions) << in.name;
   std::set<int> want;
   if (d.verdict != eval::Verdict::Prohibited)
     for (const auto& f : d.findings) {
@@ -124,12 +128,12 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
   LoadResult r = LoadRules({root + "/jurisdictions", root + "/rulesets/schema.gate", root + "/rulesets"});
   ASSERT_TRUE(r.program);
   const ir::Program& prog = *r.program;
-  eval::Scratch fast(prog), every(prog);
+  eval::Scratch fast(prog), every(prog), diagram(prog);
   int compared = 0, cases = 0;
   // Every example, and variants with one root fact unknown (counts also: known only from below).
   for (const Input& ex : Examples(prog)) {
     compared += CompareAll(prog, ex);
-    DecideAgrees(prog, ex, fast, every);
+    DecideAgrees(prog, ex, fast, every, diagram);
     ++cases;
     for (size_t s = 0; s < prog.root.slots.size(); ++s) {
       const ir::Val v = ex.kase.Slot(s);
@@ -144,12 +148,12 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
       else if (interval) var.kase.SetSlot(s, {INT64_MIN, INT64_MAX, false});
       else var.kase.SetSlot(s, {0, 0, false});
       compared += CompareAll(prog, var);
-      DecideAgrees(prog, var, fast, every);
+      DecideAgrees(prog, var, fast, every, diagram);
       if (kind == check::TypeKind::Count && !prog.root.slots[s].type.list) {
         var.name = ex.name + " with " + prog.root.slots[s].path + " at least " + std::to_string(v.lo);
         var.kase.SetSlot(s, {v.lo, INT64_MAX, false});
         compared += CompareAll(prog, var);
-        DecideAgrees(prog, var, fast, every);
+        DecideAgrees(prog, var, fast, every, diagram);
       }
       ++cases;
     }
@@ -162,7 +166,7 @@ TEST(CompiledConditions, MatchTheTreeOnShippedRules) {
     const int32_t as_of = eval::AsOfDate(*c, eval::EvalOptions{t.as_of});
     Input in{t.name, std::move(*c), as_of};
     compared += CompareAll(prog, in);
-    DecideAgrees(prog, in, fast, every);
+    DecideAgrees(prog, in, fast, every, diagram);
     ++cases;
   }
   EXPECT_GT(cases, 400);
@@ -179,7 +183,7 @@ TEST(CompiledConditions, MatchTheTreeOnPeerRules) {
   const ir::Program& prog = *r.program;
   // contract_tier's condition is also the first conjunct of contract_sensitive's: one memo block.
   EXPECT_GE(prog.memo_count, 1);
-  eval::Scratch fast(prog), every(prog);
+  eval::Scratch fast(prog), every(prog), diagram(prog);
   int compared = 0;
   const char* exporters[] = {"CN", "DE", "US", "GB", "JP"};
   const char* recipients[] = {"CN", "FR", "NO", "US", "JP"};
@@ -204,7 +208,7 @@ TEST(CompiledConditions, MatchTheTreeOnPeerRules) {
           const int32_t as_of = eval::AsOfDate(*c, {});
           Input in{json, std::move(*c), as_of};
           compared += CompareAll(prog, in);
-          DecideAgrees(prog, in, fast, every);
+          DecideAgrees(prog, in, fast, every, diagram);
         }
   EXPECT_GT(compared, 1000);
 }

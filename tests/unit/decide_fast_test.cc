@@ -134,7 +134,8 @@ struct Counts {
 // Every combination of facts, each decided three ways; returns what the cases covered.
 Counts CompareAll(const ir::Program& prog) {
   Counts n;
-  eval::Scratch fast(prog), every(prog), full(prog), reference(prog);
+  eval::Scratch fast(prog), every(prog), full(prog), reference(prog), diagram(prog);
+  fast.rule_detail = true;  // the rules' effects are compared below
   every.every_condition = true;
   reference.eval_reference = true;
   eval::Decision got, want_d;
@@ -163,9 +164,12 @@ Counts CompareAll(const ir::Program& prog) {
           EXPECT_EQ(Render(d), Render(want_d)) << json;
           const eval::Outcome a = eval::Decide(prog, *c, o, fast);
           const eval::Outcome b = eval::Decide(prog, *c, o, every);
+          const eval::Outcome by_diagram = eval::Decide(prog, *c, o, diagram);  // where the program has them
           EXPECT_EQ(a.verdict, d.verdict) << json;
           EXPECT_EQ(b.verdict, d.verdict) << json;
+          EXPECT_EQ(by_diagram.verdict, d.verdict) << json;
           EXPECT_EQ(a.actions, b.actions) << json;  // the same actions in the same order
+          EXPECT_EQ(by_diagram.actions, b.actions) << json;
           std::set<int> want;
           if (d.verdict != eval::Verdict::Prohibited)
             for (const auto& f : d.findings) {
@@ -204,6 +208,7 @@ TEST(DecideFast, ExceptionOrderUnknownsAndGuidanceMatchTheReference) {
   ASSERT_TRUE(prog.decide_fast);
   ASSERT_TRUE(prog.decide_all_fast);  // every ruleset fits, though t.cn's exception comes after its rules
   const Counts n = CompareAll(prog);
+  EXPECT_TRUE(prog.decide_diagrams->d.usable);  // single-ruleset units: Decide took the outcome diagrams
   EXPECT_EQ(n.cases, 3 * 3 * 4 * 3);
   EXPECT_GT(n.prohibited, 0);
   EXPECT_GT(n.conditional, 0);
@@ -225,6 +230,7 @@ TEST(DecideFast, PrecedenceAndCrossLinkedRulesetsAreSettledAsOneUnit) {
     EXPECT_TRUE(prog.unit_single[us]);
   }
   const Counts n = CompareAll(l.prog());
+  EXPECT_FALSE(l.prog().decide_diagrams->d.usable);  // a unit of two rulesets: Decide settles rules
   EXPECT_GT(n.governed, 0);
   // A rule of t.x lifted by one of t.y (linked), t.x's obligation governed by t.z's (a later ruleset of
   // the same legal order, force law over t.x's departmental rule) and t.z's lifted by t.x's own
@@ -298,6 +304,55 @@ TEST(DecideFast, UnitsOfMoreThan64RulesGoToDecideCore) {
     EXPECT_EQ(prog.ruleset_decide_fast[i], prog.project->rulesets[i].id == "t.cn" ? 1 : 0) << prog.project->rulesets[i].id;
   const Counts n = CompareAll(l.prog());
   EXPECT_GT(n.conditional, 0);
+}
+
+// The peer benchmark's rules (bench/peer, three rulesets, shared blocks, sums, groups, the ruleset index)
+// on random cases where any fact may be unknown or left out: the outcome diagrams against the rule-by-
+// rule fast path and DecideCore, each Scratch reused.
+TEST(DecideDiagrams, PeerWorkloadMatchesTheRuleByRulePaths) {
+  const std::string root = ShippedRoot();
+  LoadResult r = LoadRules({root + "/jurisdictions/iso3166.gate", root + "/jurisdictions/groups.gate", root + "/bench/peer"});
+  ASSERT_TRUE(r.program) << diag::RenderText(r.diagnostics.all(), *r.sources, false);
+  const ir::Program& prog = *r.program;
+  eval::Scratch diagram(prog), fast(prog), every(prog);
+  fast.rule_detail = true;
+  every.every_condition = true;
+  uint64_t seed = 20261127;
+  auto pick = [&](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  const char* const juris[] = {"\"CN\"", "\"US\"", "\"DE\"", "\"FR\"", "\"NO\"", "\"GB\"", "\"JP\"", "null"};
+  const char* const bools[] = {"true", "false", "null"};
+  const char* const counts[] = {"0", "1", "100", "101", "10000", "10001", "99999", "100000", "100001", "1000000", "1000001", "null"};
+  const char* const purposes[] = {"\"cross_border_shopping\"", "\"hr_management\"", "\"emergency\"", "\"other\"", "null"};
+  std::set<std::pair<int, std::vector<int>>> outcomes;
+  for (int i = 0; i < 4000; ++i) {
+    auto f = [&](const char* name, const char* value) { return std::string(pick(12) == 0 ? "" : std::string("\"") + name + "\":" + value + ","); };
+    const std::string json = "{" + f("date", pick(2) ? "\"2025-06-10\"" : "\"1999-01-01\"") + "\"exporter\":{" +
+                             f("ciio", bools[pick(3)]) + f("adequacy", bools[pick(3)]) + "\"jurisdiction\":" + juris[pick(8)] +
+                             "},\"recipient\":{" + f("adequacy", bools[pick(3)]) + f("concern", bools[pick(3)]) +
+                             "\"jurisdiction\":" + juris[pick(8)] + "},\"data\":{" + f("personal", counts[pick(12)]) +
+                             f("sensitive", counts[pick(12)]) + f("important", bools[pick(3)]) + "\"genomic\":" + counts[pick(12)] +
+                             "}," + f("cum_personal", counts[pick(12)]) + f("cum_sensitive", counts[pick(12)]) +
+                             f("purpose", purposes[pick(5)]) + "\"id\":\"r" + std::to_string(i) + "\",\"kind\":\"transfer\"}";
+    eval::CaseError err;
+    auto c = eval::ReadCase(prog, json, err);
+    ASSERT_TRUE(c) << json << ": " << err.path << " " << err.message;
+    const eval::Outcome a = eval::Decide(prog, *c, {}, diagram);
+    const eval::Outcome b = eval::Decide(prog, *c, {}, fast);
+    const eval::Outcome e = eval::Decide(prog, *c, {}, every);
+    EXPECT_EQ(a.verdict, b.verdict) << json;
+    EXPECT_EQ(a.verdict, e.verdict) << json;
+    EXPECT_EQ(a.actions, b.actions) << json;
+    EXPECT_EQ(a.actions, e.actions) << json;
+    outcomes.emplace(static_cast<int>(a.verdict), a.actions);
+  }
+  EXPECT_TRUE(prog.decide_diagrams->d.usable);
+  std::set<int> verdicts;
+  for (const auto& o : outcomes) verdicts.insert(o.first);
+  EXPECT_EQ(verdicts.size(), 4u);  // permitted, conditional, prohibited and indeterminate cases all met
+  EXPECT_GE(outcomes.size(), 6u);
 }
 
 }  // namespace

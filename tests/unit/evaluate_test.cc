@@ -333,7 +333,8 @@ rule assess_volume {
 )");
   const ir::Program& prog = l.prog();
   EXPECT_GE(prog.memo_count, 1);
-  eval::Scratch fast(prog), every(prog);
+  eval::Scratch fast(prog), every(prog), diagram(prog);
+  fast.rule_detail = true;  // the rules' effects are compared below
   every.every_condition = true;
   const char* bools[] = {"true", "false", "null"};
   const char* counts[] = {"0", "5", "100", "null"};
@@ -353,9 +354,12 @@ rule assess_volume {
           const eval::Decision d = eval::Evaluate(prog, *c, o);
           const eval::Outcome a = eval::Decide(prog, *c, o, fast);
           const eval::Outcome b = eval::Decide(prog, *c, o, every);
+          const eval::Outcome by_diagram = eval::Decide(prog, *c, o, diagram);
           EXPECT_EQ(a.verdict, d.verdict) << json;
           EXPECT_EQ(b.verdict, d.verdict) << json;
+          EXPECT_EQ(by_diagram.verdict, d.verdict) << json;
           EXPECT_EQ(a.actions, b.actions) << json;
+          EXPECT_EQ(by_diagram.actions, b.actions) << json;
           for (size_t r = 0; r < prog.project->rules.size(); ++r) {
             EXPECT_EQ(every.cond[r], eval::EvalCondition(prog, *c, prog.rule_when[r], *o.as_of))
                 << json << " rule " << prog.project->rules[r].id;

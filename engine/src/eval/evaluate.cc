@@ -5,12 +5,14 @@
 #include <memory>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
 #include <tuple>
 #include <type_traits>
+#include <mutex>
 #include <unordered_map>
 
 #include "base/date.h"
@@ -178,6 +180,23 @@ void AppendInt(std::string& out, int64_t v) {
   out.append(num, end);
 }
 
+// The value of each condition (its flat code's entry) on one path of an outcome diagram being built:
+// the conditions met so far, each with the value the path took. A condition the path has not met yet is
+// `needed` (the first such of a run), and reads as unknown for the rest of that run, whose result is then
+// not used.
+struct CondOracle {
+  Tri Cond(int32_t pc) {
+    for (const auto& [entry, t] : path)
+      if (entry == pc) return t;
+    if (needed < 0) needed = pc;
+    return Tri::Unknown;
+  }
+  std::vector<std::pair<int32_t, Tri>> path;
+  int32_t needed = -1;
+  int32_t ruleset = -1;  // the one ruleset the run settles
+  uint8_t flags = 0;     // the run's verdict flags (ir::DecideDiagrams::Outcome)
+};
+
 class Machine {
  public:
   // `reset_matches` false: the caller never reads MatchOfList (Decide), so the per-case clearing of
@@ -193,8 +212,10 @@ class Machine {
   // value as EvalT on the condition's node, with the same sub-expressions evaluated in the same order.
   Tri Run(int32_t pc) { return RunInline(pc); }
   // Run's loop, for a caller that runs it in its own loop (FastCore): no call per condition.
-  [[gnu::always_inline]] Tri RunInline(int32_t pc) {
-    const ir::FInstr* code = prog_.code.data();
+  [[gnu::always_inline]] Tri RunInline(int32_t pc) { return static_cast<Tri>(RunCode(prog_.code.data(), pc)); }
+  // The loop over any code whose leaves are the program's (the flat code, or an outcome diagram,
+  // ir::DecideDiagrams): from `pc` to an end, whose ~next it returns.
+  [[gnu::always_inline]] int32_t RunCode(const ir::FInstr* code, int32_t pc) {
     constexpr uint8_t F = 0, T = 1, U = 2;
     for (;;) {
       const ir::FInstr& in = code[pc];
@@ -330,10 +351,30 @@ class Machine {
         default:  // every FOp is handled above; this lets the dispatch jump skip its range check
           __builtin_unreachable();
       }
-      pc = in.next[t];
-      if (pc < 0) return static_cast<Tri>(~pc);
+      // A branch on t, not a load indexed by it: the branch is predicted, and the next leaf's loads start
+      // before this one's value is known (with the indexed load, each leaf waited on the one before).
+      if (t == T) [[likely]] pc = in.next[1];
+      else if (t == F) pc = in.next[0];
+      else pc = in.next[2];
+      if (pc < 0) return ~pc;
     }
   }
+
+  // Symbolic runs (DiagramBuilder): each condition's value is the oracle's, not the case's.
+  void SetOracle(CondOracle* oracle) { oracle_ = oracle; }
+  CondOracle& Oracle() { return *oracle_; }
+  // RunInline, or symbolically (kSym); Run, or symbolically.
+  template <bool kSym>
+  [[gnu::always_inline]] Tri RunInlineAs(int32_t pc) {
+    if constexpr (kSym) return RunSymbolic(pc);
+    else return RunInline(pc);
+  }
+  template <bool kSym>
+  Tri RunAs(int32_t pc) {
+    if constexpr (kSym) return RunSymbolic(pc);
+    else return Run(pc);
+  }
+  Tri RunSymbolic(int32_t pc) { return oracle_->Cond(pc); }
 
   // The leaves Run leaves out of its loop (rare, or calling back into Run or the tree): out of line,
   // so that the loop keeps few registers and a short prologue.
@@ -764,6 +805,7 @@ class Machine {
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
   std::vector<int>& match_of_list_;
   Tracer* tracer_ = nullptr;
+  CondOracle* oracle_ = nullptr;
   uint32_t* memo_stamp_ = nullptr;
   uint8_t* memo_value_ = nullptr;
   uint32_t memo_epoch_ = 0;
@@ -1227,6 +1269,15 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   __builtin_prefetch(known + end_slot - 1);
 }
 
+// The verdict from the flags the fast path gathers (ir::DecideDiagrams::Outcome): a surely applying
+// prohibition, then one that may apply, then an obligation surely in effect, then one that may be.
+inline Verdict VerdictOfFlags(uint8_t flags) {
+  if (flags & 1) return Verdict::Prohibited;
+  if (flags & 2) return Verdict::Indeterminate;
+  if (flags & 4) return Verdict::Conditional;
+  return flags & 8 ? Verdict::Indeterminate : Verdict::Permitted;
+}
+
 // Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
 // fewer passes, and with one shortcut Evaluate cannot take: a rule one of whose exceptions surely applies
 // has effect False whatever its own condition, so its `when` is not run (its cond is left False unless
@@ -1370,16 +1421,18 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 // kFull (Evaluate): every rule's `when` is run, as Core runs it (a rule one of whose exceptions surely
 // applies is otherwise skipped), and s.eval_lifted gets Core's (rule, exception) pairs. Returns false,
 // and the caller runs DecideCore (Core), for a case that applies a ruleset the plan does not take.
-template <bool kFull>
+// kSym (BuildDecideDiagrams): a symbolic run of ruleset m.Oracle().ruleset alone, taken to be in force,
+// each leaf's value the oracle's; the verdict flags go to m.Oracle().flags.
+template <bool kFull, bool kSym = false>
 bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
   // The rulesets to test, ascending: with the ruleset index, those keyed by the case's value of the
   // index fact merged with the unkeyed ones (as TestRulesets lists them); else every ruleset.
-  const Val index_key = prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
-  const bool indexed = prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
+  const Val index_key = !kSym && prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
+  const bool indexed = !kSym && prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
   auto it = prog.ruleset_index.begin(), end = it;
   auto u = prog.ruleset_unindexed.begin(), u_end = u;
-  int32_t next_all = 0;
-  const int32_t n_rulesets = indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
+  int32_t next_all = kSym ? m.Oracle().ruleset : 0;
+  const int32_t n_rulesets = kSym ? next_all + 1 : indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
   if (indexed) {
     std::tie(it, end) = KeyedRulesets(prog, index_key.lo);
     u_end = prog.ruleset_unindexed.end();
@@ -1423,11 +1476,13 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
     } else {
       break;
     }
-    const auto [effective, expires] = prog.ruleset_in_force[i];
-    if (as_of < effective || as_of > expires) continue;
+    if constexpr (!kSym) {
+      const auto [effective, expires] = prog.ruleset_in_force[i];
+      if (as_of < effective || as_of > expires) continue;
+    }
     Tri a = Tri::True;
     if (prog.ruleset_applies[i] >= 0) {
-      a = m.RunInline(keyed && prog.ruleset_applies_keyed_code[i] >= 0 ? prog.ruleset_applies_keyed_code[i]
+      a = m.RunInlineAs<kSym>(keyed && prog.ruleset_applies_keyed_code[i] >= 0 ? prog.ruleset_applies_keyed_code[i]
                                                                  : prog.ruleset_applies_code[i]);
       if (a == Tri::False) continue;
     }
@@ -1464,7 +1519,7 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
         const ir::Program::DecideRule& d = rules[r];
         if (d.exceptions & surely) {  // lifted whatever its condition: effect False
           if constexpr (kFull) {  // Core runs its `when` all the same (the decision explains it)
-            const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
+            const Tri cond = d.when_code < 0 ? a : And(a, m.RunInlineAs<kSym>(d.when_code));
             if (cond == Tri::False) continue;
             s.touched.push_back(r);
             s.cond[r] = cond;
@@ -1474,7 +1529,7 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
           }
           continue;  // Decide: its `when` is not run
         }
-        const Tri cond = d.when_code < 0 ? a : And(a, m.RunInline(d.when_code));
+        const Tri cond = d.when_code < 0 ? a : And(a, m.RunInlineAs<kSym>(d.when_code));
         if (cond == Tri::False) continue;  // cond and effect stay False
         s.touched.push_back(r);  // reset by the next case
         s.cond[r] = cond;
@@ -1517,7 +1572,7 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
         if (d.satisfied_code < 0) {
           status = Status::Outstanding;
         } else {
-          const Tri st = m.Run(d.satisfied_code);
+          const Tri st = m.RunAs<kSym>(d.satisfied_code);
           status = st == Tri::True ? Status::Satisfied : st == Tri::False ? Status::Outstanding : Status::Unknown;
         }
       }
@@ -1549,17 +1604,243 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
   }
   if (wide_actions)
     for (int act : s.actions) s.action_seen[act] = 0;
-  if (prohibited) {
-    s.actions.clear();
-    verdict = Verdict::Prohibited;
-  } else if (unknown_prohibition) {
-    verdict = Verdict::Indeterminate;
-  } else if (conditional) {
-    verdict = Verdict::Conditional;
-  } else {
-    verdict = unknown_obligation ? Verdict::Indeterminate : Verdict::Permitted;
-  }
+  if (prohibited) s.actions.clear();
+  const uint8_t flags = static_cast<uint8_t>(prohibited | unknown_prohibition << 1 | conditional << 2 | unknown_obligation << 3);
+  if constexpr (kSym) m.Oracle().flags = flags;
+  verdict = VerdictOfFlags(flags);
   return true;
+}
+
+// Decide's outcome diagrams (ir::DecideDiagrams), built on the first Decide that can use them, per
+// ruleset in two stages.
+// 1. Steps: the fast path is run symbolically (FastCore<false, true>) from the empty path; where a run
+//    meets a condition the path has not fixed, the ruleset's step diagram branches on it and each of its
+//    three values is followed in turn; where it meets none, the run's flags and actions are an outcome.
+// 2. Leaves: each step's condition (its flat code, through shared blocks) is spliced in, its ends going
+//    on to the step's successors. The values of the leaves met so far on a path are known there: a leaf
+//    met again (in a later condition, or a shared block) is not tested again, its known branch taken.
+// Identical nodes are shared, and a node whose three successors are one is left out. Budgeted: a
+// program whose diagrams would be larger keeps the rule-by-rule path (usable stays false).
+class DiagramBuilder {
+ public:
+  static constexpr int kMaxRuns = 1 << 16;  // symbolic runs, over all rulesets
+  static constexpr int kMaxSplices = 1 << 18;
+  static constexpr size_t kMaxNodes = 1 << 16;
+  static constexpr uint32_t kMaxLeaves = 32;  // per ruleset: known values as two bits each in one word
+
+  explicit DiagramBuilder(const ir::Program& prog)
+      : prog_(prog), s_(prog), m_(prog, empty_, 0, s_.match_of_list, /*reset_matches=*/false) {
+    m_.SetOracle(&oracle_);
+  }
+
+  bool Build(ir::DecideDiagrams& out) {
+    if (!prog_.decide_fast || !prog_.decide_all_fast || prog_.project->actions.size() > 64) return false;
+    for (uint8_t single : prog_.unit_single)
+      if (!single) return false;
+    out_ = &out;
+    const int32_t n = static_cast<int32_t>(prog_.ruleset_in_force.size());
+    out.entry.assign(static_cast<size_t>(n), 0);
+    for (int32_t i = 0; i < n; ++i) {
+      oracle_.ruleset = i;
+      oracle_.path.clear();
+      steps_.clear();
+      const int32_t first = Step();
+      if (failed_) return false;
+      leaf_index_.clear();
+      spliced_.clear();
+      out.entry[static_cast<size_t>(i)] = StepNode(first, Known{});
+      if (failed_) return false;
+    }
+    out.usable = true;
+    return true;
+  }
+
+ private:
+  struct StepDef {
+    int32_t code;     // the condition's entry in Program::code
+    int32_t next[3];  // by its value: a step, or ~outcome
+  };
+  struct Known {       // the values of the ruleset's leaves met on a path
+    uint32_t met = 0;  // bit k: leaf k
+    uint64_t value = 0;  // bits 2k, 2k + 1: its value
+  };
+
+  // Stage 1: the step diagram from the current path on: a step's index, or ~outcome.
+  int32_t Step() {
+    if (++runs_ > kMaxRuns) failed_ = true;
+    if (failed_) return ~0;
+    oracle_.needed = -1;
+    Verdict v;
+    FastCore<false, true>(prog_, empty_, 0, m_, s_, v);
+    if (oracle_.needed < 0) return ~Outcome(oracle_.flags, s_.actions);
+    StepDef step{oracle_.needed, {}};
+    for (uint8_t t = 0; t < 3; ++t) {
+      oracle_.path.emplace_back(step.code, static_cast<Tri>(t));
+      step.next[t] = Step();
+      oracle_.path.pop_back();
+      if (failed_) return ~0;
+    }
+    if (step.next[0] == step.next[1] && step.next[1] == step.next[2]) return step.next[0];
+    steps_.push_back(step);
+    return static_cast<int32_t>(steps_.size()) - 1;
+  }
+
+  // Stage 2: the diagram that runs step k (or the outcome it is), with the leaves `known`.
+  int32_t StepNode(int32_t k, Known known) {
+    if (k < 0 || failed_) return k;
+    return Splice(steps_[static_cast<size_t>(k)].code, k, known);  // returns_ is empty
+  }
+
+  // The flat code at `pc`, run for step k; its ends return to the shared blocks entered (returns_, their
+  // Memo instructions), then go on to the step's successors.
+  int32_t Splice(int32_t pc, int32_t k, Known known) {
+    if (++splices_ > kMaxSplices) failed_ = true;
+    if (failed_) return ~0;
+    auto key = std::make_tuple(pc, k, known.met, known.value, returns_);
+    if (auto it = spliced_.find(key); it != spliced_.end()) return it->second;
+    const ir::FInstr& in = prog_.code[static_cast<size_t>(pc)];
+    // where value t of this instruction leads, with `now` known
+    auto go = [&](uint8_t t, Known now) { return in.next[t] >= 0 ? Splice(in.next[t], k, now) : End(static_cast<uint8_t>(~in.next[t]), k, now); };
+    int32_t node;
+    if (in.op == ir::FOp::Const) {
+      node = go(static_cast<uint8_t>(in.imm), known);
+    } else if (in.op == ir::FOp::Memo) {
+      returns_.push_back(pc);
+      node = Splice(in.b, k, known);
+      returns_.pop_back();
+    } else {
+      const uint32_t leaf = LeafIndex(in);
+      if (known.met >> leaf & 1) {
+        node = go(static_cast<uint8_t>(known.value >> (2 * leaf) & 3), known);
+      } else {
+        ir::FInstr n = in;
+        for (uint8_t t = 0; t < 3; ++t) {
+          Known now = known;
+          now.met |= uint32_t{1} << leaf;
+          now.value |= uint64_t{t} << (2 * leaf);
+          n.next[t] = go(t, now);
+        }
+        node = n.next[0] == n.next[1] && n.next[1] == n.next[2] ? n.next[0] : Emit(n);
+      }
+    }
+    spliced_.emplace(std::move(key), node);
+    return node;
+  }
+
+  // The end of a code with value t: back in the shared block's Memo instruction that entered it, or on
+  // to the step's successor.
+  int32_t End(uint8_t t, int32_t k, Known known) {
+    if (returns_.empty()) return StepNode(steps_[static_cast<size_t>(k)].next[t], known);
+    const int32_t memo = returns_.back();
+    returns_.pop_back();
+    const ir::FInstr& m = prog_.code[static_cast<size_t>(memo)];
+    const int32_t node = m.next[t] >= 0 ? Splice(m.next[t], k, known) : End(static_cast<uint8_t>(~m.next[t]), k, known);
+    returns_.push_back(memo);
+    return node;
+  }
+
+  int32_t Emit(const ir::FInstr& n) {
+    auto [it, fresh] = nodes_.try_emplace(std::make_tuple(n.imm, n.a, n.b, static_cast<uint8_t>(n.op), n.cmp, n.interval, n.depth,
+                                                          n.var, n.var2, n.next[0], n.next[1], n.next[2]),
+                                          static_cast<int32_t>(out_->code.size()));
+    if (fresh) {
+      if (out_->code.size() >= kMaxNodes) failed_ = true;
+      out_->code.push_back(n);
+    }
+    return it->second;
+  }
+
+  // The leaf's index among the ruleset's (the same leaf met again, in another condition too, is one).
+  uint32_t LeafIndex(const ir::FInstr& in) {
+    auto [it, fresh] = leaf_index_.try_emplace(
+        std::make_tuple(in.imm, in.a, in.b, static_cast<uint8_t>(in.op), in.cmp, in.interval, in.depth, in.var, in.var2),
+        static_cast<uint32_t>(leaf_index_.size()));
+    if (fresh && it->second >= kMaxLeaves) failed_ = true;
+    return it->second % kMaxLeaves;
+  }
+
+  int32_t Outcome(uint8_t flags, const std::vector<int>& actions) {
+    std::string key(1, static_cast<char>(flags));
+    for (int a : actions) key.append(reinterpret_cast<const char*>(&a), sizeof a);
+    auto [it, fresh] = outcomes_.try_emplace(std::move(key), static_cast<int32_t>(out_->outcomes.size()));
+    if (fresh) {
+      ir::DecideDiagrams::Outcome o;
+      o.flags = flags;
+      o.actions_begin = static_cast<uint32_t>(out_->actions.size());
+      out_->actions.insert(out_->actions.end(), actions.begin(), actions.end());
+      o.actions_end = static_cast<uint32_t>(out_->actions.size());
+      out_->outcomes.push_back(o);
+    }
+    return it->second;
+  }
+
+  const ir::Program& prog_;
+  Case empty_;  // no leaf reads it: the oracle answers for the case
+  Scratch s_;
+  CondOracle oracle_;
+  Machine m_;
+  ir::DecideDiagrams* out_ = nullptr;
+  std::vector<StepDef> steps_;     // this ruleset's
+  std::vector<int32_t> returns_;  // Splice: the shared blocks entered, innermost last
+  std::map<std::tuple<int32_t, int32_t, uint32_t, uint64_t, std::vector<int32_t>>, int32_t> spliced_;  // this ruleset's
+  using LeafKey = std::tuple<int64_t, int32_t, int32_t, uint8_t, uint8_t, uint8_t, uint8_t, int8_t, int8_t>;
+  std::map<LeafKey, uint32_t> leaf_index_;  // this ruleset's
+  std::map<std::tuple<int64_t, int32_t, int32_t, uint8_t, uint8_t, uint8_t, uint8_t, int8_t, int8_t, int32_t, int32_t, int32_t>, int32_t> nodes_;
+  std::unordered_map<std::string, int32_t> outcomes_;
+  int runs_ = 0, splices_ = 0;
+  bool failed_ = false;
+};
+
+// The program's outcome diagrams, built by the first caller (null: not usable).
+const ir::DecideDiagrams* Diagrams(const ir::Program& prog) {
+  ir::LazyDecideDiagrams& lazy = *prog.decide_diagrams;
+  if (!lazy.built.load(std::memory_order_acquire)) [[unlikely]]
+    std::call_once(lazy.once, [&] {
+      ir::DecideDiagrams d;
+      if (DiagramBuilder(prog).Build(d)) lazy.d = std::move(d);
+      lazy.built.store(1, std::memory_order_release);
+    });
+  return lazy.d.usable ? &lazy.d : nullptr;
+}
+
+// Decide from the outcome diagrams: the rulesets in force that the fast path would test, each one's
+// diagram run on the case, their flags joined and their actions listed in ruleset order, once each.
+Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, const Case& c, int32_t as_of, Machine& m,
+                         Scratch& s) {
+  const Val index_key = prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
+  const bool indexed = prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
+  auto it = prog.ruleset_index.begin(), end = it;
+  auto u = prog.ruleset_unindexed.begin(), u_end = u;
+  int32_t next_all = 0;
+  const int32_t n_rulesets = indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
+  if (indexed) {
+    std::tie(it, end) = KeyedRulesets(prog, index_key.lo);
+    u_end = prog.ruleset_unindexed.end();
+  }
+  s.actions.clear();
+  uint8_t flags = 0;
+  uint64_t seen = 0;
+  const ir::FInstr* code = d.code.data();
+  for (;;) {
+    int32_t i;
+    if (it != end && (u == u_end || it->second < *u)) i = (it++)->second;
+    else if (u != u_end) i = *u++;
+    else if (next_all < n_rulesets) i = next_all++;
+    else break;
+    const auto [effective, expires] = prog.ruleset_in_force[i];
+    if (as_of < effective || as_of > expires) continue;
+    const int32_t e = d.entry[i];
+    const ir::DecideDiagrams::Outcome& o = d.outcomes[e < 0 ? ~e : m.RunCode(code, e)];
+    flags |= o.flags;
+    for (uint32_t k = o.actions_begin; k < o.actions_end; ++k) {
+      const int act = d.actions[k];
+      if (seen & (uint64_t{1} << act)) continue;
+      seen |= uint64_t{1} << act;
+      s.actions.push_back(act);
+    }
+  }
+  if (flags & 1) s.actions.clear();
+  return VerdictOfFlags(flags);
 }
 
 // The due date of each timing clause of live rule r into f.due, from its anchor: a date of the case, or
@@ -1742,6 +2023,8 @@ Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, 
   const int32_t as_of = AsOf(c, opts);
   Machine m(prog, c, as_of, s.match_of_list, /*reset_matches=*/false);
   Verdict v;
+  if (!s.rule_detail && !s.every_condition)
+    if (const ir::DecideDiagrams* d = Diagrams(prog)) return Outcome{DecideByDiagrams(prog, *d, c, as_of, m, s), s.actions};
   if (!prog.decide_fast || s.every_condition || !FastCore<false>(prog, c, as_of, m, s, v)) v = DecideCore(prog, c, as_of, m, s);
   return Outcome{v, s.actions};
 }

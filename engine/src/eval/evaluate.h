@@ -174,6 +174,10 @@ struct Scratch {
   // whatever the condition) and leaves its cond False; true: run every condition, as Evaluate does
   // (explain reads cond to tell "excepted" from "condition false").
   bool every_condition = false;
+  // Decide normally answers from the program's outcome diagrams (ir::DecideDiagrams), which give the
+  // verdict and the actions only; true: settle the rules, so that cond, effect, status, live and
+  // governed_by above hold this case's values afterwards (questions and tests read them).
+  bool rule_detail = false;
   std::vector<int> match_of_list;
   // The fast path's units of several rulesets (ir::Program::ruleset_unit) settled in this case: unit u's
   // masks are unit_surely[u], unit_maybe[u] when unit_stamp[u] == unit_epoch (moved on per case).

@@ -152,6 +152,7 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
   const int32_t as_of = AsOfDate(c, opts);
   EvalOptions fixed{as_of};  // a fact set below must not move the as-of date
   Scratch base(prog);
+  base.rule_detail = true;  // each rule's effect and status are compared below
   Outcome o = Decide(prog, c, fixed, base);
   Questionnaire q;
   q.verdict = o.verdict;
@@ -164,6 +165,7 @@ Questionnaire FindQuestions(const ir::Program& prog, const Case& c, const EvalOp
 
   Case work = c;
   Scratch s(prog);
+  s.rule_detail = true;
   std::vector<Question> others;  // facts that change some rule but neither the verdict nor the obligations
   for (int32_t slot : scan.slots()) {
     const ir::SlotInfo& info = prog.root.slots[slot];

@@ -18,9 +18,11 @@
 // missing-fact collection for a condition with a `some`; the others have collect steps, ir/collect.h),
 // and a unit test checks that the code gives the tree's value on every condition of the shipped rules.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -117,6 +119,33 @@ struct Anchor {
   int32_t list_slot = -1;
   int32_t elem_slot = -1;
   int32_t stride = 0;
+};
+
+// Per ruleset, the whole of what Decide's fast path concludes from it, compiled into one decision
+// diagram over the leaves of its conditions (its applicability, its rules' `when` and `satisfied`, in the
+// order the fast path runs them) to an outcome: the verdict flags and the actions the ruleset adds. Its
+// nodes are the conditions' leaves (ir::FInstr, each as it is in Program::code, its successors
+// rewritten), and a leaf is tested at most once on any path. Decide runs one diagram per ruleset in
+// force instead of running conditions and settling rules (the exceptions, the effects, precedence and
+// the listing of actions are all decided in advance). Built by eval/evaluate.cc's DiagramBuilder from a
+// symbolic run of the fast path; identical nodes are shared. Taken only where every unit is a single
+// ruleset, the actions number at most 64, and the diagrams stay within a budget; else `usable` is false
+// and Decide settles rules as before.
+struct DecideDiagrams {
+  bool usable = false;
+  std::vector<FInstr> code;    // every diagram's nodes (their next: a node, or ~outcome)
+  std::vector<int32_t> entry;  // per ruleset: its first node, or ~outcome when it tests nothing
+  struct Outcome {
+    uint8_t flags = 0;  // bit 0 prohibited, 1 prohibited or not, 2 conditional, 3 an obligation or not
+    uint32_t actions_begin = 0, actions_end = 0;  // actions[begin, end), the ruleset's, in order
+  };
+  std::vector<Outcome> outcomes;
+  std::vector<int32_t> actions;
+};
+struct LazyDecideDiagrams {
+  std::once_flag once;
+  std::atomic<uint8_t> built{0};  // 1 once `d` is built (read first: call_once costs a call per Decide)
+  DecideDiagrams d;
 };
 
 struct Program {
@@ -286,8 +315,14 @@ struct Program {
   std::vector<uint8_t> ruleset_index_dense_fast;
   bool ruleset_unindexed_fast = false;
 
+  // Decide's outcome diagrams (eval/evaluate.cc BuildDecideDiagrams), built on the first Decide that can
+  // use them, since only Decide reads them (a `check` does not pay for them).
+  std::shared_ptr<LazyDecideDiagrams> decide_diagrams = std::make_shared<LazyDecideDiagrams>();
+
   int SlotOf(int record, const std::vector<int>& chain) const;
 };
+
+
 
 // Why ruleset h's rule governs ruleset l's of the same legal order: 1 force, 2 specificity (deeper
 // jurisdiction), 3 later effective date; 0 not.

@@ -153,7 +153,8 @@ struct ScratchArray {
 };
 
 // Per-thread working memory for Decide, sized once for a program: after construction, Decide does not
-// allocate. One Scratch per thread; the Program is shared. Movable, not copyable.
+// allocate (but for the program's outcome diagrams, built once per Program by the first Decide that can
+// use them). One Scratch per thread; the Program is shared. Movable, not copyable.
 struct Scratch {
   explicit Scratch(const ir::Program& prog);
   std::unique_ptr<std::byte[]> block;  // every ScratchArray below
@@ -240,7 +241,10 @@ struct Outcome {
 };
 
 // The verdict and outstanding actions only — the hot path for batch screening and benchmarks. Gives the
-// same verdict as Evaluate (a test checks it on every example).
+// same verdict as Evaluate (a test checks it on every example). Where the program has outcome diagrams
+// (ir::DecideDiagrams; built on the first call, thread-safe), it answers from them and leaves the
+// per-rule arrays of `scratch` as they were, unless scratch.rule_detail or every_condition is set.
+// `actions` is the scratch's list, valid until its next Decide.
 Outcome Decide(const ir::Program& prog, const Case& c, const EvalOptions& opts, Scratch& scratch);
 
 // The three-valued value of one node, for explanations and tests.

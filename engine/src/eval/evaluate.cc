@@ -1742,12 +1742,53 @@ class DiagramBuilder {
   int32_t Emit(const ir::FInstr& n) {
     auto [it, fresh] = nodes_.try_emplace(std::make_tuple(n.imm, n.a, n.b, static_cast<uint8_t>(n.op), n.cmp, n.interval, n.depth,
                                                           n.var, n.var2, n.next[0], n.next[1], n.next[2]),
-                                          static_cast<int32_t>(out_->code.size()));
+                                          static_cast<int32_t>(out_->nodes.size()));
     if (fresh) {
-      if (out_->code.size() >= kMaxNodes) failed_ = true;
-      out_->code.push_back(n);
+      if (out_->nodes.size() >= kMaxNodes) failed_ = true;
+      ir::DecideDiagrams::Node node = TestOf(n);
+      std::copy(n.next, n.next + 3, node.next);
+      out_->nodes.push_back(node);
+      ir::FInstr alone = n;
+      alone.next[0] = ~0, alone.next[1] = ~1, alone.next[2] = ~2;
+      out_->leaves.push_back(alone);
     }
     return it->second;
+  }
+
+  // The leaf as a test of a known value where it is one (a root slot, or the sum of two, compared with a
+  // constant): the values `cmp` (as in ir::Node: == != < <= > >=) holds for against c, as a range.
+  static ir::DecideDiagrams::Node TestOf(const ir::FInstr& in) {
+    ir::DecideDiagrams::Node t;
+    uint8_t cmp;
+    int64_t c = in.imm;
+    switch (in.op) {
+      case ir::FOp::SlotTri: cmp = 1, c = 0; break;  // true: != 0
+      case ir::FOp::IEq: case ir::FOp::KEq: cmp = 0; break;
+      case ir::FOp::INe: case ir::FOp::KNe: cmp = 1; break;
+      case ir::FOp::ILt: cmp = 2; break;
+      case ir::FOp::ILe: cmp = 3; break;
+      case ir::FOp::IGt: cmp = 4; break;
+      case ir::FOp::IGe: cmp = 5; break;
+      case ir::FOp::CmpAdd: cmp = in.cmp; break;
+      default: return t;
+    }
+    if (in.var >= 0 || (in.op == ir::FOp::CmpAdd && in.var2 >= 0)) return t;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    switch (cmp) {
+      case 0: case 1: lo = hi = c; break;
+      case 2: if (c == INT64_MIN) return t; hi = c - 1; break;
+      case 3: hi = c; break;
+      case 4: if (c == INT64_MAX) return t; lo = c + 1; break;
+      case 5: lo = c; break;
+      default: return t;
+    }
+    t.kind = in.op == ir::FOp::CmpAdd ? ir::DecideDiagrams::kSum : ir::DecideDiagrams::kSlot;
+    t.out = cmp == 1;
+    t.lo = lo;
+    t.span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+    t.slot = in.a;
+    t.slot2 = in.op == ir::FOp::CmpAdd ? in.b : -1;
+    return t;
   }
 
   // The leaf's index among the ruleset's (the same leaf met again, in another condition too, is one).
@@ -1820,7 +1861,10 @@ Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, c
   s.actions.clear();
   uint8_t flags = 0;
   uint64_t seen = 0;
-  const ir::FInstr* code = d.code.data();
+  const ir::DecideDiagrams::Node* nodes = d.nodes.data();
+  const ir::FInstr* leaves = d.leaves.data();
+  const uint64_t* words = c.Words();
+  const uint8_t* known = c.KnownFlags();
   for (;;) {
     int32_t i;
     if (it != end && (u == u_end || it->second < *u)) i = (it++)->second;
@@ -1829,8 +1873,24 @@ Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, c
     else break;
     const auto [effective, expires] = prog.ruleset_in_force[i];
     if (as_of < effective || as_of > expires) continue;
-    const int32_t e = d.entry[i];
-    const ir::DecideDiagrams::Outcome& o = d.outcomes[e < 0 ? ~e : m.RunCode(code, e)];
+    int32_t pc = d.entry[i];
+    while (pc >= 0) {
+      const ir::DecideDiagrams::Node& x = nodes[pc];
+      uint8_t t;
+      if (x.kind == ir::DecideDiagrams::kSlot && known[x.slot]) {
+        t = (static_cast<uint64_t>(static_cast<int64_t>(words[x.slot])) - static_cast<uint64_t>(x.lo) <= x.span) != x.out;
+      } else if (x.kind == ir::DecideDiagrams::kSum && known[x.slot] && known[x.slot2]) {
+        const int64_t sum = SatAdd(static_cast<int64_t>(words[x.slot]), static_cast<int64_t>(words[x.slot2]));
+        t = (static_cast<uint64_t>(sum) - static_cast<uint64_t>(x.lo) <= x.span) != x.out;
+      } else {
+        t = static_cast<uint8_t>(m.RunCode(leaves, pc));  // the leaf itself (ends at once with its value)
+      }
+      // a branch on t, not a load indexed by it (as in Machine::RunCode)
+      if (t == 1) pc = x.next[1];
+      else if (t == 0) pc = x.next[0];
+      else pc = x.next[2];
+    }
+    const ir::DecideDiagrams::Outcome& o = d.outcomes[~pc];
     flags |= o.flags;
     for (uint32_t k = o.actions_begin; k < o.actions_end; ++k) {
       const int act = d.actions[k];

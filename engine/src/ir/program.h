@@ -124,8 +124,8 @@ struct Anchor {
 // Per ruleset, the whole of what Decide's fast path concludes from it, compiled into one decision
 // diagram over the leaves of its conditions (its applicability, its rules' `when` and `satisfied`, in the
 // order the fast path runs them) to an outcome: the verdict flags and the actions the ruleset adds. Its
-// nodes are the conditions' leaves (ir::FInstr, each as it is in Program::code, its successors
-// rewritten), and a leaf is tested at most once on any path. Decide runs one diagram per ruleset in
+// nodes are the conditions' leaves (ir::FInstr, each as it is in Program::code), and a leaf is tested at
+// most once on any path. Decide runs one diagram per ruleset in
 // force instead of running conditions and settling rules (the exceptions, the effects, precedence and
 // the listing of actions are all decided in advance). Built by eval/evaluate.cc's DiagramBuilder from a
 // symbolic run of the fast path; identical nodes are shared. Taken only where every unit is a single
@@ -133,7 +133,20 @@ struct Anchor {
 // and Decide settles rules as before.
 struct DecideDiagrams {
   bool usable = false;
-  std::vector<FInstr> code;    // every diagram's nodes (their next: a node, or ~outcome)
+  struct Node {
+    // The test of a known value that most leaves are, taken without the flat code's dispatch: the
+    // value (root slot `slot`'s, or with kSum the saturated sum of slots `slot` and `slot2`) is in
+    // [lo, lo + span] (unsigned arithmetic), or with `out` not in it. kLeaf: none; the leaf is run.
+    int64_t lo = 0;
+    uint64_t span = 0;
+    int32_t slot = -1, slot2 = -1;
+    int32_t next[3] = {~0, ~0, ~0};  // by the leaf's value (false, true, unknown): a node, or ~outcome
+    uint8_t kind = 0;                // kLeaf, kSlot, kSum
+    uint8_t out = 0;
+  };
+  static constexpr uint8_t kLeaf = 0, kSlot = 1, kSum = 2;
+  std::vector<Node> nodes;      // every diagram's
+  std::vector<FInstr> leaves;   // per node: its leaf (as in Program::code), ending at once (next: ~value)
   std::vector<int32_t> entry;  // per ruleset: its first node, or ~outcome when it tests nothing
   struct Outcome {
     uint8_t flags = 0;  // bit 0 prohibited, 1 prohibited or not, 2 conditional, 3 an obligation or not

@@ -414,11 +414,11 @@ class Machine {
           const int saved = base_[var];
           bool unknown = false;
           t = F;
-          const Val* saved_base = vbase_[var + 1];
+          const Val* saved_base = vbase_[var];
           ++bound_;  // as EvalNode's Some: a tree leaf in the body depends on the element, not remembered
           for (int64_t i = 0; i < list.hi; ++i) {
             base_[var] = static_cast<int>(list.lo + i * in.imm);
-            vbase_[var + 1] = c_.items.data() + base_[var];
+            vbase_[var] = c_.items.data() + base_[var];
             const Tri v = Run(in.b);
             if (v == Tri::Unknown) unknown = true;
             else if (v == Tri::True) {
@@ -429,7 +429,7 @@ class Machine {
             }
           }
           base_[var] = saved;
-          vbase_[var + 1] = saved_base;
+          vbase_[var] = saved_base;
           --bound_;
           if (t != T && unknown) t = U;
           break;
@@ -767,7 +767,7 @@ class Machine {
   }
   // A slot of the case (var -1, stored compactly: case.h) or of the element of `some` variable var.
   [[gnu::always_inline]] Val Slot(int8_t var, int32_t slot) const {
-    return var < 0 ? CSlot(slot) : vbase_[var + 1][slot];
+    return var < 0 ? CSlot(slot) : vbase_[var][slot];
   }
 
   bool InGroup(int g, int32_t j) const {
@@ -799,7 +799,7 @@ class Machine {
   const Val* cwide_;
   int32_t as_of_;
   int base_[kMaxVars] = {};
-  const Val* vbase_[kMaxVars + 1] = {};  // Run: per `some` variable (from 1) its element's values
+  const Val* vbase_[kMaxVars] = {};  // Run: per `some` variable its element's values
   int last_match_[kMaxVars] = {};
   int elem_rec_[kMaxVars] = {-1, -1, -1, -1, -1, -1, -1, -1};
   std::vector<std::string> elem_path_;  // sized only when missing facts are collected (off the hot path)
@@ -924,8 +924,6 @@ namespace {
 
 int32_t AsOf(const Case& c, const EvalOptions& opts) { return opts.as_of ? *opts.as_of : (c.date ? *c.date : Today()); }
 
-// Why ruleset rsh's rule governs ruleset rsl's in one legal order: 1 force, 2 specificity, 3 later; 0 not.
-inline uint8_t Outranks(const ir::Program& prog, int32_t rsh, int32_t rsl) { return ir::RulesetOutranks(prog, rsh, rsl); }
 
 // Above this many live rules, Precedence indexes the candidates instead of scanning them per rule.
 constexpr size_t kPrecedenceScan = 64;
@@ -947,7 +945,7 @@ void Precedence(const ir::Program& prog, Scratch& s) {
         if (s.effect[hi] != Tri::True) continue;
         const int32_t rsh = prog.rule_ruleset[hi];
         if (rsh == rsl || prog.ruleset_legal_order[rsh] != order) continue;
-        const uint8_t reason = Outranks(prog, rsh, rsl);
+        const uint8_t reason = ir::RulesetOutranks(prog, rsh, rsl);
         if (!reason) continue;
         bool shared = false;
         for (uint32_t k = act_begin[lo]; k < act_begin[lo + 1] && !shared; ++k)
@@ -984,7 +982,7 @@ void Precedence(const ir::Program& prog, Scratch& s) {
     uint8_t best_reason = 0;
     for (int rsh : s.govern_rulesets) {
       if (rsh == rsl || prog.ruleset_legal_order[rsl] != prog.ruleset_legal_order[rsh]) continue;
-      const uint8_t reason = Outranks(prog, rsh, rsl);
+      const uint8_t reason = ir::RulesetOutranks(prog, rsh, rsl);
       if (!reason) continue;
       for (uint32_t k = prog.rule_actions_begin[lo]; k < prog.rule_actions_begin[lo + 1]; ++k) {
         const int a = prog.rule_actions[k];
@@ -1103,7 +1101,7 @@ void SettlePrecedence(const ir::Program& prog, Scratch& s) {
   for (int h = 0; h < n_rs; ++h)
     for (int l = 0; l < n_rs; ++l) {
       why[h][l] = h != l && prog.ruleset_legal_order[rs_of[h]] == prog.ruleset_legal_order[rs_of[l]]
-                      ? Outranks(prog, rs_of[h], rs_of[l])
+                      ? ir::RulesetOutranks(prog, rs_of[h], rs_of[l])
                       : 0;
       governs[h] |= why[h][l] != 0;
       governed[l] |= why[h][l] != 0;
@@ -1562,7 +1560,7 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
       if (governing) {
         const int32_t g = prog.unit_rules[prog.unit_rules_begin[unit] + static_cast<uint32_t>(__builtin_ctzll(governing))];
         s.governed_by[r] = g;
-        s.reason[r] = Outranks(prog, prog.rule_ruleset[g], i);
+        s.reason[r] = ir::RulesetOutranks(prog, prog.rule_ruleset[g], i);
       } else {
         s.governed_by[r] = -1;
         s.reason[r] = 0;

@@ -368,10 +368,10 @@ TEST(CaseReader, AListOfCommasReservesNoSlots) {
   EXPECT_GE(lists, 2u);
 }
 
-// A case's list values (Case::items) are indexed with ints: a case whose lists would hold more than
-// INT32_MAX values in all is refused with a clear error (on every path) before any of them is stored,
-// where the index used to overflow. With a list element of 2^15 leaves, 65,536 null elements are 2^31
-// values (a 330 KB line); two of them read as before.
+// A case whose lists would hold more than 2^24 values in all (Case::items, indexed with ints) is refused
+// with a clear error (on every path) before any of them is stored: with a list element of 2^15 leaves,
+// 65,536 null elements are 2^31 values (a 330 KB line; the index used to overflow), 1,024 are 2^25 (a 5 KB
+// line that allocated 800 MB); 512 (the limit) and two read as before.
 TEST(CaseReader, TooManyListValuesAreRefusedBeforeTheyOverflow) {
   std::string vocabulary = "enum kind { transfer }\nrecord r0 { a: count, b: count }\n";
   for (int i = 1; i < 15; ++i)
@@ -387,17 +387,27 @@ TEST(CaseReader, TooManyListValuesAreRefusedBeforeTheyOverflow) {
   ASSERT_TRUE(eval::ReadCaseInto(prog, head + "null,null]}", c, err)) << err.path << " " << err.message;
   EXPECT_EQ(c.items.size(), size_t{2} << 15);
 
-  std::string many = head;
-  for (int i = 0; i < 65536; ++i) many += i ? ",null" : "null";
-  many += "]}";
-  EXPECT_FALSE(eval::ReadCaseInto(prog, many, c, err));
-  EXPECT_EQ(err.path, "$.xs");
-  EXPECT_EQ(err.message, "the case's lists hold more than 2147483647 values in all");
-  eval::CaseError slow_err;
-  EXPECT_FALSE(eval::ReadCaseSlow(prog, many, slow_err));
-  EXPECT_EQ(slow_err.path, err.path);
-  EXPECT_EQ(slow_err.message, err.message);
-  EXPECT_FALSE(eval::ReadCaseDirect(prog, many, c));
+  // 2^31 values (int32 element indexes would overflow), and 2^25 (800 MB of values from a 5 KB line):
+  // both refused before anything is allocated for them.
+  for (int elements : {65536, 1024}) {
+    std::string many = head;
+    for (int i = 0; i < elements; ++i) many += i ? ",null" : "null";
+    many += "]}";
+    EXPECT_FALSE(eval::ReadCaseInto(prog, many, c, err)) << elements;
+    EXPECT_EQ(err.path, "$.xs");
+    EXPECT_EQ(err.message, "the case's lists hold more than 16777216 values in all");
+    eval::CaseError slow_err;
+    EXPECT_FALSE(eval::ReadCaseSlow(prog, many, slow_err));
+    EXPECT_EQ(slow_err.path, err.path);
+    EXPECT_EQ(slow_err.message, err.message);
+    EXPECT_FALSE(eval::ReadCaseDirect(prog, many, c));
+  }
+  // 2^9 elements, 2^24 values: the limit itself is read.
+  std::string most = head;
+  for (int i = 0; i < 512; ++i) most += i ? ",null" : "null";
+  most += "]}";
+  ASSERT_TRUE(eval::ReadCaseInto(prog, most, c, err)) << err.path << " " << err.message;
+  EXPECT_EQ(c.items.size(), size_t{1} << 24);
 }
 
 }  // namespace

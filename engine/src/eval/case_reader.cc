@@ -29,12 +29,13 @@ namespace {
 constexpr int kMaxDepth = 32;
 constexpr size_t kMaxListItems = 100000;
 // The most values a case's lists may hold in all (Case::items; a list of records takes one value per leaf
-// of each element): element indexes stay within int32 (the evaluator keeps them in ints). A case over it
-// is refused (kTooManyValues) before its elements are read, so nothing overflows and nothing is allocated
-// for it; it takes billions of list elements in the JSON (~48 GB of values), or a schema whose list
-// elements have thousands of leaves.
-constexpr size_t kMaxCaseItems = INT32_MAX;
-constexpr const char* kTooManyValues = "the case's lists hold more than 2147483647 values in all";
+// of each element, null elements too): 2^24 values, 384 MiB. It bounds what a short line can make the
+// reader allocate where a schema's list elements have many leaves (100,000 null elements of a 200-leaf
+// record are 20 M values, 480 MB, from a 500 KB line), and keeps element indexes well within int32 (the
+// evaluator keeps them in ints). A case over it is refused (kTooManyValues) before its elements are read.
+// The shipped schema's largest case under the 100,000-item limit holds about a million.
+constexpr size_t kMaxCaseItems = size_t{1} << 24;
+constexpr const char* kTooManyValues = "the case's lists hold more than 16777216 values in all";
 
 ir::Val Unknown(TypeKind k) {
   switch (k) {

@@ -1,9 +1,10 @@
 // Fuzz target: rule source text → parse → check → lower (→ evaluate a few cases on what compiled).
 // The input is one .gate file loaded next to the shipped schema and a few jurisdictions (the full ISO
 // list would make each run ten times slower), so the checker and the compiler see names they resolve. Every outcome is fine except a crash, a sanitizer
-// report, a hang or a leak.
+// report, a hang or a leak, or Decide answering otherwise from its outcome diagrams than rule by rule.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "diag/diagnostic.h"
@@ -37,6 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     eval::Decision d = eval::Evaluate(*r.program, *kase, eval::EvalOptions{});
     eval::RenderOptions ro;
     (void)eval::RenderJson(*r.program, d, ro);
+    // Decide from the outcome diagrams (where the program has them) and rule by rule: the same verdict
+    // and actions, and Evaluate's verdict.
+    eval::Scratch by_diagram(*r.program), by_rule(*r.program);
+    by_rule.rule_detail = true;
+    const eval::Outcome a = eval::Decide(*r.program, *kase, eval::EvalOptions{}, by_diagram);
+    const eval::Outcome b = eval::Decide(*r.program, *kase, eval::EvalOptions{}, by_rule);
+    if (a.verdict != b.verdict || a.actions != b.actions || a.verdict != d.verdict) std::abort();
   }
   for (const auto& t : r.program->project->tests) {
     eval::CaseError err;

@@ -149,16 +149,27 @@ size_t FindFact(const Scratch& s, const Scratch::Fact* list, size_t n, Scratch::
 
 // Where Machine::Collect puts the facts one condition is missing (Scratch::eval_facts from `begin`),
 // each once: a root slot by number, an element's path as text in the next free string of the pool.
+// A root slot is de-duplicated by its mark (Scratch::SlotMark::sink), an element's path by FindFact.
 struct FactSink {
   Scratch& s;
   uint32_t begin;
+  uint32_t epoch;
   FactIndex index{};
+  FactSink(Scratch& scratch, uint32_t first) : s(scratch), begin(first), epoch(++scratch.eval_sink_epoch) {
+    if (epoch == 0) {  // wrapped: no mark may match this condition by accident
+      for (Scratch::SlotMark& mark : s.eval_slot_mark) mark.sink = 0;
+      epoch = s.eval_sink_epoch = 1;
+    }
+  }
   bool Has(Scratch::Fact f) {
     const size_t n = s.eval_facts.size() - begin;
     return FindFact(s, s.eval_facts.data() + begin, n, f, index) != n;
   }
   void Root(int32_t slot) {
-    if (!Has({slot, 0})) s.eval_facts.push_back({slot, 0});
+    uint32_t& mark = s.eval_slot_mark[static_cast<size_t>(slot)].sink;
+    if (mark == epoch) return;
+    mark = epoch;
+    s.eval_facts.push_back({slot, 0});
   }
   std::string& Next() {
     if (s.eval_pool_used == s.eval_pool.size()) s.eval_pool.emplace_back();
@@ -865,6 +876,7 @@ Scratch::Scratch(const ir::Program& prog) {
     place(component_seen, n_components);
     place(action_seen, n_actions);
     place(memo_value, n_memo);
+    place(eval_slot_mark, prog.root.slots.size());
   };
   all();
   block.reset(new std::byte[used == 0 ? 1 : used]());  // zeroed: False, None, 0
@@ -1672,6 +1684,7 @@ inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& 
 void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t begin, FactSink& out) {
   const ir::Program::CollectStep* steps = prog.collect_steps.data();
   const int32_t* slots = prog.collect_slots.data();
+  const uint8_t* known = c.KnownFlags();
   const uint32_t end = steps[begin].end;
   Tri value[ir::kMaxCollectSteps];
   auto v = [&value, begin](uint32_t i) -> Tri& { return value[i - begin]; };  // v(i): step i's value
@@ -1704,6 +1717,7 @@ void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t b
     }
     for (uint32_t k = st.slots_begin; k < st.slots_end; ++k) {
       const int32_t slot = slots[k] >> 1;
+      if (known[slot]) continue;  // a known single value
       const Val x = c.Slot(slot);
       if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
       out.Root(slot);
@@ -1852,11 +1866,26 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       return s.eval_collected.emplace_back(Scratch::Collected{node, begin, static_cast<uint32_t>(s.eval_facts.size())});
     };
     FactIndex missing_index;
+    if (++s.eval_missing_epoch == 0) {  // wrapped: no mark may match this case by accident
+      for (Scratch::SlotMark& mark : s.eval_slot_mark) mark.missing = 0;
+      s.eval_missing_epoch = 1;
+    }
+    const uint32_t missing_epoch = s.eval_missing_epoch;
     auto add = [&](int32_t node, int32_t steps, int rule, bool decides) {
       const Scratch::Collected& got = collected(node, steps);
       for (uint32_t i = got.begin; i < got.end; ++i) {
         const Scratch::Fact fact = s.eval_facts[i];
-        const size_t k = FindFact(s, s.eval_missing_fact.data(), n_missing, fact, missing_index);
+        size_t k;
+        if (fact.slot >= 0) {  // a root fact: its entry from its mark
+          Scratch::SlotMark& mark = s.eval_slot_mark[static_cast<size_t>(fact.slot)];
+          if (mark.missing != missing_epoch) {
+            mark.missing = missing_epoch;
+            mark.entry = static_cast<uint32_t>(n_missing);
+          }
+          k = mark.entry;
+        } else {
+          k = FindFact(s, s.eval_missing_fact.data(), n_missing, fact, missing_index);
+        }
         if (k == n_missing) {
           if (n_missing == d.missing.size()) TakeSpare(d.missing, s.eval_spare_missing);
           Missing& fresh = d.missing[n_missing++];

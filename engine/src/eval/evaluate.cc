@@ -122,7 +122,7 @@ inline Val CompareV(bool interval, uint8_t cmp, const Val& a, const Val& b) {
 // nothing; beyond, the facts are indexed by hash as the list grows (entries [0, indexed)).
 struct FactIndex {
   static constexpr size_t kLinear = 32;
-  std::unordered_multimap<uint64_t, uint32_t> map;
+  std::unique_ptr<std::unordered_multimap<uint64_t, uint32_t>> map;  // made when first needed
   uint32_t indexed = 0;
 };
 
@@ -141,8 +141,9 @@ size_t FindFact(const Scratch& s, const Scratch::Fact* list, size_t n, Scratch::
   auto hash = [&s](Scratch::Fact x) {
     return x.slot >= 0 ? static_cast<uint64_t>(x.slot) : std::hash<std::string>{}(s.eval_pool[x.text]) | (uint64_t{1} << 63);
   };
-  for (; index.indexed < n; ++index.indexed) index.map.emplace(hash(list[index.indexed]), index.indexed);
-  for (auto [at, end] = index.map.equal_range(hash(f)); at != end; ++at)
+  if (!index.map) index.map = std::make_unique<std::unordered_multimap<uint64_t, uint32_t>>();
+  for (; index.indexed < n; ++index.indexed) index.map->emplace(hash(list[index.indexed]), index.indexed);
+  for (auto [at, end] = index.map->equal_range(hash(f)); at != end; ++at)
     if (SameFact(s, f, list[at->second])) return at->second;
   return n;
 }
@@ -187,6 +188,15 @@ void AppendInt(std::string& out, int64_t v) {
   auto [end, ec] = std::to_chars(num, num + sizeof num, v);
   (void)ec;
   out.append(num, end);
+}
+
+// "[i]" appended to `out` (an element's index in a path), in one append.
+void AppendIndex(std::string& out, int64_t i) {
+  char text[24];
+  text[0] = '[';
+  char* end = std::to_chars(text + 1, text + sizeof text - 1, i).ptr;
+  *end++ = ']';
+  out.append(text, end);
 }
 
 class Machine {
@@ -696,9 +706,8 @@ class Machine {
     if (n.op == NOp::Some) {
       const ir::Node& list = prog_.nodes[k[0]];
       if (list.var < 0 && n.var >= 0 && n.var < kMaxVars) {
-        out.append(prog_.root.slots[list.slot].path).append("[");
-        AppendInt(out, last_match_[n.var]);
-        out.append("]");
+        out.append(prog_.root.slots[list.slot].path);
+        AppendIndex(out, last_match_[n.var]);
         return true;
       }
     }
@@ -1601,8 +1610,10 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
                    ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
                    : static_cast<int32_t>(v.lo);
       if (!due) due.emplace();
-      // an event keeps its name (before transfer); a field anchor shows the field
-      due->anchor.assign(t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path);
+      // an event keeps its name (before transfer); a field anchor shows the field (often already there:
+      // the Finding an earlier case left for the same rule)
+      const std::string& text = t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path;
+      if (due->anchor != text) due->anchor.assign(text);
     } else if (an.list_slot >= 0) {
       if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
         // Only a match made by this rule's own `when` counts: an earlier rule's may be left in the slot
@@ -1629,9 +1640,10 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
                    ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
                    : static_cast<int32_t>(v.lo);
       if (!due) due.emplace();
-      due->anchor.assign(prog.root.slots[an.list_slot].path).append("[");
-      AppendInt(due->anchor, idx);
-      due->anchor.append("].").append(layout.slots[an.elem_slot].path);
+      due->anchor.assign(prog.root.slots[an.list_slot].path);
+      AppendIndex(due->anchor, idx);
+      due->anchor.push_back('.');
+      due->anchor.append(layout.slots[an.elem_slot].path);
     } else {
       due.reset();
       continue;
@@ -1784,13 +1796,24 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   const bool tree = s.eval_reference;
   // Every ruleset's state: out of force, else not applicable unless this case tested it (s.rs_order) and
   // it applies or may.
-  d.rulesets.resize(p.rulesets.size());
-  for (size_t i = 0; i < p.rulesets.size(); ++i) {
-    const auto [effective, expires] = prog.ruleset_in_force[i];
-    d.rulesets[i] = {static_cast<int>(i), d.as_of < effective ? RulesetState::NotInForce
-                                          : d.as_of > expires ? RulesetState::Expired
-                                                              : RulesetState::NotApplicable};
+  if (d.as_of < s.eval_rulesets_from || d.as_of > s.eval_rulesets_to) {
+    // The states for this date, and the dates they hold for: up to the next effective or expiry date.
+    s.eval_rulesets.resize(p.rulesets.size());
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    for (size_t i = 0; i < p.rulesets.size(); ++i) {
+      const auto [effective, expires] = prog.ruleset_in_force[i];
+      s.eval_rulesets[i] = {static_cast<int>(i), d.as_of < effective ? RulesetState::NotInForce
+                                                 : d.as_of > expires ? RulesetState::Expired
+                                                                     : RulesetState::NotApplicable};
+      if (d.as_of < effective) to = std::min(to, int64_t{effective} - 1);
+      else from = std::max(from, int64_t{effective});
+      if (d.as_of > expires) from = std::max(from, int64_t{expires} + 1);
+      else to = std::min(to, int64_t{expires});
+    }
+    s.eval_rulesets_from = from;
+    s.eval_rulesets_to = to;
   }
+  d.rulesets.assign(s.eval_rulesets.begin(), s.eval_rulesets.end());
   for (int32_t i : s.rs_order)
     if (s.rs_applies[i] != Tri::False) d.rulesets[i].state = s.rs_applies[i] == Tri::Unknown ? RulesetState::Unknown : RulesetState::Applied;
   const auto& rs_applies = s.rs_applies;
@@ -1834,7 +1857,8 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
         replay.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
       }
     }
-    DueDates(prog, c, replay, tree, r, f);
+    if (prog.rule_timing_begin[r] == prog.rule_timing_begin[r + 1]) f.due.clear();
+    else DueDates(prog, c, replay, tree, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
   }
   KeepSpares(d.findings, n_findings, s.eval_spare_findings);

@@ -220,6 +220,11 @@ struct Scratch {
   };
   ScratchArray<SlotMark> eval_slot_mark;
   uint32_t eval_sink_epoch = 0, eval_missing_epoch = 0;
+  // Every ruleset's state by the as-of date alone (in force, not yet, expired; not applicable), valid
+  // for as-of dates in [eval_rulesets_from, eval_rulesets_to] (none at first): Decision::rulesets starts
+  // as a copy, and is computed again only for a date outside the range.
+  std::vector<RulesetUse> eval_rulesets;
+  int64_t eval_rulesets_from = 1, eval_rulesets_to = 0;
   // Node values while missing facts are collected (Machine::RememberValues): a direct-mapped cache by
   // node index, an entry valid when its epoch is this case's (the epoch moves on with every case);
   // allocated on first use, the same size whatever the program.

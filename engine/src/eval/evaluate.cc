@@ -1664,10 +1664,18 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
 }
 
 // A collect step's test (ir::Program::CollectStep::Leaf), as the tree computes it.
+// A slot that is a known single value (case.h: known byte 1) is read from its word, as Decode gives it.
 inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& st) {
   using Step = ir::Program::CollectStep;
+  const uint8_t* known = c.KnownFlags();
+  const uint64_t* words = c.Words();
   switch (st.leaf) {
     case Step::kSlotConst: {
+      if (known[st.a]) {
+        const auto w = static_cast<int64_t>(words[st.a]);
+        if (st.interval) return static_cast<Tri>(CompareConst(st.cmp, w, w, true, st.imm));
+        return (st.cmp == 0 ? w == st.imm : w != st.imm) ? Tri::True : Tri::False;
+      }
       const Val x = c.Slot(st.a);
       if (st.interval) return static_cast<Tri>(CompareConst(st.cmp, x.lo, x.hi, x.known, st.imm));
       if (!x.known) return Tri::Unknown;
@@ -1680,6 +1688,7 @@ inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& 
           CompareConst(st.cmp, SatAdd(x.lo, y.lo), SatAdd(x.hi, y.hi), x.known && y.known, st.imm));
     }
     case Step::kBool: {
+      if (known[st.a]) return words[st.a] ? Tri::True : Tri::False;
       const Val x = c.Slot(st.a);
       return !x.known ? Tri::Unknown : x.lo ? Tri::True : Tri::False;
     }
@@ -1692,15 +1701,17 @@ inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& 
 // same order. The steps' values are computed first, last step first (an and/or/not's operands follow
 // it, so they are known before it), a test's on the tree and an and/or/not's from its operands' with
 // Kleene logic; then one loop enters a step other than the root's only when its value is unknown, and
-// a test lists its root slots that are not known exactly.
+// a test lists its root slots that are not known exactly. The root's own value is never read (it is
+// always entered), so it is not computed.
 void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t begin, FactSink& out) {
   const ir::Program::CollectStep* steps = prog.collect_steps.data();
   const int32_t* slots = prog.collect_slots.data();
   const uint8_t* known = c.KnownFlags();
+  const uint64_t* words = c.Words();
   const uint32_t end = steps[begin].end;
   Tri value[ir::kMaxCollectSteps];
   auto v = [&value, begin](uint32_t i) -> Tri& { return value[i - begin]; };  // v(i): step i's value
-  for (uint32_t i = end; i-- > begin;) {
+  for (uint32_t i = end; i-- > begin + 1;) {
     const ir::Program::CollectStep& st = steps[i];
     if (st.test) {
       v(i) = TestValue(c, m, st);
@@ -1730,8 +1741,10 @@ void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t b
     for (uint32_t k = st.slots_begin; k < st.slots_end; ++k) {
       const int32_t slot = slots[k] >> 1;
       if (known[slot]) continue;  // a known single value
-      const Val x = c.Slot(slot);
-      if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
+      if (words[slot] >= Case::kUnknownCodes) {  // a wide value (else a type's unknown: listed)
+        const Val x = c.Slot(slot);
+        if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
+      }
       out.Root(slot);
     }
     i = st.end;

@@ -1589,7 +1589,9 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
 // check::Rule nor the calendar's maps are read per case.
 // `replay` is a machine without the memo (Evaluate's): the rule's `when` is run again as flat code to learn
 // which element matched (with `tree`, on the tree, the reference a test compares it with).
-void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree, int r, Finding& f) {
+// Inlined into Evaluate's loop over the findings (most rules have one timing clause: no call per finding).
+[[gnu::always_inline]] inline void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree, int r,
+                                            Finding& f) {
   Machine& m = replay;
   const check::Project& p = *prog.project;
   const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
@@ -1649,11 +1651,13 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
       continue;
     }
     std::vector<int>& years = due->unpublished_years;
-    const ir::WorkdayTable& days = t.calendar >= 0 ? prog.calendar_days[t.calendar] : prog.calendar_none;
     if (t.kind == ast::Timing::Before) {
       due->date = anchor;  // before the event: its date is the due date
       years.clear();
-    } else if (t.kind == ast::Timing::Within) {
+      continue;
+    }
+    const ir::WorkdayTable& days = t.calendar >= 0 ? prog.calendar_days[t.calendar] : prog.calendar_none;
+    if (t.kind == ast::Timing::Within) {
       due->date = days.AddPeriod(anchor, t.n, t.unit, t.roll, years);
     } else if (t.unit == ir::PeriodUnit::WorkingDays) {  // before DATE - N working_days
       due->date = days.SubtractWorkingDays(anchor, t.n, years);

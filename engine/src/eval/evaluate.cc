@@ -1936,8 +1936,9 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
           s.eval_missing_fact.push_back(fact);
         }
         Missing& entry = d.missing[k];
-        if (std::find(entry.asked_by.begin(), entry.asked_by.end(), rule) == entry.asked_by.end())
-          entry.asked_by.push_back(rule);
+        // A finding's facts are all added before the next finding's (one finding per rule), so a rule
+        // already asking for this fact is the last one listed.
+        if (entry.asked_by.empty() || entry.asked_by.back() != rule) entry.asked_by.push_back(rule);
         entry.decides_verdict |= decides;
       }
     };

@@ -1595,7 +1595,7 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
   Machine& m = replay;
   const check::Project& p = *prog.project;
   const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
-  f.due.resize(end - begin);
+  if (f.due.begin() + (end - begin) != f.due.end()) f.due.resize(end - begin);  // (no division by the size)
   bool when_evaluated = false;
   for (uint32_t k = begin; k < end; ++k) {
     const ir::Program::TimingInfo& t = prog.rule_timings[k];

@@ -1772,8 +1772,12 @@ void TakeSpare(std::vector<T>& v, std::vector<T>& spare) {
 constexpr size_t kMaxSpares = 256;
 template <class T>
 void KeepSpares(std::vector<T>& v, size_t n, std::vector<T>& spare) {
-  for (size_t i = n; i < v.size() && spare.size() < kMaxSpares; ++i) spare.push_back(std::move(v[i]));
-  v.resize(n);
+  const auto from = v.begin() + static_cast<std::ptrdiff_t>(n);
+  if (from == v.end()) return;  // the usual case: nothing past n
+  const size_t room = spare.size() < kMaxSpares ? kMaxSpares - spare.size() : 0;
+  const auto to = v.end() - from > static_cast<std::ptrdiff_t>(room) ? from + static_cast<std::ptrdiff_t>(room) : v.end();
+  spare.insert(spare.end(), std::make_move_iterator(from), std::make_move_iterator(to));
+  v.erase(from, v.end());
 }
 
 }  // namespace

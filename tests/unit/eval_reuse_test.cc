@@ -126,6 +126,38 @@ TEST(EvalReuse, ReadCaseIntoAfterAnErrorReadsTheNextCase) {
   }
 }
 
+// Evaluate keeps the rulesets' states by date in the Scratch for the stretch of dates they hold over
+// (up to the next effective or expiry date): on each side of every such date, in a shuffled order, a
+// reused Scratch gives every ruleset the state a fresh one does.
+TEST(EvalReuse, RulesetStatesOnEachSideOfEveryEffectiveAndExpiryDate) {
+  const ir::Program& prog = *Shipped().program;
+  std::vector<int32_t> dates;
+  for (const auto& [effective, expires] : prog.ruleset_in_force)
+    for (int64_t at : {int64_t{effective} - 1, int64_t{effective}, int64_t{expires}, int64_t{expires} + 1})
+      if (at > -100000 && at < 100000) dates.push_back(static_cast<int32_t>(at));  // not the open ends
+  ASSERT_GE(dates.size(), 8u);
+  std::shuffle(dates.begin(), dates.end(), std::mt19937(11));
+  eval::CaseError err;
+  auto c = eval::ReadCase(prog, Inputs().front().text, err);
+  ASSERT_TRUE(c) << err.message;
+  eval::Scratch scratch(prog);
+  eval::Decision d;
+  size_t not_in_force = 0, expired = 0;
+  for (int32_t at : dates) {
+    eval::Evaluate(prog, *c, {at}, scratch, d);
+    const eval::Decision fresh = eval::Evaluate(prog, *c, {at});
+    ASSERT_EQ(d.rulesets.size(), fresh.rulesets.size());
+    for (size_t i = 0; i < d.rulesets.size(); ++i) {
+      ASSERT_EQ(d.rulesets[i].ruleset, fresh.rulesets[i].ruleset);
+      ASSERT_EQ(d.rulesets[i].state, fresh.rulesets[i].state) << "ruleset " << i << " on day " << at;
+      not_in_force += d.rulesets[i].state == eval::RulesetState::NotInForce;
+      expired += d.rulesets[i].state == eval::RulesetState::Expired;
+    }
+  }
+  EXPECT_GT(not_in_force, 0u);
+  EXPECT_GT(expired, 0u);
+}
+
 TEST(EvalReuse, NamesOfReasonsAndRulesetStates) {
   EXPECT_STREQ(eval::ReasonName(eval::Reason::Exception), "exception");
   EXPECT_STREQ(eval::ReasonName(eval::Reason::Force), "force");

@@ -124,7 +124,7 @@ inline Val CompareV(bool interval, uint8_t cmp, const Val& a, const Val& b) {
 // nothing; beyond, the facts are indexed by hash as the list grows (entries [0, indexed)).
 struct FactIndex {
   static constexpr size_t kLinear = 32;
-  std::unordered_multimap<uint64_t, uint32_t> map;
+  std::unique_ptr<std::unordered_multimap<uint64_t, uint32_t>> map;  // made when first needed
   uint32_t indexed = 0;
 };
 
@@ -143,24 +143,36 @@ size_t FindFact(const Scratch& s, const Scratch::Fact* list, size_t n, Scratch::
   auto hash = [&s](Scratch::Fact x) {
     return x.slot >= 0 ? static_cast<uint64_t>(x.slot) : std::hash<std::string>{}(s.eval_pool[x.text]) | (uint64_t{1} << 63);
   };
-  for (; index.indexed < n; ++index.indexed) index.map.emplace(hash(list[index.indexed]), index.indexed);
-  for (auto [at, end] = index.map.equal_range(hash(f)); at != end; ++at)
+  if (!index.map) index.map = std::make_unique<std::unordered_multimap<uint64_t, uint32_t>>();
+  for (; index.indexed < n; ++index.indexed) index.map->emplace(hash(list[index.indexed]), index.indexed);
+  for (auto [at, end] = index.map->equal_range(hash(f)); at != end; ++at)
     if (SameFact(s, f, list[at->second])) return at->second;
   return n;
 }
 
 // Where Machine::Collect puts the facts one condition is missing (Scratch::eval_facts from `begin`),
 // each once: a root slot by number, an element's path as text in the next free string of the pool.
+// A root slot is de-duplicated by its mark (Scratch::SlotMark::sink), an element's path by FindFact.
 struct FactSink {
   Scratch& s;
   uint32_t begin;
+  uint32_t epoch;
   FactIndex index{};
+  FactSink(Scratch& scratch, uint32_t first) : s(scratch), begin(first), epoch(++scratch.eval_sink_epoch) {
+    if (epoch == 0) {  // wrapped: no mark may match this condition by accident
+      for (Scratch::SlotMark& mark : s.eval_slot_mark) mark.sink = 0;
+      epoch = s.eval_sink_epoch = 1;
+    }
+  }
   bool Has(Scratch::Fact f) {
     const size_t n = s.eval_facts.size() - begin;
     return FindFact(s, s.eval_facts.data() + begin, n, f, index) != n;
   }
   void Root(int32_t slot) {
-    if (!Has({slot, 0})) s.eval_facts.push_back({slot, 0});
+    uint32_t& mark = s.eval_slot_mark[static_cast<size_t>(slot)].sink;
+    if (mark == epoch) return;
+    mark = epoch;
+    s.eval_facts.push_back({slot, 0});
   }
   std::string& Next() {
     if (s.eval_pool_used == s.eval_pool.size()) s.eval_pool.emplace_back();
@@ -196,6 +208,15 @@ struct CondOracle {
   int32_t ruleset = -1;  // the one ruleset the run settles
   uint8_t flags = 0;     // the run's verdict flags (ir::DecideDiagrams::Outcome)
 };
+
+// "[i]" appended to `out` (an element's index in a path), in one append.
+void AppendIndex(std::string& out, int64_t i) {
+  char text[24];
+  text[0] = '[';
+  char* end = std::to_chars(text + 1, text + sizeof text - 1, i).ptr;
+  *end++ = ']';
+  out.append(text, end);
+}
 
 class Machine {
  public:
@@ -726,9 +747,8 @@ class Machine {
     if (n.op == NOp::Some) {
       const ir::Node& list = prog_.nodes[k[0]];
       if (list.var < 0 && n.var >= 0 && n.var < kMaxVars) {
-        out.append(prog_.root.slots[list.slot].path).append("[");
-        AppendInt(out, last_match_[n.var]);
-        out.append("]");
+        out.append(prog_.root.slots[list.slot].path);
+        AppendIndex(out, last_match_[n.var]);
         return true;
       }
     }
@@ -907,6 +927,7 @@ Scratch::Scratch(const ir::Program& prog) {
     place(component_seen, n_components);
     place(action_seen, n_actions);
     place(memo_value, n_memo);
+    place(eval_slot_mark, prog.root.slots.size());
   };
   all();
   block.reset(new std::byte[used == 0 ? 1 : used]());  // zeroed: False, None, 0
@@ -1907,11 +1928,13 @@ Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, c
 // check::Rule nor the calendar's maps are read per case.
 // `replay` is a machine without the memo (Evaluate's): the rule's `when` is run again as flat code to learn
 // which element matched (with `tree`, on the tree, the reference a test compares it with).
-void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree, int r, Finding& f) {
+// Inlined into Evaluate's loop over the findings (most rules have one timing clause: no call per finding).
+[[gnu::always_inline]] inline void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree, int r,
+                                            Finding& f) {
   Machine& m = replay;
   const check::Project& p = *prog.project;
   const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
-  f.due.resize(end - begin);
+  if (f.due.begin() + (end - begin) != f.due.end()) f.due.resize(end - begin);  // (no division by the size)
   bool when_evaluated = false;
   for (uint32_t k = begin; k < end; ++k) {
     const ir::Program::TimingInfo& t = prog.rule_timings[k];
@@ -1928,8 +1951,10 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
                    ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
                    : static_cast<int32_t>(v.lo);
       if (!due) due.emplace();
-      // an event keeps its name (before transfer); a field anchor shows the field
-      due->anchor.assign(t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path);
+      // an event keeps its name (before transfer); a field anchor shows the field (often already there:
+      // the Finding an earlier case left for the same rule)
+      const std::string& text = t.event >= 0 ? p.events[t.event] : prog.root.slots[an.root_slot].path;
+      if (due->anchor != text) due->anchor.assign(text);
     } else if (an.list_slot >= 0) {
       if (!when_evaluated && prog.rule_when[r] >= 0) {  // re-run to learn which element matched
         // Only a match made by this rule's own `when` counts: an earlier rule's may be left in the slot
@@ -1956,19 +1981,22 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
                    ? CivilDate(v.lo, t.calendar >= 0 ? &p.calendars[t.calendar] : nullptr)
                    : static_cast<int32_t>(v.lo);
       if (!due) due.emplace();
-      due->anchor.assign(prog.root.slots[an.list_slot].path).append("[");
-      AppendInt(due->anchor, idx);
-      due->anchor.append("].").append(layout.slots[an.elem_slot].path);
+      due->anchor.assign(prog.root.slots[an.list_slot].path);
+      AppendIndex(due->anchor, idx);
+      due->anchor.push_back('.');
+      due->anchor.append(layout.slots[an.elem_slot].path);
     } else {
       due.reset();
       continue;
     }
     std::vector<int>& years = due->unpublished_years;
-    const ir::WorkdayTable& days = t.calendar >= 0 ? prog.calendar_days[t.calendar] : prog.calendar_none;
     if (t.kind == ast::Timing::Before) {
       due->date = anchor;  // before the event: its date is the due date
       years.clear();
-    } else if (t.kind == ast::Timing::Within) {
+      continue;
+    }
+    const ir::WorkdayTable& days = t.calendar >= 0 ? prog.calendar_days[t.calendar] : prog.calendar_none;
+    if (t.kind == ast::Timing::Within) {
       due->date = days.AddPeriod(anchor, t.n, t.unit, t.roll, years);
     } else if (t.unit == ir::PeriodUnit::WorkingDays) {  // before DATE - N working_days
       due->date = days.SubtractWorkingDays(anchor, t.n, years);
@@ -1979,10 +2007,18 @@ void DueDates(const ir::Program& prog, const Case& c, Machine& replay, bool tree
 }
 
 // A collect step's test (ir::Program::CollectStep::Leaf), as the tree computes it.
+// A slot that is a known single value (case.h: known byte 1) is read from its word, as Decode gives it.
 inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& st) {
   using Step = ir::Program::CollectStep;
+  const uint8_t* known = c.KnownFlags();
+  const uint64_t* words = c.Words();
   switch (st.leaf) {
     case Step::kSlotConst: {
+      if (known[st.a]) {
+        const auto w = static_cast<int64_t>(words[st.a]);
+        if (st.interval) return static_cast<Tri>(CompareConst(st.cmp, w, w, true, st.imm));
+        return (st.cmp == 0 ? w == st.imm : w != st.imm) ? Tri::True : Tri::False;
+      }
       const Val x = c.Slot(st.a);
       if (st.interval) return static_cast<Tri>(CompareConst(st.cmp, x.lo, x.hi, x.known, st.imm));
       if (!x.known) return Tri::Unknown;
@@ -1995,6 +2031,7 @@ inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& 
           CompareConst(st.cmp, SatAdd(x.lo, y.lo), SatAdd(x.hi, y.hi), x.known && y.known, st.imm));
     }
     case Step::kBool: {
+      if (known[st.a]) return words[st.a] ? Tri::True : Tri::False;
       const Val x = c.Slot(st.a);
       return !x.known ? Tri::Unknown : x.lo ? Tri::True : Tri::False;
     }
@@ -2007,14 +2044,17 @@ inline Tri TestValue(const Case& c, Machine& m, const ir::Program::CollectStep& 
 // same order. The steps' values are computed first, last step first (an and/or/not's operands follow
 // it, so they are known before it), a test's on the tree and an and/or/not's from its operands' with
 // Kleene logic; then one loop enters a step other than the root's only when its value is unknown, and
-// a test lists its root slots that are not known exactly.
+// a test lists its root slots that are not known exactly. The root's own value is never read (it is
+// always entered), so it is not computed.
 void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t begin, FactSink& out) {
   const ir::Program::CollectStep* steps = prog.collect_steps.data();
   const int32_t* slots = prog.collect_slots.data();
+  const uint8_t* known = c.KnownFlags();
+  const uint64_t* words = c.Words();
   const uint32_t end = steps[begin].end;
   Tri value[ir::kMaxCollectSteps];
   auto v = [&value, begin](uint32_t i) -> Tri& { return value[i - begin]; };  // v(i): step i's value
-  for (uint32_t i = end; i-- > begin;) {
+  for (uint32_t i = end; i-- > begin + 1;) {
     const ir::Program::CollectStep& st = steps[i];
     if (st.test) {
       v(i) = TestValue(c, m, st);
@@ -2043,8 +2083,11 @@ void CollectSteps(const ir::Program& prog, const Case& c, Machine& m, uint32_t b
     }
     for (uint32_t k = st.slots_begin; k < st.slots_end; ++k) {
       const int32_t slot = slots[k] >> 1;
-      const Val x = c.Slot(slot);
-      if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
+      if (known[slot]) continue;  // a known single value
+      if (words[slot] >= Case::kUnknownCodes) {  // a wide value (else a type's unknown: listed)
+        const Val x = c.Slot(slot);
+        if (x.known && !((slots[k] & 1) && x.lo != x.hi)) continue;
+      }
       out.Root(slot);
     }
     i = st.end;
@@ -2068,8 +2111,12 @@ void TakeSpare(std::vector<T>& v, std::vector<T>& spare) {
 constexpr size_t kMaxSpares = 256;
 template <class T>
 void KeepSpares(std::vector<T>& v, size_t n, std::vector<T>& spare) {
-  for (size_t i = n; i < v.size() && spare.size() < kMaxSpares; ++i) spare.push_back(std::move(v[i]));
-  v.resize(n);
+  const auto from = v.begin() + static_cast<std::ptrdiff_t>(n);
+  if (from == v.end()) return;  // the usual case: nothing past n
+  const size_t room = spare.size() < kMaxSpares ? kMaxSpares - spare.size() : 0;
+  const auto to = v.end() - from > static_cast<std::ptrdiff_t>(room) ? from + static_cast<std::ptrdiff_t>(room) : v.end();
+  spare.insert(spare.end(), std::make_move_iterator(from), std::make_move_iterator(to));
+  v.erase(from, v.end());
 }
 
 }  // namespace
@@ -2111,13 +2158,24 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
   const bool tree = s.eval_reference;
   // Every ruleset's state: out of force, else not applicable unless this case tested it (s.rs_order) and
   // it applies or may.
-  d.rulesets.resize(p.rulesets.size());
-  for (size_t i = 0; i < p.rulesets.size(); ++i) {
-    const auto [effective, expires] = prog.ruleset_in_force[i];
-    d.rulesets[i] = {static_cast<int>(i), d.as_of < effective ? RulesetState::NotInForce
-                                          : d.as_of > expires ? RulesetState::Expired
-                                                              : RulesetState::NotApplicable};
+  if (d.as_of < s.eval_rulesets_from || d.as_of > s.eval_rulesets_to) {
+    // The states for this date, and the dates they hold for: up to the next effective or expiry date.
+    s.eval_rulesets.resize(p.rulesets.size());
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    for (size_t i = 0; i < p.rulesets.size(); ++i) {
+      const auto [effective, expires] = prog.ruleset_in_force[i];
+      s.eval_rulesets[i] = {static_cast<int>(i), d.as_of < effective ? RulesetState::NotInForce
+                                                 : d.as_of > expires ? RulesetState::Expired
+                                                                     : RulesetState::NotApplicable};
+      if (d.as_of < effective) to = std::min(to, int64_t{effective} - 1);
+      else from = std::max(from, int64_t{effective});
+      if (d.as_of > expires) from = std::max(from, int64_t{expires} + 1);
+      else to = std::min(to, int64_t{expires});
+    }
+    s.eval_rulesets_from = from;
+    s.eval_rulesets_to = to;
   }
+  d.rulesets.assign(s.eval_rulesets.begin(), s.eval_rulesets.end());
   for (int32_t i : s.rs_order)
     if (s.rs_applies[i] != Tri::False) d.rulesets[i].state = s.rs_applies[i] == Tri::Unknown ? RulesetState::Unknown : RulesetState::Applied;
   const auto& rs_applies = s.rs_applies;
@@ -2161,7 +2219,8 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
         replay.MatchPath(prog.rule_satisfied[r], f.satisfied_by);
       }
     }
-    DueDates(prog, c, replay, tree, r, f);
+    if (prog.rule_timing_begin[r] == prog.rule_timing_begin[r + 1]) f.due.clear();
+    else DueDates(prog, c, replay, tree, r, f);
     for (int32_t node : prog.rule_message_args[r]) f.message_args.push_back(m.Eval(node));
   }
   KeepSpares(d.findings, n_findings, s.eval_spare_findings);
@@ -2193,11 +2252,26 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
       return s.eval_collected.emplace_back(Scratch::Collected{node, begin, static_cast<uint32_t>(s.eval_facts.size())});
     };
     FactIndex missing_index;
+    if (++s.eval_missing_epoch == 0) {  // wrapped: no mark may match this case by accident
+      for (Scratch::SlotMark& mark : s.eval_slot_mark) mark.missing = 0;
+      s.eval_missing_epoch = 1;
+    }
+    const uint32_t missing_epoch = s.eval_missing_epoch;
     auto add = [&](int32_t node, int32_t steps, int rule, bool decides) {
       const Scratch::Collected& got = collected(node, steps);
       for (uint32_t i = got.begin; i < got.end; ++i) {
         const Scratch::Fact fact = s.eval_facts[i];
-        const size_t k = FindFact(s, s.eval_missing_fact.data(), n_missing, fact, missing_index);
+        size_t k;
+        if (fact.slot >= 0) {  // a root fact: its entry from its mark
+          Scratch::SlotMark& mark = s.eval_slot_mark[static_cast<size_t>(fact.slot)];
+          if (mark.missing != missing_epoch) {
+            mark.missing = missing_epoch;
+            mark.entry = static_cast<uint32_t>(n_missing);
+          }
+          k = mark.entry;
+        } else {
+          k = FindFact(s, s.eval_missing_fact.data(), n_missing, fact, missing_index);
+        }
         if (k == n_missing) {
           if (n_missing == d.missing.size()) TakeSpare(d.missing, s.eval_spare_missing);
           Missing& fresh = d.missing[n_missing++];
@@ -2207,8 +2281,9 @@ void Evaluate(const ir::Program& prog, const Case& c, const EvalOptions& opts, S
           s.eval_missing_fact.push_back(fact);
         }
         Missing& entry = d.missing[k];
-        if (std::find(entry.asked_by.begin(), entry.asked_by.end(), rule) == entry.asked_by.end())
-          entry.asked_by.push_back(rule);
+        // A finding's facts are all added before the next finding's (one finding per rule), so a rule
+        // already asking for this fact is the last one listed.
+        if (entry.asked_by.empty() || entry.asked_by.back() != rule) entry.asked_by.push_back(rule);
         entry.decides_verdict |= decides;
       }
     };

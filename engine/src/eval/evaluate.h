@@ -215,6 +215,21 @@ struct Scratch {
   };
   std::vector<Collected> eval_collected;
   std::vector<Fact> eval_missing_fact;  // per entry of Decision::missing while it is built
+  // Per root slot, so that a missing root fact is de-duplicated without searching a list: `sink` ==
+  // eval_sink_epoch when the slot is among the facts of the condition being collected (FactSink);
+  // `missing` == eval_missing_epoch when it is entry `entry` of the Decision::missing being built. The
+  // epochs move on per condition and per case (all marks cleared when one wraps), so nothing is cleared
+  // per case.
+  struct SlotMark {
+    uint32_t sink, missing, entry;
+  };
+  ScratchArray<SlotMark> eval_slot_mark;
+  uint32_t eval_sink_epoch = 0, eval_missing_epoch = 0;
+  // Every ruleset's state by the as-of date alone (in force, not yet, expired; not applicable), valid
+  // for as-of dates in [eval_rulesets_from, eval_rulesets_to] (none at first): Decision::rulesets starts
+  // as a copy, and is computed again only for a date outside the range.
+  std::vector<RulesetUse> eval_rulesets;
+  int64_t eval_rulesets_from = 1, eval_rulesets_to = 0;
   // Node values while missing facts are collected (Machine::RememberValues): a direct-mapped cache by
   // node index, an entry valid when its epoch is this case's (the epoch moves on with every case);
   // allocated on first use, the same size whatever the program.

@@ -179,6 +179,8 @@ void DecideLineInto(const ir::Program& prog, std::string_view line, size_t line_
   if (!eval::ReadCaseInto(prog, line, work.kase, err)) {
     kind = kLineError;
     out += ErrorRecord(line_no, err.path, err.message);
+    // a line refused part-way may have grown the lists as much as one read whole (see below)
+    if (work.kase.items.capacity() > (size_t{1} << 16)) work.kase = eval::Case();
     return;
   }
   eval::Evaluate(prog, work.kase, eval::EvalOptions{as_of}, work.scratch, work.decision);

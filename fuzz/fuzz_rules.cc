@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/date.h"
 #include "diag/diagnostic.h"
 #include "eval/case.h"
 #include "eval/evaluate.h"
@@ -31,25 +32,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fuzz::ReadFile(fuzz::Root() + "/examples/eu-transfer-us-no-dpf-prohibited.json"),
       R"({"id":"f2","kind":"transfer"})",
   };
+  // Decide from the outcome diagrams (where the program has them) and rule by rule: the same verdict and
+  // actions, and Evaluate's verdict, on one fixed as-of date (a case without a date would take today's).
+  static const eval::EvalOptions at{ParseDate("2025-06-10")};
+  eval::Scratch by_diagram(*r.program), by_rule(*r.program);
+  by_rule.rule_detail = true;
+  auto decide_agrees = [&](const eval::Case& kase, const eval::Decision& d) {
+    const eval::Outcome a = eval::Decide(*r.program, kase, at, by_diagram);
+    const eval::Outcome b = eval::Decide(*r.program, kase, at, by_rule);
+    if (a.verdict != b.verdict || a.actions != b.actions || a.verdict != d.verdict) std::abort();
+  };
   for (const std::string& c : kCases) {
     eval::CaseError err;
     auto kase = eval::ReadCase(*r.program, c, err);
     if (!kase) continue;
-    eval::Decision d = eval::Evaluate(*r.program, *kase, eval::EvalOptions{});
+    eval::Decision d = eval::Evaluate(*r.program, *kase, at);
     eval::RenderOptions ro;
     (void)eval::RenderJson(*r.program, d, ro);
-    // Decide from the outcome diagrams (where the program has them) and rule by rule: the same verdict
-    // and actions, and Evaluate's verdict.
-    eval::Scratch by_diagram(*r.program), by_rule(*r.program);
-    by_rule.rule_detail = true;
-    const eval::Outcome a = eval::Decide(*r.program, *kase, eval::EvalOptions{}, by_diagram);
-    const eval::Outcome b = eval::Decide(*r.program, *kase, eval::EvalOptions{}, by_rule);
-    if (a.verdict != b.verdict || a.actions != b.actions || a.verdict != d.verdict) std::abort();
+    decide_agrees(*kase, d);
   }
-  for (const auto& t : r.program->project->tests) {
+  for (const auto& t : r.program->project->tests) {  // the file's own test cases, fuzzed with its rules
     eval::CaseError err;
     auto kase = eval::ReadCaseValue(*r.program, t.case_value, err);
-    if (kase) (void)eval::Evaluate(*r.program, *kase, eval::EvalOptions{});
+    if (kase) decide_agrees(*kase, eval::Evaluate(*r.program, *kase, at));
   }
   return 0;
 }

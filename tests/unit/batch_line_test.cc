@@ -213,6 +213,24 @@ const LoadResult& Shipped() {
   return r;
 }
 
+// A worker does not keep a huge case's lists, even from a line refused part-way (here by a field after
+// its 100,000-element list): its case gives the memory back.
+TEST(BatchLine, AHugeCaseIsNotKeptAfterItsLine) {
+  const LoadResult& r = Shipped();
+  ASSERT_TRUE(r.program);
+  std::string list = "[";
+  for (int i = 0; i < 100000; ++i) list += i ? ",null" : "null";
+  list += "]";
+  const std::string base = R"({"id":"h","kind":"transfer","date":"2025-06-10","safeguards":)" + list;
+  cli::LineScratch work(*r.program);
+  std::string out;
+  int kind = 0;
+  cli::DecideLineInto(*r.program, base + R"(,"no_such_fact":1})", 1, std::nullopt, eval::RenderOptions{}, cli::BatchFormat::kCompact,
+                      work, out, kind);
+  EXPECT_EQ(kind, cli::kLineError) << out;
+  EXPECT_LE(work.kase.items.capacity(), size_t{1} << 16) << out.substr(0, 120);
+}
+
 TEST(CompactRecord, ActionsAreDecidesAndTheRecordIsOneJsonLine) {
   const ir::Program& prog = *Shipped().program;
   eval::Scratch scratch(prog);

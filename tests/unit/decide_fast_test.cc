@@ -306,6 +306,23 @@ TEST(DecideFast, UnitsOfMoreThan64RulesGoToDecideCore) {
   EXPECT_GT(n.conditional, 0);
 }
 
+// Conditions whose paths are too long for the diagram builder's budget (here: 400 clauses over a few
+// leaves, one recursion level per instruction): no diagrams, and Decide settles rules, as before.
+TEST(DecideDiagrams, PastTheBudgetDecideSettlesRules) {
+  std::string rules = Ruleset("t.long", "CN", "law");
+  for (int r = 0; r < 3; ++r) {
+    rules += "rule long" + std::to_string(r) + " {\n  cite art 1\n  when ";
+    for (int i = 0; i < 400; ++i)
+      rules += (i ? " and " : "") + std::string("(important or small or count >= ") + std::to_string((i * 7 + r) % 20) + ")";
+    rules += "\n  then must assess\n}\n";
+  }
+  auto l = Load(rules);
+  ASSERT_TRUE(l.r.program);
+  const Counts n = CompareAll(l.prog());
+  EXPECT_FALSE(l.prog().decide_diagrams->d.usable);
+  EXPECT_GT(n.conditional, 0);
+}
+
 // The peer benchmark's rules (bench/peer, three rulesets, shared blocks, sums, groups, the ruleset index)
 // on random cases where any fact may be unknown or left out: the outcome diagrams against the rule-by-
 // rule fast path and DecideCore, each Scratch reused.

@@ -9,10 +9,10 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 #include <type_traits>
-#include <mutex>
 #include <unordered_map>
 
 #include "base/date.h"
@@ -1440,7 +1440,7 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 // kFull (Evaluate): every rule's `when` is run, as Core runs it (a rule one of whose exceptions surely
 // applies is otherwise skipped), and s.eval_lifted gets Core's (rule, exception) pairs. Returns false,
 // and the caller runs DecideCore (Core), for a case that applies a ruleset the plan does not take.
-// kSym (BuildDecideDiagrams): a symbolic run of ruleset m.Oracle().ruleset alone, taken to be in force,
+// kSym (DiagramBuilder): a symbolic run of ruleset m.Oracle().ruleset alone, taken to be in force,
 // each leaf's value the oracle's; the verdict flags go to m.Oracle().flags.
 template <bool kFull, bool kSym = false>
 bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
@@ -1642,8 +1642,12 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
 // program whose diagrams would be larger keeps the rule-by-rule path (usable stays false).
 class DiagramBuilder {
  public:
-  static constexpr int kMaxRuns = 1 << 16;  // symbolic runs, over all rulesets
-  static constexpr int kMaxSplices = 1 << 18;
+  // The budget, over all rulesets (a program over it costs a few ms on its first Decide, then Decide
+  // settles rules): symbolic runs, splices, and the depth of Splice's recursion (one level per
+  // instruction on a path through a ruleset's conditions, which must not exhaust a small thread stack).
+  static constexpr int kMaxRuns = 1 << 13;
+  static constexpr int kMaxSplices = 1 << 16;
+  static constexpr int kMaxDepth = 512;
   static constexpr size_t kMaxNodes = 1 << 16;
   static constexpr uint32_t kMaxLeaves = 32;  // per ruleset: known values as two bits each in one word
 
@@ -1690,7 +1694,8 @@ class DiagramBuilder {
     if (failed_) return ~0;
     oracle_.needed = -1;
     Verdict v;
-    FastCore<false, true>(prog_, empty_, 0, m_, s_, v);
+    if (!FastCore<false, true>(prog_, empty_, 0, m_, s_, v)) failed_ = true;  // (not under decide_all_fast)
+    if (failed_) return ~0;
     if (oracle_.needed < 0) return ~Outcome(oracle_.flags, s_.actions);
     StepDef step{oracle_.needed, {}};
     for (uint8_t t = 0; t < 3; ++t) {
@@ -1713,7 +1718,12 @@ class DiagramBuilder {
   // The flat code at `pc`, run for step k; its ends return to the shared blocks entered (returns_, their
   // Memo instructions), then go on to the step's successors.
   int32_t Splice(int32_t pc, int32_t k, Known known) {
-    if (++splices_ > kMaxSplices) failed_ = true;
+    struct Level {  // one level of the recursion, for its budget
+      int& depth;
+      explicit Level(int& d) : depth(++d) {}
+      ~Level() { --depth; }
+    } level(depth_);
+    if (++splices_ > kMaxSplices || depth_ > kMaxDepth) failed_ = true;
     if (failed_) return ~0;
     auto key = std::make_tuple(pc, k, known.met, known.value, returns_);
     if (auto it = spliced_.find(key); it != spliced_.end()) return it->second;
@@ -1847,7 +1857,7 @@ class DiagramBuilder {
   std::map<LeafKey, uint32_t> leaf_index_;  // this ruleset's
   std::map<std::tuple<int64_t, int32_t, int32_t, uint8_t, uint8_t, uint8_t, uint8_t, int8_t, int8_t, int32_t, int32_t, int32_t>, int32_t> nodes_;
   std::unordered_map<std::string, int32_t> outcomes_;
-  int runs_ = 0, splices_ = 0;
+  int runs_ = 0, splices_ = 0, depth_ = 0;  // depth_: Splice's recursion
   bool failed_ = false;
 };
 

@@ -328,14 +328,12 @@ struct Program {
   std::vector<uint8_t> ruleset_index_dense_fast;
   bool ruleset_unindexed_fast = false;
 
-  // Decide's outcome diagrams (eval/evaluate.cc BuildDecideDiagrams), built on the first Decide that can
+  // Decide's outcome diagrams (eval/evaluate.cc DiagramBuilder::Build), built on the first Decide that can
   // use them, since only Decide reads them (a `check` does not pay for them).
   std::shared_ptr<LazyDecideDiagrams> decide_diagrams = std::make_shared<LazyDecideDiagrams>();
 
   int SlotOf(int record, const std::vector<int>& chain) const;
 };
-
-
 
 // Why ruleset h's rule governs ruleset l's of the same legal order: 1 force, 2 specificity (deeper
 // jurisdiction), 3 later effective date; 0 not.

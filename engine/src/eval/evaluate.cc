@@ -1944,7 +1944,7 @@ Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, c
   Machine& m = replay;
   const check::Project& p = *prog.project;
   const uint32_t begin = prog.rule_timing_begin[r], end = prog.rule_timing_begin[r + 1];
-  if (f.due.begin() + (end - begin) != f.due.end()) f.due.resize(end - begin);  // (no division by the size)
+  if (f.due.size() != end - begin) f.due.resize(end - begin);
   bool when_evaluated = false;
   for (uint32_t k = begin; k < end; ++k) {
     const ir::Program::TimingInfo& t = prog.rule_timings[k];
@@ -2121,8 +2121,8 @@ void TakeSpare(std::vector<T>& v, std::vector<T>& spare) {
 constexpr size_t kMaxSpares = 256;
 template <class T>
 void KeepSpares(std::vector<T>& v, size_t n, std::vector<T>& spare) {
+  if (v.size() <= n) return;  // the usual case: nothing past n (v.begin() + n is not formed: v may be empty)
   const auto from = v.begin() + static_cast<std::ptrdiff_t>(n);
-  if (from == v.end()) return;  // the usual case: nothing past n
   const size_t room = spare.size() < kMaxSpares ? kMaxSpares - spare.size() : 0;
   const auto to = v.end() - from > static_cast<std::ptrdiff_t>(room) ? from + static_cast<std::ptrdiff_t>(room) : v.end();
   spare.insert(spare.end(), std::make_move_iterator(from), std::make_move_iterator(to));

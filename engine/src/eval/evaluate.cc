@@ -1176,6 +1176,18 @@ inline void LiveAndStatus(const ir::Program& prog, Machine& m, Scratch& s, int r
   }
 }
 
+// The verdict flags (ir::DecideDiagrams::Outcome) and the verdict they give: a surely applying
+// prohibition, then one that may apply, then an obligation surely in effect, then one that may be.
+inline uint8_t VerdictFlags(bool prohibited, bool unknown_prohibition, bool conditional, bool unknown_obligation) {
+  return static_cast<uint8_t>(prohibited | unknown_prohibition << 1 | conditional << 2 | unknown_obligation << 3);
+}
+inline Verdict VerdictOfFlags(uint8_t flags) {
+  if (flags & 1) return Verdict::Prohibited;
+  if (flags & 2) return Verdict::Indeterminate;
+  if (flags & 4) return Verdict::Conditional;
+  return flags & 8 ? Verdict::Indeterminate : Verdict::Permitted;
+}
+
 // Evaluate's core, allocation-free: which rulesets apply, each rule's condition and its effect after
 // exceptions, each live obligation's status, precedence between rulesets, the verdict. Leaves the
 // results in `s`; s.live lists the rules with a finding (effect not false, not `exempt`). Every rule of
@@ -1258,11 +1270,7 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
     }
   }
   (void)c;
-  if (prohibited) return Verdict::Prohibited;
-  if (unknown_prohibition) return Verdict::Indeterminate;
-  if (conditional) return Verdict::Conditional;
-  if (unknown_obligation) return Verdict::Indeterminate;
-  return Verdict::Permitted;
+  return VerdictOfFlags(VerdictFlags(prohibited, unknown_prohibition, conditional, unknown_obligation));
 }
 
 // A case's slots usually come from memory the cache has not seen (a batch reads each case once), and
@@ -1286,15 +1294,6 @@ Verdict Core(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, 
   const char* known = reinterpret_cast<const char*>(c.KnownFlags());
   __builtin_prefetch(known + begin_slot);
   __builtin_prefetch(known + end_slot - 1);
-}
-
-// The verdict from the flags the fast path gathers (ir::DecideDiagrams::Outcome): a surely applying
-// prohibition, then one that may apply, then an obligation surely in effect, then one that may be.
-inline Verdict VerdictOfFlags(uint8_t flags) {
-  if (flags & 1) return Verdict::Prohibited;
-  if (flags & 2) return Verdict::Indeterminate;
-  if (flags & 4) return Verdict::Conditional;
-  return flags & 8 ? Verdict::Indeterminate : Verdict::Permitted;
 }
 
 // Decide's core: the same rs_applies, effect, status, governed_by, reason, live and touched as Core, in
@@ -1415,14 +1414,8 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   }
   for (int a : s.actions) s.action_seen[a] = 0;
   (void)c;
-  if (prohibited) {
-    s.actions.clear();
-    return Verdict::Prohibited;
-  }
-  if (unknown_prohibition) return Verdict::Indeterminate;
-  if (conditional) return Verdict::Conditional;
-  if (unknown_obligation) return Verdict::Indeterminate;
-  return Verdict::Permitted;
+  if (prohibited) s.actions.clear();
+  return VerdictOfFlags(VerdictFlags(prohibited, unknown_prohibition, conditional, unknown_obligation));
 }
 
 // The fast path of Decide and Evaluate (ir::Program::decide_rules): the rulesets the ruleset index
@@ -1624,7 +1617,7 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
   if (wide_actions)
     for (int act : s.actions) s.action_seen[act] = 0;
   if (prohibited) s.actions.clear();
-  const uint8_t flags = static_cast<uint8_t>(prohibited | unknown_prohibition << 1 | conditional << 2 | unknown_obligation << 3);
+  const uint8_t flags = VerdictFlags(prohibited, unknown_prohibition, conditional, unknown_obligation);
   if constexpr (kSym) m.Oracle().flags = flags;
   verdict = VerdictOfFlags(flags);
   return true;
@@ -1769,8 +1762,7 @@ class DiagramBuilder {
   }
 
   int32_t Emit(const ir::FInstr& n) {
-    auto [it, fresh] = nodes_.try_emplace(std::make_tuple(n.imm, n.a, n.b, static_cast<uint8_t>(n.op), n.cmp, n.interval, n.depth,
-                                                          n.var, n.var2, n.next[0], n.next[1], n.next[2]),
+    auto [it, fresh] = nodes_.try_emplace(std::tuple_cat(LeafKeyOf(n), std::make_tuple(n.next[0], n.next[1], n.next[2])),
                                           static_cast<int32_t>(out_->nodes.size()));
     if (fresh) {
       if (out_->nodes.size() >= kMaxNodes) failed_ = true;
@@ -1820,11 +1812,15 @@ class DiagramBuilder {
     return t;
   }
 
+  // Every field of a leaf but its successors: what it tests (the same leaf when they are equal).
+  using LeafKey = std::tuple<int64_t, int32_t, int32_t, uint8_t, uint8_t, uint8_t, uint8_t, int8_t, int8_t>;
+  static LeafKey LeafKeyOf(const ir::FInstr& in) {
+    return {in.imm, in.a, in.b, static_cast<uint8_t>(in.op), in.cmp, in.interval, in.depth, in.var, in.var2};
+  }
+
   // The leaf's index among the ruleset's (the same leaf met again, in another condition too, is one).
   uint32_t LeafIndex(const ir::FInstr& in) {
-    auto [it, fresh] = leaf_index_.try_emplace(
-        std::make_tuple(in.imm, in.a, in.b, static_cast<uint8_t>(in.op), in.cmp, in.interval, in.depth, in.var, in.var2),
-        static_cast<uint32_t>(leaf_index_.size()));
+    auto [it, fresh] = leaf_index_.try_emplace(LeafKeyOf(in), static_cast<uint32_t>(leaf_index_.size()));
     if (fresh && it->second >= kMaxLeaves) failed_ = true;
     return it->second % kMaxLeaves;
   }
@@ -1853,9 +1849,8 @@ class DiagramBuilder {
   std::vector<StepDef> steps_;     // this ruleset's
   std::vector<int32_t> returns_;  // Splice: the shared blocks entered, innermost last
   std::map<std::tuple<int32_t, int32_t, uint32_t, uint64_t, std::vector<int32_t>>, int32_t> spliced_;  // this ruleset's
-  using LeafKey = std::tuple<int64_t, int32_t, int32_t, uint8_t, uint8_t, uint8_t, uint8_t, int8_t, int8_t>;
   std::map<LeafKey, uint32_t> leaf_index_;  // this ruleset's
-  std::map<std::tuple<int64_t, int32_t, int32_t, uint8_t, uint8_t, uint8_t, uint8_t, int8_t, int8_t, int32_t, int32_t, int32_t>, int32_t> nodes_;
+  std::map<decltype(std::tuple_cat(LeafKey{}, std::tuple<int32_t, int32_t, int32_t>{})), int32_t> nodes_;  // a leaf and its successors
   std::unordered_map<std::string, int32_t> outcomes_;
   int runs_ = 0, splices_ = 0, depth_ = 0;  // depth_: Splice's recursion
   bool failed_ = false;

@@ -1418,6 +1418,50 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
   return VerdictOfFlags(VerdictFlags(prohibited, unknown_prohibition, conditional, unknown_obligation));
 }
 
+// The rulesets the fast paths test for a case, ascending: with the ruleset index and the case's single
+// value of its fact, those keyed by that value merged with the unkeyed ones (as TestRulesets lists them);
+// else every ruleset; or only ruleset `only` (a symbolic run's, which reads no case).
+struct RulesetCursor {
+  IndexEntry it, end;
+  std::vector<int32_t>::const_iterator u, u_end;
+  int32_t next_all = 0, n_all = 0;
+  bool indexed = false;
+  int64_t key = 0;  // the index fact's value, when indexed
+
+  RulesetCursor(const ir::Program& prog, const Case& c, int32_t only = -1)
+      : it(prog.ruleset_index.begin()), end(it), u(prog.ruleset_unindexed.begin()), u_end(u) {
+    if (only >= 0) {
+      next_all = only;
+      n_all = only + 1;
+      return;
+    }
+    const Val index_key = prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
+    indexed = prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
+    if (indexed) {
+      key = index_key.lo;
+      std::tie(it, end) = KeyedRulesets(prog, key);
+      u_end = prog.ruleset_unindexed.end();
+    } else {
+      n_all = static_cast<int32_t>(prog.ruleset_in_force.size());
+    }
+  }
+  // The next ruleset, and whether the index gave it; false at the end.
+  [[gnu::always_inline]] bool Next(int32_t& i, bool& keyed) {
+    keyed = false;
+    if (it != end && (u == u_end || it->second < *u)) {
+      i = (it++)->second;
+      keyed = true;
+    } else if (u != u_end) {
+      i = *u++;
+    } else if (next_all < n_all) {
+      i = next_all++;
+    } else {
+      return false;
+    }
+    return true;
+  }
+};
+
 // The fast path of Decide and Evaluate (ir::Program::decide_rules): the rulesets the ruleset index
 // gives for the case, in ascending order as TestRulesets lists them, are tested first (s.rs_applies,
 // s.rs_order: the applicable ones). Then each applicable ruleset is settled with its unit (the rulesets
@@ -1437,32 +1481,21 @@ Verdict DecideCore(const ir::Program& prog, const Case& c, int32_t as_of, Machin
 // each leaf's value the oracle's; the verdict flags go to m.Oracle().flags.
 template <bool kFull, bool kSym = false>
 bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m, Scratch& s, Verdict& verdict) {
-  // The rulesets to test, ascending: with the ruleset index, those keyed by the case's value of the
-  // index fact merged with the unkeyed ones (as TestRulesets lists them); else every ruleset.
-  const Val index_key = !kSym && prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
-  const bool indexed = !kSym && prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
-  auto it = prog.ruleset_index.begin(), end = it;
-  auto u = prog.ruleset_unindexed.begin(), u_end = u;
-  int32_t next_all = kSym ? m.Oracle().ruleset : 0;
-  const int32_t n_rulesets = kSym ? next_all + 1 : indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
-  if (indexed) {
-    std::tie(it, end) = KeyedRulesets(prog, index_key.lo);
-    u_end = prog.ruleset_unindexed.end();
-  }
+  RulesetCursor rs(prog, c, kSym ? m.Oracle().ruleset : -1);
   if (!prog.decide_all_fast) {  // a ruleset in force that the fast path does not take: DecideCore
-    if (indexed && !prog.ruleset_index_dense.empty()) {  // one flag per key
-      const int64_t key = index_key.lo;
+    if (rs.indexed && !prog.ruleset_index_dense.empty()) {  // one flag per key
+      const int64_t key = rs.key;
       const bool in_range = key >= 0 && key < static_cast<int64_t>(prog.ruleset_index_dense.size()) - 1;
       if (!(in_range ? prog.ruleset_index_dense_fast[static_cast<size_t>(key)] : prog.ruleset_unindexed_fast)) return false;
     }
     auto slow = [&](int32_t i) {
       return !prog.ruleset_decide_fast[i] && as_of >= prog.ruleset_in_force[i].first && as_of <= prog.ruleset_in_force[i].second;
     };
-    for (auto k = it; k != end; ++k)
+    for (auto k = rs.it; k != rs.end; ++k)
       if (slow(k->second)) return false;
-    for (auto k = u; k != u_end; ++k)
+    for (auto k = rs.u; k != rs.u_end; ++k)
       if (slow(*k)) return false;
-    for (int32_t k = 0; k < n_rulesets; ++k)
+    for (int32_t k = rs.next_all; k < rs.n_all; ++k)
       if (slow(k)) return false;
   }
   m.UseMemo(s);
@@ -1475,19 +1508,9 @@ bool FastCore(const ir::Program& prog, const Case& c, int32_t as_of, Machine& m,
   if constexpr (kFull) s.eval_lifted.clear();
   // 1. The applicable rulesets.
   bool units = false;  // one of them shares a unit with others
-  for (;;) {
-    int32_t i;
-    bool keyed = false;
-    if (it != end && (u == u_end || it->second < *u)) {
-      i = (it++)->second;
-      keyed = true;
-    } else if (u != u_end) {
-      i = *u++;
-    } else if (next_all < n_rulesets) {
-      i = next_all++;
-    } else {
-      break;
-    }
+  int32_t i;
+  bool keyed;
+  while (rs.Next(i, keyed)) {
     if constexpr (!kSym) {
       const auto [effective, expires] = prog.ruleset_in_force[i];
       if (as_of < effective || as_of > expires) continue;
@@ -1872,16 +1895,7 @@ const ir::DecideDiagrams* Diagrams(const ir::Program& prog) {
 // diagram run on the case, their flags joined and their actions listed in ruleset order, once each.
 Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, const Case& c, int32_t as_of, Machine& m,
                          Scratch& s) {
-  const Val index_key = prog.ruleset_index_slot >= 0 ? c.Slot(prog.ruleset_index_slot) : Val{};
-  const bool indexed = prog.ruleset_index_slot >= 0 && index_key.known && index_key.lo == index_key.hi;
-  auto it = prog.ruleset_index.begin(), end = it;
-  auto u = prog.ruleset_unindexed.begin(), u_end = u;
-  int32_t next_all = 0;
-  const int32_t n_rulesets = indexed ? 0 : static_cast<int32_t>(prog.ruleset_in_force.size());
-  if (indexed) {
-    std::tie(it, end) = KeyedRulesets(prog, index_key.lo);
-    u_end = prog.ruleset_unindexed.end();
-  }
+  RulesetCursor rs(prog, c);
   s.actions.clear();
   uint8_t flags = 0;
   uint64_t seen = 0;
@@ -1889,12 +1903,9 @@ Verdict DecideByDiagrams(const ir::Program& prog, const ir::DecideDiagrams& d, c
   const ir::FInstr* leaves = d.leaves.data();
   const uint64_t* words = c.Words();
   const uint8_t* known = c.KnownFlags();
-  for (;;) {
-    int32_t i;
-    if (it != end && (u == u_end || it->second < *u)) i = (it++)->second;
-    else if (u != u_end) i = *u++;
-    else if (next_all < n_rulesets) i = next_all++;
-    else break;
+  int32_t i;
+  bool keyed;  // (the diagrams run the full applicability code either way)
+  while (rs.Next(i, keyed)) {
     const auto [effective, expires] = prog.ruleset_in_force[i];
     if (as_of < effective || as_of > expires) continue;
     int32_t pc = d.entry[i];
